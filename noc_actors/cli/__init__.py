@@ -1,0 +1,1 @@
+"""The ``noc`` command line (typer)."""

@@ -1,0 +1,66 @@
+"""Process settings, read from the environment (prefix ``NOC_``).
+
+Built once in a constructor (an actor's, a deployment's, the CLI's) and passed
+down — never at import time, because Ray imports modules in every worker.
+Nested policy fields use a double underscore, e.g.
+``NOC_POLICY__DEVICE_OFFLINE_MINUTES=10`` or
+``NOC_POLICY__ESCALATION_MINUTES='{"CRITICAL": 0.05}'``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from noc_actors.domain.policy import TenantPolicy
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("noc", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{default_data_dir() / 'noc.db'}"
+
+
+class Settings(BaseSettings):
+    """Everything a NOC process needs to know about its environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NOC_", env_nested_delimiter="__", extra="ignore", frozen=True
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL; sqlite+aiosqlite:///path (default) or "
+        "postgresql+asyncpg://user@host/db.",
+    )
+    redis_url: str | None = Field(
+        default=None, description="redis://host:port/db; unset = in-process cache."
+    )
+    policy: TenantPolicy = Field(
+        default_factory=TenantPolicy, description="Default policy for tenants without overrides."
+    )
+    ray_namespace: str = "noc"
+    snapshot_interval_s: float = Field(default=300, gt=0)
+    clock_rules_interval_s: float = Field(default=30, gt=0)
+    backpressure_sweep_interval_s: float = Field(default=60, gt=0)
+    snapshot_retention_days: int = Field(default=30, ge=1)
+    archive_hour_utc: int = Field(default=2, ge=0, le=23)
+    cache_ttl_overview_s: int = Field(default=300, ge=1)
+    cache_ttl_dashboard_s: int = Field(default=180, ge=1)
+    cache_ttl_alerts_s: int = Field(default=60, ge=1)
+    ingest_queue_size: int = Field(default=20_000, ge=1)
+    max_batch_size: int = Field(default=5_000, ge=1)
+    hub_ring_size: int = Field(default=10_000, ge=100)
+    ws_rate_limit_per_minute: int = Field(default=100, ge=1)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if not v.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("NOC_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+        return v

@@ -1,0 +1,342 @@
+"""The tables of the NOC, as SQLAlchemy Core ``Table`` objects.
+
+This module describes the schema for queries; the DDL itself lives in the
+Alembic migrations (``migrations/versions``), which are the single source of
+truth for what a database holds. A test compares the two so they never drift.
+
+Tenancy is enforced by the database where it can be: rows that point at a
+client, user, site or incident of a tenant use composite foreign keys on
+``(tenant_id, <ref>)``, so a row can never reference another tenant's object.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from noc_actors.store.types import UTCDateTime, json_type
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+ID = 128  # the longest id the API accepts (domain.events.ID_MAX)
+OPEN_STATUS_SQL = "status IN ('NEW', 'ACKNOWLEDGED', 'ASSIGNED', 'ESCALATED')"
+ALERT_STATUSES_SQL = f"status IN ('NEW', 'ACKNOWLEDGED', 'ASSIGNED', 'ESCALATED', 'RESOLVED', 'SUPPRESSED')"  # noqa: E501
+SEVERITIES_SQL = "severity IN ('INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL')"
+
+
+def _ts(name: str, nullable: bool = True) -> Column[object]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+def _tenant_fk() -> Column[str]:
+    return Column("tenant_id", String(ID), ForeignKey("tenants.id"), nullable=False)
+
+
+def _client_fk(nullable: bool = False) -> list[object]:
+    return [
+        Column("client_id", String(ID), nullable=nullable),
+        ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
+    ]
+
+
+def _user_fk(column: str) -> list[object]:
+    return [
+        Column(column, String(ID), nullable=True),
+        ForeignKeyConstraint(["tenant_id", column], ["users.tenant_id", "users.id"]),
+    ]
+
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("policy", json_type(), nullable=False),
+    _ts("created_at", nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("display_name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("phone", String(64)),
+    Column("is_admin", Boolean, nullable=False),
+    Column("capabilities", json_type(), nullable=False),
+    Column("client_ids", json_type(), nullable=False),
+    Column("site_ids", json_type(), nullable=False),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("tenant_id", "email"),
+    UniqueConstraint("tenant_id", "id"),
+)
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("name", String(200), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    *_user_fk("owner_user_id"),
+    _ts("created_at", nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+    UniqueConstraint("tenant_id", "id"),
+)
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_client_fk(),
+    Column("parent_id", String(ID)),
+    Column("name", String(200), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("geofence_radius_m", Float),
+    *_user_fk("oncall_user_id"),
+    *_user_fk("incharge_user_id"),
+    ForeignKeyConstraint(["tenant_id", "parent_id"], ["sites.tenant_id", "sites.id"]),
+    UniqueConstraint("tenant_id", "id"),
+    Index(None, "tenant_id", "client_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_user_fk("user_id"),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),
+    *_client_fk(nullable=True),
+    Column("capabilities", json_type()),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("expires_at"),
+    _ts("revoked_at"),
+    _ts("last_used_at"),
+    CheckConstraint(
+        "(kind = 'user' AND user_id IS NOT NULL) OR kind = 'integration'", name="kind"
+    ),
+    Index(None, "tenant_id"),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_client_fk(),
+    Column("site_id", String(ID)),
+    Column("alert_type", String(64), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("entity_type", String(64)),
+    Column("entity_id", String(255)),
+    Column("metadata", json_type(), nullable=False),
+    Column("dedup_key", String(300), nullable=False),
+    Column("correlation_id", String(ID)),
+    Column("suppressed_count", Integer, nullable=False),
+    _ts("first_seen", nullable=False),
+    _ts("last_seen", nullable=False),
+    Column("source", String(64), nullable=False),
+    _ts("acknowledged_at"),
+    Column("acknowledged_by", String(ID)),
+    _ts("assigned_at"),
+    Column("assigned_to", String(ID)),
+    _ts("escalated_at"),
+    Column("escalated_to", String(ID)),
+    Column("escalation_level", Integer, nullable=False),
+    Column("escalation_fence", Integer, nullable=False, server_default=text("0")),
+    _ts("resolved_at"),
+    Column("resolved_by", String(ID)),
+    Column("resolution_notes", Text),
+    Column("suppression_reason", Text),
+    Column("time_to_ack", Float),
+    Column("time_to_resolve", Float),
+    CheckConstraint(ALERT_STATUSES_SQL, name="status"),
+    CheckConstraint(SEVERITIES_SQL, name="severity"),
+    Index(None, "tenant_id", "status"),
+    Index(None, "tenant_id", "client_id", "first_seen"),
+    Index(None, "tenant_id", "first_seen", "id"),
+    Index(None, "tenant_id", "correlation_id"),
+    Index(None, "tenant_id", "severity", "status"),
+    Index(
+        "uq_alerts_open_dedup_key",
+        "tenant_id",
+        "dedup_key",
+        unique=True,
+        postgresql_where=text(OPEN_STATUS_SQL),
+        sqlite_where=text(OPEN_STATUS_SQL),
+    ),
+)
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_client_fk(),
+    Column("site_id", String(ID)),
+    Column("title", String(500), nullable=False),
+    Column("description", Text),
+    Column("severity", String(16), nullable=False),
+    Column("priority", String(16)),
+    Column("state", String(16), nullable=False),
+    Column("assignee", String(ID)),
+    _ts("created_at", nullable=False),
+    _ts("acknowledged_at"),
+    _ts("assigned_at"),
+    _ts("resolved_at"),
+    _ts("closed_at"),
+    _ts("sla_target"),
+    Column("runbook_url", Text),
+    Column("resolution_notes", Text),
+    Column("created_by", String(ID)),
+    UniqueConstraint("tenant_id", "id"),
+    Index(None, "tenant_id", "state"),
+    Index(None, "tenant_id", "created_at", "id"),
+)
+
+incident_alerts = Table(
+    "incident_alerts",
+    metadata,
+    Column("incident_id", String(ID), primary_key=True),
+    Column("alert_id", String(ID), ForeignKey("alerts.id"), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    ForeignKeyConstraint(
+        ["tenant_id", "incident_id"],
+        ["incidents.tenant_id", "incidents.id"],
+        ondelete="CASCADE",
+    ),
+    Index(None, "alert_id"),
+)
+
+maintenance_windows = Table(
+    "maintenance_windows",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_client_fk(nullable=True),
+    Column("site_id", String(ID)),
+    _ts("starts_at", nullable=False),
+    _ts("ends_at", nullable=False),
+    Column("alert_types", json_type(), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_by", String(ID)),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    _ts("deleted_at"),
+    CheckConstraint("ends_at > starts_at", name="period"),
+    Index(None, "tenant_id", "ends_at"),
+)
+
+
+def _snapshot_table(name: str, *, archive: bool) -> Table:
+    refs: list[object] = (
+        [Column("tenant_id", String(ID), nullable=False), Column("client_id", String(ID), nullable=False)]
+        if archive
+        else [_tenant_fk(), *_client_fk()]
+    )
+    return Table(
+        name,
+        metadata,
+        Column("id", String(ID), primary_key=True),
+        *refs,
+        _ts("window_start", nullable=False),
+        _ts("window_end", nullable=False),
+        Column("metrics", json_type(), nullable=False),
+        _ts("created_at", nullable=False),
+        UniqueConstraint("client_id", "window_start"),
+        Index(None, "tenant_id", "window_start"),
+    )
+
+
+metric_snapshots = _snapshot_table("metric_snapshots", archive=False)
+metric_snapshots_archive = _snapshot_table("metric_snapshots_archive", archive=True)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("actor_id", String(ID)),
+    Column("action", String(64), nullable=False),
+    Column("entity_type", String(64)),
+    Column("entity_id", String(255)),
+    Column("metadata", json_type(), nullable=False),
+    Column("source_ip", String(64)),
+    Column("user_agent", Text),
+    Column("correlation_id", String(ID)),
+    _ts("at", nullable=False),
+    Index(None, "tenant_id", "at", "id"),
+    Index(None, "tenant_id", "action", "at"),
+)
+
+escalation_policies = Table(
+    "escalation_policies",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_client_fk(nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("targets", json_type(), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    UniqueConstraint("tenant_id", "client_id"),
+    Index(
+        "uq_escalation_policies_tenant_default",
+        "tenant_id",
+        unique=True,
+        postgresql_where=text("client_id IS NULL"),
+        sqlite_where=text("client_id IS NULL"),
+    ),
+)
+
+dashboard_settings = Table(
+    "dashboard_settings",
+    metadata,
+    Column("user_id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("settings", json_type(), nullable=False),
+    _ts("updated_at", nullable=False),
+    ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
+)
+
+client_live_state = Table(
+    "client_live_state",
+    metadata,
+    Column("client_id", String(ID), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("state", json_type(), nullable=False),
+    _ts("updated_at", nullable=False),
+    ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
+)

@@ -1,0 +1,1 @@
+"""Ray Serve FastAPI application (REST, ingest, WebSocket, dashboard)."""

@@ -1,0 +1,209 @@
+"""SPEC 3: the ingest pipeline of one client — maintenance suppression, dedup
+folding, backpressure shedding, creation with correlation."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from noc_actors.domain.book import AlertBook, Outcome
+from noc_actors.domain.draft import AlertDraft, AutoResolve
+from noc_actors.domain.enums import AlertStatus, Severity
+from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound
+from noc_actors.domain.maintenance import MaintenanceWindow
+from noc_actors.domain.policy import TenantPolicy
+
+T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+
+def book() -> AlertBook:
+    counter = itertools.count(1)
+    return AlertBook("t1", "c1", TenantPolicy(), new_id=lambda: f"id-{next(counter)}")
+
+
+def draft(entity: str = "d1", typ: str = "DEVICE_OFFLINE", **kw: object) -> AlertDraft:
+    base: dict[str, object] = dict(
+        tenant_id="t1", client_id="c1", alert_type=typ, message=f"{entity} offline",
+        site_id="s1", entity_type="device", entity_id=entity,
+    )
+    base.update(kw)
+    return AlertDraft(**base)  # type: ignore[arg-type]
+
+
+def test_empty_batch_changes_nothing() -> None:
+    b = book()
+    result = b.ingest([], T0)
+    assert result.items == [] and result.inserted == [] and result.folded == {}
+    assert len(b) == 0
+
+
+def test_new_alert_takes_the_tenant_default_severity_for_its_type() -> None:
+    result = book().ingest([draft()], T0)
+    (alert,) = result.created
+    assert alert.severity is Severity.HIGH and alert.status is AlertStatus.NEW
+    assert alert.first_seen == alert.last_seen == T0 and alert.correlation_id
+
+
+def test_repeat_of_open_alert_folds_instead_of_creating_a_row() -> None:
+    b = book()
+    first = b.ingest([draft()], T0)
+    second = b.ingest([draft()], T0 + timedelta(minutes=1))
+    assert second.inserted == []
+    (folded,) = second.folded.values()
+    assert folded.id == first.inserted[0].id
+    assert folded.suppressed_count == 1 and folded.last_seen == T0 + timedelta(minutes=1)
+    assert second.items[0].outcome is Outcome.FOLDED
+
+
+def test_repeats_within_one_batch_fold_into_the_row_the_batch_inserts() -> None:
+    result = book().ingest([draft(), draft(), draft()], T0)
+    assert len(result.inserted) == 1 and result.folded == {}
+    assert result.inserted[0].suppressed_count == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=200), st.integers(min_value=1, max_value=7))
+def test_n_repeats_of_one_key_give_one_open_alert_with_n_minus_1_suppressed(
+    n: int, batch: int
+) -> None:
+    b = book()
+    drafts = [draft() for _ in range(n)]
+    inserted = []
+    for start in range(0, n, batch):
+        inserted += b.ingest(drafts[start:start + batch], T0 + timedelta(seconds=start)).inserted
+    assert len(inserted) == 1
+    (alert,) = b.open_alerts()
+    assert alert.suppressed_count == n - 1
+
+
+def test_resolved_alert_frees_its_key_and_the_next_repeat_opens_a_new_alert() -> None:
+    b = book()
+    first = b.ingest([draft()], T0).inserted[0]
+    b.resolve(first.id, "u1", T0 + timedelta(minutes=5))
+    again = b.ingest([draft()], T0 + timedelta(minutes=6))
+    assert [i.outcome for i in again.items] == [Outcome.CREATED]
+    assert again.inserted[0].id != first.id
+
+
+def test_integration_dedup_key_overrides_the_computed_one() -> None:
+    b = book()
+    b.ingest([draft("x", dedup_key="am:abc")], T0)
+    result = b.ingest([draft("y", dedup_key="am:abc")], T0)
+    assert result.items[0].outcome is Outcome.FOLDED
+
+
+def test_alert_under_maintenance_is_stored_suppressed_not_dropped() -> None:
+    w = MaintenanceWindow("w1", "t1", T0 - timedelta(hours=1), T0 + timedelta(hours=1),
+                          client_id="c1", reason="generator test")
+    b = book()
+    result = b.ingest([draft()], T0, windows=[w])
+    (alert,) = result.inserted
+    assert alert.status is AlertStatus.SUPPRESSED
+    assert alert.suppression_reason == "maintenance:w1"
+    assert result.created == [] and len(b) == 0
+    assert result.items[0].outcome is Outcome.SUPPRESSED
+
+
+def test_repeats_under_maintenance_are_counted_on_one_suppressed_row() -> None:
+    w = MaintenanceWindow("w1", "t1", T0, T0 + timedelta(hours=1))
+    b = book()
+    first = b.ingest([draft(), draft()], T0, windows=[w])
+    assert len(first.inserted) == 1 and first.inserted[0].suppressed_count == 1
+    later = b.ingest([draft()], T0 + timedelta(minutes=1), windows=[w])
+    assert later.inserted == []
+    assert later.folded[first.inserted[0].id].suppressed_count == 2
+
+
+def test_maintenance_for_other_types_or_sites_does_not_suppress() -> None:
+    windows = [
+        MaintenanceWindow("w1", "t1", T0, T0 + timedelta(hours=1), alert_types=frozenset({"SLA_BREACH"})),
+        MaintenanceWindow("w2", "t1", T0, T0 + timedelta(hours=1), site_id="s2"),
+        MaintenanceWindow("w3", "t1", T0 - timedelta(hours=2), T0),  # ended exactly now
+    ]
+    result = book().ingest([draft()], T0, windows=windows)
+    assert result.items[0].outcome is Outcome.CREATED
+
+
+def test_backpressure_sheds_new_info_alerts_as_suppressed_but_keeps_higher_ones() -> None:
+    b = book()
+    result = b.ingest(
+        [draft("i1", severity=Severity.INFO), draft("h1", severity=Severity.HIGH),
+         draft("l1", severity=Severity.LOW)],
+        T0, shed_info=True,
+    )
+    outcomes = {i.dedup_key: i.outcome for i in result.items}
+    assert sorted(outcomes.values()) == sorted([Outcome.SUPPRESSED, Outcome.CREATED, Outcome.CREATED])
+    shed = [a for a in result.inserted if a.status is AlertStatus.SUPPRESSED]
+    assert [a.severity for a in shed] == [Severity.INFO] and shed[0].suppression_reason == "backpressure"
+
+
+def test_backpressure_still_folds_repeats_of_an_open_info_alert() -> None:
+    b = book()
+    b.ingest([draft(severity=Severity.INFO)], T0)
+    result = b.ingest([draft(severity=Severity.INFO)], T0, shed_info=True)
+    assert result.items[0].outcome is Outcome.FOLDED
+
+
+def test_draft_for_another_client_is_rejected_naming_item_and_field() -> None:
+    b = book()
+    with pytest.raises(InvalidInput) as err:
+        b.ingest([draft(), draft(client_id="c2")], T0)
+    assert err.value.item == 1 and err.value.field == "client_id"
+
+
+def test_observed_time_in_the_past_becomes_first_seen_but_future_is_clamped() -> None:
+    b = book()
+    past = b.ingest([draft("a", observed_at=T0 - timedelta(minutes=5))], T0).inserted[0]
+    future = b.ingest([draft("b", observed_at=T0 + timedelta(minutes=5))], T0).inserted[0]
+    assert past.first_seen == T0 - timedelta(minutes=5)
+    assert future.first_seen == T0
+
+
+def test_auto_resolve_closes_open_alert_about_the_entity() -> None:
+    b = book()
+    b.ingest([draft("d1"), draft("d2")], T0)
+    done = b.auto_resolve([AutoResolve("DEVICE_OFFLINE", "device", "d1", "back online")], T0)
+    assert [a.entity_id for a in done] == ["d1"]
+    assert done[0].status is AlertStatus.RESOLVED and done[0].resolution_notes == "back online"
+    assert [a.entity_id for a in b.open_alerts()] == ["d2"]
+
+
+def test_resolve_by_integration_key() -> None:
+    b = book()
+    b.ingest([draft(dedup_key="pd:k1")], T0)
+    assert [a.status for a in b.resolve_keys(["pd:k1", "pd:unknown"], T0, None)] == [
+        AlertStatus.RESOLVED
+    ]
+    assert len(b) == 0
+
+
+def test_transition_of_unknown_or_closed_alert_is_not_found() -> None:
+    b = book()
+    a = b.ingest([draft()], T0).inserted[0]
+    b.resolve(a.id, "u", T0)
+    with pytest.raises(NotFound):
+        b.acknowledge(a.id, "u", T0)
+
+
+def test_acknowledged_alert_stays_indexed_and_keeps_folding() -> None:
+    b = book()
+    a = b.ingest([draft()], T0).inserted[0]
+    b.acknowledge(a.id, "u1", T0)
+    with pytest.raises(InvalidTransition):
+        b.acknowledge(a.id, "u1", T0)
+    assert b.ingest([draft()], T0).items[0].outcome is Outcome.FOLDED
+
+
+def test_load_rebuilds_the_open_index_after_restart() -> None:
+    b = book()
+    created = b.ingest([draft("d1"), draft("d2")], T0).inserted
+    fresh = book()
+    fresh.load(created)
+    assert fresh.ingest([draft("d1")], T0).items[0].outcome is Outcome.FOLDED
+    # Correlation survives too: a new alert of the same type joins the group.
+    new = fresh.ingest([draft("d3")], T0 + timedelta(minutes=1)).inserted[0]
+    assert new.correlation_id == created[0].correlation_id
