@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Final
 
 from noc_actors.domain.enums import Capability
@@ -72,7 +71,7 @@ class Principal:
     """An authenticated user or integration key, as stored.
 
     ``capabilities`` maps capability names to the stored flag; only ``True``
-    grants. Collections are copied into immutable ones on construction."""
+    grants. Collections are copied on construction (a plain dict keeps it picklable)."""
 
     user_id: str
     tenant_id: str
@@ -83,7 +82,7 @@ class Principal:
     display_name: str = ""
 
     def __post_init__(self) -> None:
-        caps = MappingProxyType({str(k): v for k, v in self.capabilities.items()})
+        caps = {str(k): v for k, v in self.capabilities.items()}
         object.__setattr__(self, "capabilities", caps)
         object.__setattr__(self, "assigned_client_ids", frozenset(self.assigned_client_ids))
         object.__setattr__(self, "assigned_site_ids", frozenset(self.assigned_site_ids))

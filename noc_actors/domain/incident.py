@@ -257,7 +257,8 @@ def critical_burst(
 ) -> list[Alert] | None:
     """The rule "N+ CRITICAL alerts of one client within M minutes".
 
-    Counts open CRITICAL alerts first seen in ``[now - window, now]`` that are
+    Counts open CRITICAL alerts first seen at or after ``now - window`` (a
+    source clock slightly ahead still counts) that are
     not in an incident yet (``in_incident`` holds such alert ids). Returns them
     (oldest first) when at least ``policy.incident_rule_count``, else ``None``.
     Alerts are grouped by (tenant, client), so a mixed input cannot combine
@@ -269,7 +270,6 @@ def critical_burst(
             a.severity is Severity.CRITICAL
             and a.is_open
             and now - a.first_seen <= window
-            and a.first_seen <= now
             and a.id not in in_incident
         ):
             groups.setdefault((a.tenant_id, a.client_id), []).append(a)

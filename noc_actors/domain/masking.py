@@ -171,8 +171,10 @@ def _mask_as(value: Any, kind: PiiKind) -> Any:
     if value is None:
         return None
     if isinstance(value, Mapping):
-        return {k: _mask_as(v, pii_kind(k) or kind if isinstance(k, str) else kind)
-                for k, v in value.items()}
+        return {
+            k: _mask_as(v, pii_kind(k) or kind if isinstance(k, str) else kind)
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
         return [_mask_as(v, kind) for v in value]
     text = value if isinstance(value, str) else str(value)
