@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Severity
@@ -74,6 +75,10 @@ class Alert:
         d["time_to_resolve"] = self.time_to_resolve
         return d
 
+    def to_json(self) -> dict[str, Any]:
+        """``to_dict`` with plain JSON types (ISO-8601 times, enum values)."""
+        return {k: _plain(v) for k, v in self.to_dict().items()}
+
     # --- transitions -----------------------------------------------------
 
     def _refuse_if_closed(self, action: str) -> None:
@@ -137,6 +142,14 @@ class Alert:
         return self.status in (AlertStatus.NEW, AlertStatus.ESCALATED) and (
             self.acknowledged_at is None
         )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return value.value
+    return value
 
 
 SEVERITY_FROM_TEXT: dict[str, Severity] = {

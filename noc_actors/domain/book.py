@@ -135,6 +135,9 @@ class AlertBook:
     def open_for_key(self, key: str) -> Alert | None:
         return self._open.get(key)
 
+    def open_for_id(self, alert_id: str) -> Alert | None:
+        return self._by_id.get(alert_id)
+
     def get(self, alert_id: str) -> Alert:
         """The open alert with this id (closed alerts live only in the database)."""
         alert = self._by_id.get(alert_id)
@@ -315,9 +318,7 @@ class AlertBook:
         if not wanted:
             return []
         hits = [
-            a
-            for a in self._by_id.values()
-            if (a.alert_type, a.entity_type, a.entity_id) in wanted
+            a for a in self._by_id.values() if (a.alert_type, a.entity_type, a.entity_id) in wanted
         ]
         return [
             self.resolve(a.id, None, now, wanted[(a.alert_type, a.entity_type, a.entity_id)])

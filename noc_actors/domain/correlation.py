@@ -31,10 +31,8 @@ class Correlator:
         """Give ``alert`` its correlation id and remember its creation."""
         key = (alert.tenant_id, alert.client_id, alert.alert_type)
         seen = self._latest.get(key)
-        if seen is not None and now - seen[0] <= self.window:
-            cid = seen[1]
-        else:
-            cid = self._new_id()
+        fresh = seen is not None and now - seen[0] <= self.window
+        cid = seen[1] if fresh and seen is not None else self._new_id()
         alert.correlation_id = cid
         self._latest[key] = (now, cid)
         return cid

@@ -175,9 +175,9 @@ class AttendanceEvent(_Event):
             raise ValueError("shift_end must be after shift_start")
         if (self.lat is None) != (self.lon is None):
             raise ValueError("lat and lon must be given together")
-        if self.punch_out is not None and self.punch_in is None:
-            raise ValueError("punch_out requires punch_in")
-        if self.punch_out is not None and self.punch_in is not None:
+        if self.punch_out is not None:
+            if self.punch_in is None:
+                raise ValueError("punch_out requires punch_in")
             if self.punch_out < self.punch_in:
                 raise ValueError("punch_out must not be before punch_in")
         return self

@@ -187,12 +187,13 @@ class ClientLiveState:
         return len(gone)
 
     def _table(self, entity_type: str) -> dict[str, Any]:
-        return {
+        tables: dict[str, dict[str, Any]] = {
             TICKET: self.tickets,
             WORK_ORDER: self.work_orders,
             DEVICE: self.devices,
             ATTENDANCE: self.shifts,
-        }[entity_type]
+        }
+        return tables[entity_type]
 
     # --- persistence -----------------------------------------------------
 

@@ -15,8 +15,15 @@ T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
 def make_alert(**kw: object) -> Alert:
     base: dict[str, object] = dict(
-        id="a1", tenant_id="t1", client_id="c1", alert_type="DEVICE_OFFLINE",
-        severity=Severity.HIGH, message="m", dedup_key="k", first_seen=T0, last_seen=T0,
+        id="a1",
+        tenant_id="t1",
+        client_id="c1",
+        alert_type="DEVICE_OFFLINE",
+        severity=Severity.HIGH,
+        message="m",
+        dedup_key="k",
+        first_seen=T0,
+        last_seen=T0,
     )
     base.update(kw)
     return Alert(**base)  # type: ignore[arg-type]
@@ -103,8 +110,15 @@ def test_suppress_keeps_the_alert_with_its_reason() -> None:
 
 @pytest.mark.parametrize(
     ("word", "expected"),
-    [("critical", Severity.CRITICAL), ("warning", Severity.MEDIUM), ("info", Severity.INFO),
-     ("error", Severity.HIGH), ("HIGH", Severity.HIGH), ("bogus", Severity.LOW), (None, Severity.LOW)],
+    [
+        ("critical", Severity.CRITICAL),
+        ("warning", Severity.MEDIUM),
+        ("info", Severity.INFO),
+        ("error", Severity.HIGH),
+        ("HIGH", Severity.HIGH),
+        ("bogus", Severity.LOW),
+        (None, Severity.LOW),
+    ],
 )
 def test_monitoring_severity_words_map_onto_noc_severities(
     word: str | None, expected: Severity

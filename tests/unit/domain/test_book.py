@@ -27,8 +27,13 @@ def book() -> AlertBook:
 
 def draft(entity: str = "d1", typ: str = "DEVICE_OFFLINE", **kw: object) -> AlertDraft:
     base: dict[str, object] = dict(
-        tenant_id="t1", client_id="c1", alert_type=typ, message=f"{entity} offline",
-        site_id="s1", entity_type="device", entity_id=entity,
+        tenant_id="t1",
+        client_id="c1",
+        alert_type=typ,
+        message=f"{entity} offline",
+        site_id="s1",
+        entity_type="device",
+        entity_id=entity,
     )
     base.update(kw)
     return AlertDraft(**base)  # type: ignore[arg-type]
@@ -74,7 +79,7 @@ def test_n_repeats_of_one_key_give_one_open_alert_with_n_minus_1_suppressed(
     drafts = [draft() for _ in range(n)]
     inserted = []
     for start in range(0, n, batch):
-        inserted += b.ingest(drafts[start:start + batch], T0 + timedelta(seconds=start)).inserted
+        inserted += b.ingest(drafts[start : start + batch], T0 + timedelta(seconds=start)).inserted
     assert len(inserted) == 1
     (alert,) = b.open_alerts()
     assert alert.suppressed_count == n - 1
@@ -97,8 +102,14 @@ def test_integration_dedup_key_overrides_the_computed_one() -> None:
 
 
 def test_alert_under_maintenance_is_stored_suppressed_not_dropped() -> None:
-    w = MaintenanceWindow("w1", "t1", T0 - timedelta(hours=1), T0 + timedelta(hours=1),
-                          client_id="c1", reason="generator test")
+    w = MaintenanceWindow(
+        "w1",
+        "t1",
+        T0 - timedelta(hours=1),
+        T0 + timedelta(hours=1),
+        client_id="c1",
+        reason="generator test",
+    )
     b = book()
     result = b.ingest([draft()], T0, windows=[w])
     (alert,) = result.inserted
@@ -120,7 +131,9 @@ def test_repeats_under_maintenance_are_counted_on_one_suppressed_row() -> None:
 
 def test_maintenance_for_other_types_or_sites_does_not_suppress() -> None:
     windows = [
-        MaintenanceWindow("w1", "t1", T0, T0 + timedelta(hours=1), alert_types=frozenset({"SLA_BREACH"})),
+        MaintenanceWindow(
+            "w1", "t1", T0, T0 + timedelta(hours=1), alert_types=frozenset({"SLA_BREACH"})
+        ),
         MaintenanceWindow("w2", "t1", T0, T0 + timedelta(hours=1), site_id="s2"),
         MaintenanceWindow("w3", "t1", T0 - timedelta(hours=2), T0),  # ended exactly now
     ]
@@ -131,14 +144,22 @@ def test_maintenance_for_other_types_or_sites_does_not_suppress() -> None:
 def test_backpressure_sheds_new_info_alerts_as_suppressed_but_keeps_higher_ones() -> None:
     b = book()
     result = b.ingest(
-        [draft("i1", severity=Severity.INFO), draft("h1", severity=Severity.HIGH),
-         draft("l1", severity=Severity.LOW)],
-        T0, shed_info=True,
+        [
+            draft("i1", severity=Severity.INFO),
+            draft("h1", severity=Severity.HIGH),
+            draft("l1", severity=Severity.LOW),
+        ],
+        T0,
+        shed_info=True,
     )
     outcomes = {i.dedup_key: i.outcome for i in result.items}
-    assert sorted(outcomes.values()) == sorted([Outcome.SUPPRESSED, Outcome.CREATED, Outcome.CREATED])
+    assert sorted(outcomes.values()) == sorted(
+        [Outcome.SUPPRESSED, Outcome.CREATED, Outcome.CREATED]
+    )
     shed = [a for a in result.inserted if a.status is AlertStatus.SUPPRESSED]
-    assert [a.severity for a in shed] == [Severity.INFO] and shed[0].suppression_reason == "backpressure"
+    assert [a.severity for a in shed] == [Severity.INFO] and shed[
+        0
+    ].suppression_reason == "backpressure"
 
 
 def test_backpressure_still_folds_repeats_of_an_open_info_alert() -> None:

@@ -28,8 +28,10 @@ def test_dedup_key_treats_missing_and_empty_parts_alike() -> None:
     assert dedup_key("X", None, None, None) == dedup_key("X", "", "", "")
 
 
-@given(st.tuples(st.text(), st.text(), st.text(), st.text()),
-       st.tuples(st.text(), st.text(), st.text(), st.text()))
+@given(
+    st.tuples(st.text(), st.text(), st.text(), st.text()),
+    st.tuples(st.text(), st.text(), st.text(), st.text()),
+)
 def test_different_subjects_never_share_a_dedup_key(
     a: tuple[str, str, str, str], b: tuple[str, str, str, str]
 ) -> None:
@@ -42,8 +44,17 @@ def test_external_keys_are_namespaced_by_source() -> None:
 
 
 def _alert(aid: str, client: str = "c1", typ: str = "SLA_BREACH", tenant: str = "t1") -> Alert:
-    return Alert(id=aid, tenant_id=tenant, client_id=client, alert_type=typ,
-                 severity=Severity.HIGH, message="m", dedup_key=aid, first_seen=T0, last_seen=T0)
+    return Alert(
+        id=aid,
+        tenant_id=tenant,
+        client_id=client,
+        alert_type=typ,
+        severity=Severity.HIGH,
+        message="m",
+        dedup_key=aid,
+        first_seen=T0,
+        last_seen=T0,
+    )
 
 
 def _correlator() -> Correlator:

@@ -1,0 +1,326 @@
+"""The pure core of one client aggregator: its alert book, its live entity
+state, its maintenance windows and escalation contacts, glued to the rules.
+
+Every operation returns a ``Changes`` value describing what to persist (one
+batched write), which deadlines to arm or cancel, and which events to publish.
+The actor shell (``noc_actors.actors.aggregator``) does the I/O; nothing here
+reads a clock or touches a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from noc_actors.domain.alert import Alert
+from noc_actors.domain.audit import SYSTEM_ACTOR, AuditEntry
+from noc_actors.domain.backpressure import SUPPRESSION_REASON
+from noc_actors.domain.book import AlertBook, IngestResult, new_uuid
+from noc_actors.domain.draft import AlertDraft, RuleOutput
+from noc_actors.domain.enums import AuditAction
+from noc_actors.domain.escalation import (
+    Deadline,
+    EscalationContacts,
+    EscalationPolicy,
+    pending_deadline,
+)
+from noc_actors.domain.events import AnyEvent
+from noc_actors.domain.live_state import ClientLiveState
+from noc_actors.domain.maintenance import MaintenanceWindow, client_under_full_maintenance
+from noc_actors.domain.policy import TenantPolicy
+from noc_actors.domain.rules import apply_events, evaluate_clock
+from noc_actors.domain.snapshot import MetricSnapshot, compute_snapshot
+
+
+@dataclass(slots=True)
+class Changes:
+    """Effects of one aggregator operation, shaped for one batched write."""
+
+    ingest: IngestResult = field(default_factory=IngestResult)
+    updated: dict[str, Alert] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    arm: list[Deadline] = field(default_factory=list)
+    cancel: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    state_changed: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.ingest.inserted
+            or self.ingest.folded
+            or self.updated
+            or self.audit
+            or self.state_changed
+        )
+
+
+def alert_event(kind: str, alert: Alert, action: str | None = None) -> dict[str, Any]:
+    """The hub event for an alert change (masked later, at the edge)."""
+    event: dict[str, Any] = {
+        "type": kind,
+        "tenant_id": alert.tenant_id,
+        "client_id": alert.client_id,
+        "site_id": alert.site_id,
+        "alert": alert.to_json(),
+    }
+    if action is not None:
+        event["action"] = action
+    return event
+
+
+class ClientAggregate:
+    """Everything one client aggregator knows, and the operations on it."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        policy: TenantPolicy,
+        new_id: Callable[[], str] = new_uuid,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self.policy = policy
+        self.book = AlertBook(tenant_id, client_id, policy, new_id)
+        self.state = ClientLiveState(tenant_id=tenant_id, client_id=client_id)
+        self.windows: list[MaintenanceWindow] = []
+        self.escalation = EscalationPolicy.default()
+        self.contacts = EscalationContacts()
+        self.shed_info = False
+
+    # --- (re)loading --------------------------------------------------------
+
+    def load(
+        self,
+        open_alerts: Iterable[Alert],
+        recent: Iterable[Alert] = (),
+        live_state: dict[str, Any] | None = None,
+        windows: Sequence[MaintenanceWindow] = (),
+    ) -> list[Deadline]:
+        """Rebuild from the database; returns the pending deadlines to re-arm."""
+        self.book.load(open_alerts, recent)
+        if live_state:
+            self.state = ClientLiveState.from_dict(live_state)
+        self.windows = list(windows)
+        return self._deadlines(self.book.open_alerts())
+
+    def set_policy(self, policy: TenantPolicy) -> None:
+        self.policy = policy
+        self.book.set_policy(policy)
+
+    def chain_length(self, alert: Alert) -> int:
+        return len(self.escalation.resolve_chain(self.contacts, alert.client_id, alert.site_id))
+
+    def _deadlines(self, alerts: Iterable[Alert]) -> list[Deadline]:
+        out = []
+        for a in alerts:
+            d = pending_deadline(a, self.policy, self.chain_length(a))
+            if d is not None:
+                out.append(d)
+        return out
+
+    # --- ingest ---------------------------------------------------------------
+
+    def ingest_alerts(self, drafts: Sequence[AlertDraft], now: datetime) -> Changes:
+        changes = Changes()
+        changes.ingest = self.book.ingest(drafts, now, self.windows, self.shed_info)
+        self._after_ingest(changes)
+        return changes
+
+    def ingest_events(self, events: Sequence[AnyEvent], now: datetime) -> Changes:
+        """Platform events: update live state, run the rules, ingest what they
+        raise and resolve what they fixed."""
+        out = apply_events(self.state, events, now, self.policy)
+        changes = self._apply_rules(out, now)
+        changes.state_changed = bool(events)
+        return changes
+
+    def tick(self, now: datetime) -> Changes:
+        """Clock-driven rules: breaches that happen with no new event."""
+        before = self.state.to_dict()
+        changes = self._apply_rules(evaluate_clock(self.state, now, self.policy), now)
+        changes.state_changed = self.state.to_dict() != before
+        return changes
+
+    def _apply_rules(self, out: RuleOutput, now: datetime) -> Changes:
+        changes = Changes()
+        changes.ingest = self.book.ingest(out.drafts, now, self.windows, self.shed_info)
+        for alert in self.book.auto_resolve(out.resolves, now):
+            self._updated(changes, alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now)
+        self._after_ingest(changes)
+        return changes
+
+    def _after_ingest(self, changes: Changes) -> None:
+        created = changes.ingest.created
+        changes.arm.extend(self._deadlines(created))
+        changes.events.extend(alert_event("alert_new", a) for a in created)
+        changes.events.extend(
+            alert_event("alert_updated", a, "repeated")
+            for a in changes.ingest.folded.values()
+            if a.is_open
+        )
+
+    def _updated(
+        self,
+        changes: Changes,
+        alert: Alert,
+        action: str,
+        actor: str,
+        audit_action: AuditAction,
+        now: datetime,
+        meta: dict[str, Any] | None = None,
+        source_ip: str | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        changes.updated[alert.id] = alert
+        changes.events.append(alert_event("alert_updated", alert, action))
+        changes.audit.append(
+            AuditEntry(
+                tenant_id=alert.tenant_id,
+                actor_id=actor,
+                action=audit_action,
+                entity_type="alert",
+                entity_id=alert.id,
+                at=now,
+                metadata=meta or {},
+                source_ip=source_ip,
+                correlation_id=correlation_id,
+            )
+        )
+        if not alert.awaiting_ack:
+            changes.cancel.append(alert.id)
+
+    # --- transitions (single writer) -------------------------------------------
+
+    def acknowledge(
+        self, alert_ids: Sequence[str], user_id: str, now: datetime, **ctx: Any
+    ) -> Changes:
+        changes = Changes()
+        for aid in alert_ids:
+            alert = self.book.acknowledge(aid, user_id, now)
+            self._updated(
+                changes, alert, "acknowledged", user_id, AuditAction.ACKNOWLEDGE, now, **ctx
+            )
+        return changes
+
+    def assign(
+        self, alert_ids: Sequence[str], assignee: str, user_id: str, now: datetime, **ctx: Any
+    ) -> Changes:
+        changes = Changes()
+        for aid in alert_ids:
+            alert = self.book.assign(aid, assignee, now, by=user_id)
+            self._updated(
+                changes,
+                alert,
+                "assigned",
+                user_id,
+                AuditAction.ASSIGN,
+                now,
+                {"assignee": assignee},
+                **ctx,
+            )
+        return changes
+
+    def resolve(
+        self,
+        alert_ids: Sequence[str],
+        user_id: str | None,
+        now: datetime,
+        notes: str | None = None,
+        **ctx: Any,
+    ) -> Changes:
+        changes = Changes()
+        for aid in alert_ids:
+            alert = self.book.resolve(aid, user_id, now, notes)
+            self._updated(
+                changes,
+                alert,
+                "resolved",
+                user_id or SYSTEM_ACTOR,
+                AuditAction.RESOLVE,
+                now,
+                {"notes": notes} if notes else None,
+                **ctx,
+            )
+        return changes
+
+    def escalate(
+        self, alert_ids: Sequence[str], user_id: str, now: datetime, **ctx: Any
+    ) -> Changes:
+        """Manual escalation by an operator: one level up, next target."""
+        changes = Changes()
+        for aid in alert_ids:
+            self._escalate_one(changes, aid, user_id, now, **ctx)
+        return changes
+
+    def escalate_due(self, deadline: Deadline, now: datetime) -> Changes:
+        """The timer says ``deadline`` is due. The caller has already won the
+        fencing claim for ``deadline.level`` in the database."""
+        changes = Changes()
+        alert = self.book.open_for_id(deadline.alert_id)
+        if alert is None or not alert.awaiting_ack:
+            return changes
+        if alert.escalation_level != deadline.level - 1:
+            return changes
+        self._escalate_one(changes, alert.id, SYSTEM_ACTOR, now)
+        return changes
+
+    def _escalate_one(
+        self, changes: Changes, alert_id: str, actor: str, now: datetime, **ctx: Any
+    ) -> None:
+        alert = self.book.get(alert_id)
+        level = alert.escalation_level + 1
+        target = self.escalation.target_for(level, self.contacts, alert.client_id, alert.site_id)
+        label = target.label if target is not None else "tenant_admins"
+        self.book.escalate(alert_id, label, now)
+        self._updated(
+            changes,
+            alert,
+            "escalated",
+            actor,
+            AuditAction.ESCALATE,
+            now,
+            {"level": level, "target": label},
+            **ctx,
+        )
+        changes.arm.extend(self._deadlines([alert]))
+
+    # --- backpressure and maintenance -------------------------------------------
+
+    def sweep(self, candidates: Iterable[str], now: datetime) -> Changes:
+        """Move the given NEW INFO alerts to SUPPRESSED (backpressure sweep)."""
+        changes = Changes()
+        for aid in candidates:
+            alert = self.book.open_for_id(aid)
+            if alert is None:
+                continue
+            self.book.suppress(aid, SUPPRESSION_REASON)
+            self._updated(
+                changes,
+                alert,
+                "suppressed",
+                SYSTEM_ACTOR,
+                AuditAction.SUPPRESS,
+                now,
+                {"reason": SUPPRESSION_REASON},
+            )
+        return changes
+
+    def set_windows(self, windows: Sequence[MaintenanceWindow]) -> None:
+        self.windows = list(windows)
+        self.book.forget_shed()
+
+    def under_full_maintenance(self, now: datetime) -> bool:
+        return client_under_full_maintenance(self.windows, self.tenant_id, self.client_id, now)
+
+    # --- metrics -----------------------------------------------------------------
+
+    def snapshot(
+        self, window_start: datetime, window_end: datetime, now: datetime
+    ) -> MetricSnapshot:
+        return compute_snapshot(
+            self.state, self.book.open_alerts(), window_start, window_end, now, self.policy
+        )
