@@ -3,6 +3,8 @@ WebSocket responses in exactly one place."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base of every error the domain core raises on purpose."""
@@ -17,6 +19,9 @@ class InvalidTransition(DomainError):
         self.action = action
         super().__init__(f"cannot {action} {entity_id}: it is {from_status}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.entity_id, self.from_status, self.action))
+
 
 class NotFound(DomainError):
     """An object that does not exist *for this tenant* (HTTP 404)."""
@@ -25,6 +30,9 @@ class NotFound(DomainError):
         self.kind = kind
         self.key = key
         super().__init__(f"{kind} {key!r} not found")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.kind, self.key))
 
 
 class PermissionDenied(DomainError):
@@ -35,6 +43,9 @@ class PermissionDenied(DomainError):
         self.detail = detail
         msg = f"missing capability {capability}"
         super().__init__(f"{msg}: {detail}" if detail else msg)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.capability, self.detail))
 
 
 class InvalidInput(DomainError):
@@ -48,3 +59,6 @@ class InvalidInput(DomainError):
         self.message = message
         where = f"item {item}: " if item is not None else ""
         super().__init__(f"{where}{field}: {message}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.field, self.message, self.item))

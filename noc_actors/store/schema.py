@@ -11,6 +11,8 @@ client, user, site or incident of a tenant use composite foreign keys on
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -28,6 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.schema import SchemaItem
 
 from noc_actors.store.types import UTCDateTime, json_type
 
@@ -43,11 +46,13 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 ID = 128  # the longest id the API accepts (domain.events.ID_MAX)
 OPEN_STATUS_SQL = "status IN ('NEW', 'ACKNOWLEDGED', 'ASSIGNED', 'ESCALATED')"
-ALERT_STATUSES_SQL = f"status IN ('NEW', 'ACKNOWLEDGED', 'ASSIGNED', 'ESCALATED', 'RESOLVED', 'SUPPRESSED')"  # noqa: E501
+ALERT_STATUSES_SQL = (
+    "status IN ('NEW', 'ACKNOWLEDGED', 'ASSIGNED', 'ESCALATED', 'RESOLVED', 'SUPPRESSED')"
+)
 SEVERITIES_SQL = "severity IN ('INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL')"
 
 
-def _ts(name: str, nullable: bool = True) -> Column[object]:
+def _ts(name: str, nullable: bool = True) -> Column[datetime]:
     return Column(name, UTCDateTime(), nullable=nullable)
 
 
@@ -55,14 +60,14 @@ def _tenant_fk() -> Column[str]:
     return Column("tenant_id", String(ID), ForeignKey("tenants.id"), nullable=False)
 
 
-def _client_fk(nullable: bool = False) -> list[object]:
+def _client_fk(nullable: bool = False) -> list[SchemaItem]:
     return [
         Column("client_id", String(ID), nullable=nullable),
         ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
     ]
 
 
-def _user_fk(column: str) -> list[object]:
+def _user_fk(column: str) -> list[SchemaItem]:
     return [
         Column(column, String(ID), nullable=True),
         ForeignKeyConstraint(["tenant_id", column], ["users.tenant_id", "users.id"]),
@@ -142,9 +147,7 @@ api_tokens = Table(
     _ts("expires_at"),
     _ts("revoked_at"),
     _ts("last_used_at"),
-    CheckConstraint(
-        "(kind = 'user' AND user_id IS NOT NULL) OR kind = 'integration'", name="kind"
-    ),
+    CheckConstraint("(kind = 'user' AND user_id IS NOT NULL) OR kind = 'integration'", name="kind"),
     Index(None, "tenant_id"),
 )
 
@@ -261,8 +264,11 @@ maintenance_windows = Table(
 
 
 def _snapshot_table(name: str, *, archive: bool) -> Table:
-    refs: list[object] = (
-        [Column("tenant_id", String(ID), nullable=False), Column("client_id", String(ID), nullable=False)]
+    refs: list[SchemaItem] = (
+        [
+            Column("tenant_id", String(ID), nullable=False),
+            Column("client_id", String(ID), nullable=False),
+        ]
         if archive
         else [_tenant_fk(), *_client_fk()]
     )
@@ -286,7 +292,9 @@ metric_snapshots_archive = _snapshot_table("metric_snapshots_archive", archive=T
 audit_log = Table(
     "audit_log",
     metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("tenant_id", String(ID), nullable=False),
     Column("actor_id", String(ID)),
     Column("action", String(64), nullable=False),

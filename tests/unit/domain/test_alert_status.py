@@ -124,3 +124,20 @@ def test_monitoring_severity_words_map_onto_noc_severities(
     word: str | None, expected: Severity
 ) -> None:
     assert parse_severity(word, Severity.LOW) is expected
+
+
+def test_domain_errors_survive_pickling_with_their_data() -> None:
+    """Ray carries actor exceptions to callers by pickling them."""
+    import pickle
+
+    from noc_actors.domain.errors import InvalidInput, NotFound, PermissionDenied
+
+    for err in (
+        InvalidTransition("a1", "RESOLVED", "acknowledge"),
+        NotFound("alert", "a1"),
+        PermissionDenied("noc:ack_alerts", "not yours"),
+        InvalidInput("client_id", "unknown client", item=3),
+    ):
+        copy = pickle.loads(pickle.dumps(err))
+        assert type(copy) is type(err) and str(copy) == str(err)
+        assert vars(copy) == vars(err)

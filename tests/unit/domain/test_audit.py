@@ -41,8 +41,15 @@ def test_unknown_action_is_refused() -> None:
 
 
 def test_denial_is_audited_as_unauthorized_access_with_source_address() -> None:
-    e = unauthorized("t1", "u1", "noc:export", T0, entity_id="/api/noc/exports",
-                     source_ip="10.0.0.7", user_agent="x" * 1000)
+    e = unauthorized(
+        "t1",
+        "u1",
+        "noc:export",
+        T0,
+        entity_id="/api/noc/exports",
+        source_ip="10.0.0.7",
+        user_agent="x" * 1000,
+    )
     assert e.action is AuditAction.UNAUTHORIZED_ACCESS
     assert e.metadata == {"capability": "noc:export"}
     assert e.source_ip == "10.0.0.7"

@@ -22,8 +22,15 @@ decide = BackpressurePolicy.decide
 def make_alert(aid: str, severity: Severity, age_minutes: float) -> Alert:
     seen = T0 - timedelta(minutes=age_minutes)
     return Alert(
-        id=aid, tenant_id="t1", client_id="c1", alert_type="EXTERNAL", severity=severity,
-        message="m", dedup_key=aid, first_seen=seen, last_seen=seen,
+        id=aid,
+        tenant_id="t1",
+        client_id="c1",
+        alert_type="EXTERNAL",
+        severity=severity,
+        message="m",
+        dedup_key=aid,
+        first_seen=seen,
+        last_seen=seen,
     )
 
 

@@ -29,8 +29,15 @@ MIN = timedelta(minutes=1)
 
 def make_alert(severity: Severity = Severity.CRITICAL, **kw: object) -> Alert:
     base: dict[str, object] = dict(
-        id="a1", tenant_id="t1", client_id="c1", alert_type="DEVICE_OFFLINE",
-        severity=severity, message="m", dedup_key="k", first_seen=T0, last_seen=T0,
+        id="a1",
+        tenant_id="t1",
+        client_id="c1",
+        alert_type="DEVICE_OFFLINE",
+        severity=severity,
+        message="m",
+        dedup_key="k",
+        first_seen=T0,
+        last_seen=T0,
         site_id="s1",
     )
     base.update(kw)
@@ -139,7 +146,11 @@ def test_targets_follow_site_oncall_incharge_client_owner_tenant_admins() -> Non
     policy = EscalationPolicy.default()
     labels = [policy.target_for(n, CONTACTS, "c1", "s1") for n in range(1, 6)]
     assert [t.label if t else None for t in labels] == [
-        "oncall-1", "incharge-1", "owner-1", "tenant_admins", None,
+        "oncall-1",
+        "incharge-1",
+        "owner-1",
+        "tenant_admins",
+        None,
     ]
 
 

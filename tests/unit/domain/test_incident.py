@@ -23,12 +23,20 @@ T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 
 
-def make_alert(aid: str, severity: Severity = Severity.CRITICAL, minutes_ago: float = 0,
-               **kw: object) -> Alert:
+def make_alert(
+    aid: str, severity: Severity = Severity.CRITICAL, minutes_ago: float = 0, **kw: object
+) -> Alert:
     seen = T0 - minutes_ago * MIN
     base: dict[str, object] = dict(
-        id=aid, tenant_id="t1", client_id="c1", alert_type="SECURITY_ANOMALY",
-        severity=severity, message="m", dedup_key=aid, first_seen=seen, last_seen=seen,
+        id=aid,
+        tenant_id="t1",
+        client_id="c1",
+        alert_type="SECURITY_ANOMALY",
+        severity=severity,
+        message="m",
+        dedup_key=aid,
+        first_seen=seen,
+        last_seen=seen,
         site_id="s1",
     )
     base.update(kw)
@@ -51,8 +59,13 @@ def test_incident_severity_is_the_highest_of_its_alerts() -> None:
 
 @pytest.mark.parametrize(
     ("severity", "hours"),
-    [(Severity.CRITICAL, 4), (Severity.HIGH, 8), (Severity.MEDIUM, 24), (Severity.LOW, 72),
-     (Severity.INFO, 72)],
+    [
+        (Severity.CRITICAL, 4),
+        (Severity.HIGH, 8),
+        (Severity.MEDIUM, 24),
+        (Severity.LOW, 72),
+        (Severity.INFO, 72),
+    ],
 )
 def test_default_sla_target_follows_severity(severity: Severity, hours: int) -> None:
     assert make_incident(severity).sla_target == T0 + timedelta(hours=hours)
@@ -186,8 +199,13 @@ def test_burst_window_is_inclusive_at_ten_minutes_and_excludes_older() -> None:
 def test_burst_ignores_non_critical_closed_and_already_grouped_alerts() -> None:
     resolved = make_alert("r")
     resolved.resolve("u", T0)
-    alerts = [make_alert("a"), make_alert("b"), make_alert("h", Severity.HIGH), resolved,
-              make_alert("g")]
+    alerts = [
+        make_alert("a"),
+        make_alert("b"),
+        make_alert("h", Severity.HIGH),
+        resolved,
+        make_alert("g"),
+    ]
     assert critical_burst(alerts, T0, POLICY, in_incident={"g"}) is None
     assert critical_burst(alerts, T0, POLICY) is not None
 
