@@ -71,7 +71,9 @@ def tenant_list() -> None:
 def client_create(
     name: Annotated[str, typer.Argument(help="Client (customer) name.")],
     tenant: TenantOpt,
-    client_id: Annotated[str | None, typer.Option("--id", help="Client id (default: generated).")] = None,
+    client_id: Annotated[
+        str | None, typer.Option("--id", help="Client id (default: generated).")
+    ] = None,
     disabled: Annotated[bool, typer.Option("--disabled", help="Create it disabled.")] = False,
 ) -> None:
     """Create a client of a tenant."""
@@ -109,7 +111,9 @@ def site_create(
     name: Annotated[str, typer.Argument(help="Site name.")],
     tenant: TenantOpt,
     client: Annotated[str, typer.Option("--client", "-c", help="Client id.")],
-    site_id: Annotated[str | None, typer.Option("--id", help="Site id (default: generated).")] = None,
+    site_id: Annotated[
+        str | None, typer.Option("--id", help="Site id (default: generated).")
+    ] = None,
     lat: Annotated[float | None, typer.Option(help="Latitude of the geofence centre.")] = None,
     lon: Annotated[float | None, typer.Option(help="Longitude of the geofence centre.")] = None,
     radius_m: Annotated[float | None, typer.Option(help="Geofence radius in metres.")] = None,
@@ -123,8 +127,14 @@ def site_create(
             fail(f"unknown client {client!r} in tenant {tenant!r}")
         try:
             return await clients.create_site(
-                conn, tenant_id=t["id"], client_id=client, name=name, site_id=site_id,
-                lat=lat, lon=lon, geofence_radius_m=radius_m,
+                conn,
+                tenant_id=t["id"],
+                client_id=client,
+                name=name,
+                site_id=site_id,
+                lat=lat,
+                lon=lon,
+                geofence_radius_m=radius_m,
             )
         except IntegrityError:
             fail(f"site {site_id or name!r} already exists")
@@ -159,7 +169,9 @@ def user_create(
         list[str] | None,
         typer.Option("--cap", help="Capability, repeatable or comma-separated, e.g. noc:view."),
     ] = None,
-    client: Annotated[list[str] | None, typer.Option("--client", help="Assigned client id.")] = None,
+    client: Annotated[
+        list[str] | None, typer.Option("--client", help="Assigned client id.")
+    ] = None,
     site: Annotated[list[str] | None, typer.Option("--site", help="Assigned site id.")] = None,
 ) -> None:
     """Create a user with capabilities and a scope."""
@@ -182,14 +194,25 @@ def user_create(
         if await users.get_user_by_email(conn, tenant_id=t["id"], email=email) is not None:
             fail(f"a user with email {email!r} already exists in tenant {tenant!r}")
         return await users.create_user(
-            conn, tenant_id=t["id"], display_name=name, email=email, phone=phone,
-            is_admin=admin, capabilities=caps, client_ids=client or [], site_ids=site or [],
+            conn,
+            tenant_id=t["id"],
+            display_name=name,
+            email=email,
+            phone=phone,
+            is_admin=admin,
+            capabilities=caps,
+            client_ids=client or [],
+            site_ids=site or [],
         )
 
     row = run_db(work)
     granted = sorted(k for k, v in caps.items() if v)
-    echo_kv(user=row["display_name"], id=row["id"], admin=row["is_admin"],
-            capabilities=", ".join(granted) or "-")
+    echo_kv(
+        user=row["display_name"],
+        id=row["id"],
+        admin=row["is_admin"],
+        capabilities=", ".join(granted) or "-",
+    )
 
 
 @token_app.command("issue")
@@ -227,18 +250,37 @@ def token_issue(
                 fail(f"--user: unknown user {user!r} in tenant {tenant!r}", code=2)
             kwargs = dict(user_id=u["id"], kind="user", name=f"cli:{u['email']}")
         else:
-            if client and await clients.get_client(conn, tenant_id=t["id"], client_id=client) is None:
+            if (
+                client
+                and await clients.get_client(conn, tenant_id=t["id"], client_id=client) is None
+            ):
                 fail(f"--client: unknown client {client!r} in tenant {tenant!r}", code=2)
-            kwargs = dict(kind="integration", name=integration, client_id=client,
-                          capabilities=[Capability.INGEST.value])
+            kwargs = dict(
+                kind="integration",
+                name=integration,
+                client_id=client,
+                capabilities=[Capability.INGEST.value],
+            )
         plaintext, row = await tokens.issue_token(
             conn, tenant_id=t["id"], now=now, expires_at=expires, **kwargs
         )
-        await audit.append_audit(conn, [dict(
-            tenant_id=t["id"], actor_id="cli", action=AuditAction.TOKEN_ISSUED.value,
-            entity_type="token", entity_id=row["id"], metadata={"kind": row["kind"]},
-            source_ip="cli", user_agent="noc-cli", correlation_id=None, at=now,
-        )])
+        await audit.append_audit(
+            conn,
+            [
+                dict(
+                    tenant_id=t["id"],
+                    actor_id="cli",
+                    action=AuditAction.TOKEN_ISSUED.value,
+                    entity_type="token",
+                    entity_id=row["id"],
+                    metadata={"kind": row["kind"]},
+                    source_ip="cli",
+                    user_agent="noc-cli",
+                    correlation_id=None,
+                    at=now,
+                )
+            ],
+        )
         return plaintext, row
 
     plaintext, row = run_db(work)
@@ -261,11 +303,23 @@ def token_revoke(
         t = await _tenant(conn, tenant)
         done = await tokens.revoke_token(conn, tenant_id=t["id"], token_id=token_id, now=now)
         if done:
-            await audit.append_audit(conn, [dict(
-                tenant_id=t["id"], actor_id="cli", action=AuditAction.TOKEN_REVOKED.value,
-                entity_type="token", entity_id=token_id, metadata={}, source_ip="cli",
-                user_agent="noc-cli", correlation_id=None, at=now,
-            )])
+            await audit.append_audit(
+                conn,
+                [
+                    dict(
+                        tenant_id=t["id"],
+                        actor_id="cli",
+                        action=AuditAction.TOKEN_REVOKED.value,
+                        entity_type="token",
+                        entity_id=token_id,
+                        metadata={},
+                        source_ip="cli",
+                        user_agent="noc-cli",
+                        correlation_id=None,
+                        at=now,
+                    )
+                ],
+            )
         return done
 
     if not run_db(work):
