@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     snapshot_interval_s: float = Field(default=300, gt=0)
     clock_rules_interval_s: float = Field(default=30, gt=0)
     backpressure_sweep_interval_s: float = Field(default=60, gt=0)
+    backpressure_check_interval_s: float = Field(default=2, gt=0)
+    supervisor_watch_interval_s: float = Field(default=5, gt=0)
     snapshot_retention_days: int = Field(default=30, ge=1)
     archive_hour_utc: int = Field(default=2, ge=0, le=23)
     cache_ttl_overview_s: int = Field(default=300, ge=1)

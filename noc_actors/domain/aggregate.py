@@ -46,6 +46,20 @@ class Changes:
     events: list[dict[str, Any]] = field(default_factory=list)
     state_changed: bool = False
 
+    def merge(self, other: Changes) -> None:
+        """Fold ``other`` (a later operation) into this one."""
+        self.ingest.items.extend(other.ingest.items)
+        for alert in other.ingest.inserted:
+            self.ingest.insert(alert)
+        for alert in other.ingest.folded.values():
+            self.ingest.touch(alert)
+        self.updated.update(other.updated)
+        self.audit.extend(other.audit)
+        self.arm.extend(other.arm)
+        self.cancel.extend(other.cancel)
+        self.events.extend(other.events)
+        self.state_changed = self.state_changed or other.state_changed
+
     @property
     def empty(self) -> bool:
         return not (

@@ -1,0 +1,197 @@
+"""BackpressureController actor (``noc:backpressure``).
+
+Owns: the backpressure level per tenant (``LevelTracker``) and the ingest
+queue depths reported by the Serve replicas.
+Every ``backpressure_check_interval_s`` it counts NEW INFO/LOW alerts per
+tenant, decides the level, and on a change tells the tenant's aggregators to
+shed (or stop shedding) new INFO alerts and publishes a ``backpressure``
+event. Every ``backpressure_sweep_interval_s`` (1 minute) it moves NEW INFO
+alerts older than the sweep age to SUPPRESSED through their aggregators.
+
+Hard state: none (levels are derived from the alerts table).
+Soft state: levels, queue reports. Idempotent calls: all of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import ray
+
+from noc_actors.actors.loops import PeriodicLoop
+from noc_actors.actors.metrics import BackpressureMetrics
+from noc_actors.actors.peers import HubPeer, SupervisorPeer
+from noc_actors.actors.runtime import was_restarted
+from noc_actors.actors.tenancy import tenant_policy
+from noc_actors.domain.backpressure import LevelChange, LevelTracker
+from noc_actors.domain.enums import AlertStatus, BackpressureLevel, Severity
+from noc_actors.domain.policy import TenantPolicy
+from noc_actors.settings import Settings
+from noc_actors.store.db import make_engine
+from noc_actors.store.repos import alert_queries, tenants
+
+log = logging.getLogger(__name__)
+
+LEVEL_NUMBER = {
+    BackpressureLevel.NORMAL: 0,
+    BackpressureLevel.ELEVATED: 1,
+    BackpressureLevel.CRITICAL: 2,
+}
+QUEUE_REPORT_TTL_S = 30.0
+SWEEP_PAGE = 1000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
+class BackpressureController:
+    """Ray actor around ``LevelTracker``; see the module docstring."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.tracker = LevelTracker()
+        self.hub = HubPeer(settings.ray_namespace)
+        self.supervisor = SupervisorPeer(settings.ray_namespace)
+        self.metrics = BackpressureMetrics()
+        self.policies: dict[str, TenantPolicy] = {}
+        self.queues: dict[str, tuple[int, int, float]] = {}
+        self.swept_total = 0
+        self.started_at = time.time()
+        self.restarted = was_restarted()
+        self.check_loop = PeriodicLoop(
+            "backpressure-check", settings.backpressure_check_interval_s, self.check
+        )
+        self.sweep_loop = PeriodicLoop(
+            "backpressure-sweep", settings.backpressure_sweep_interval_s, self.sweep
+        )
+
+    async def ready(self) -> bool:
+        self.check_loop.start()
+        self.sweep_loop.start()
+        return True
+
+    def report_queue(self, replica_id: str, depth: int, capacity: int) -> BackpressureLevel:
+        """A Serve replica reports its ingest queue; answers the worst level."""
+        self.queues[replica_id] = (depth, capacity, time.time())
+        self.metrics.queue_depth.set(sum(d for d, _, _ in self._fresh_queues()))
+        return max(
+            self.tracker.snapshot().values(), key=LEVEL_NUMBER.get, default=BackpressureLevel.NORMAL
+        )
+
+    def _fresh_queues(self) -> list[tuple[int, int, float]]:
+        cutoff = time.time() - QUEUE_REPORT_TTL_S
+        return [q for q in self.queues.values() if q[2] >= cutoff]
+
+    def _queue_full(self) -> bool:
+        return any(depth >= capacity for depth, capacity, _ in self._fresh_queues())
+
+    async def check(self) -> list[dict[str, Any]]:
+        """Count, decide, and announce level changes."""
+        now = utcnow()
+        counts: dict[str, int] = {}
+        async with self.engine.connect() as conn:
+            for tenant in await tenants.list_tenants(conn):
+                tid = tenant["id"]
+                self.policies[tid] = await tenant_policy(conn, tid, self.settings.policy)
+                counts[tid] = await alert_queries.count_new_info_low(conn, tenant_id=tid)
+        changes = self.tracker.observe_all(
+            counts,
+            self._queue_full(),
+            now,
+            lambda t: self._policy(t).backpressure_threshold,
+        )
+        for tid, n in counts.items():
+            self.metrics.new_info_low.set(n, tags={"tenant": tid})
+            self.metrics.level.set(LEVEL_NUMBER[self.tracker.level(tid)], tags={"tenant": tid})
+        for change in changes:
+            await self._announce(change)
+        return [c.to_dict() for c in changes]
+
+    def _policy(self, tenant_id: str) -> TenantPolicy:
+        return self.policies.get(tenant_id, self.settings.policy)
+
+    async def _announce(self, change: LevelChange) -> None:
+        log.warning(
+            "backpressure %s: %s -> %s (%d NEW INFO/LOW)",
+            change.tenant_id,
+            change.previous,
+            change.level,
+            change.new_info_low_count,
+        )
+        self.hub.publish(
+            [
+                {
+                    "type": "backpressure",
+                    "tenant_id": change.tenant_id,
+                    "client_id": None,
+                    "site_id": None,
+                    **change.to_dict(),
+                }
+            ]
+        )
+        shed = change.level is not BackpressureLevel.NORMAL
+        handles = await self._aggregators(change.tenant_id)
+        await asyncio.gather(*(h.set_shed_info.remote(shed) for h in handles))
+
+    async def _aggregators(self, tenant_id: str) -> list[Any]:
+        directory = await self.supervisor.handle().directory.remote()
+        return [
+            await self.supervisor.aggregator(cid)
+            for cid, tid in directory.items()
+            if tid == tenant_id
+        ]
+
+    async def sweep(self) -> int:
+        """Move NEW INFO alerts older than the sweep age to SUPPRESSED, for
+        every tenant above NORMAL."""
+        moved = 0
+        now = utcnow()
+        for tid, level in self.tracker.snapshot().items():
+            if level is BackpressureLevel.NORMAL:
+                continue
+            cutoff = now - timedelta(minutes=self._policy(tid).backpressure_sweep_age_minutes)
+            async with self.engine.connect() as conn:
+                stale, _ = await alert_queries.query_alerts(
+                    conn,
+                    tenant_id=tid,
+                    status=AlertStatus.NEW.value,
+                    severity=Severity.INFO.value,
+                    until=cutoff,
+                    limit=SWEEP_PAGE,
+                )
+            by_client: dict[str, list[str]] = defaultdict(list)
+            for alert in stale:
+                by_client[alert.client_id].append(alert.id)
+            for cid, ids in by_client.items():
+                handle = await self.supervisor.aggregator(cid)
+                n = await handle.sweep.remote(ids)
+                moved += n
+                self.metrics.swept.inc(n, tags={"tenant": tid})
+        self.swept_total += moved
+        return moved
+
+    def level(self, tenant_id: str) -> BackpressureLevel:
+        return self.tracker.level(tenant_id)
+
+    def levels(self) -> dict[str, str]:
+        return {t: lv.value for t, lv in self.tracker.snapshot().items()}
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "kind": "backpressure",
+            "levels": self.levels(),
+            "counts": {t: self.tracker.count(t) for t in self.policies},
+            "queue_full": self._queue_full(),
+            "swept_total": self.swept_total,
+            "started_at": self.started_at,
+            "restarted": self.restarted,
+            "jobs": [self.check_loop.status(), self.sweep_loop.status()],
+        }

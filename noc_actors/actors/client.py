@@ -1,0 +1,231 @@
+"""The Python client API of the actor system — the only way the Serve app,
+the CLI and tests talk to the NOC actors.
+
+``start_system(settings)`` starts (or finds) the supervisor and every actor;
+``NocClient`` routes each call to the actor that owns the data: ingest and
+alert transitions to the client's aggregator (single writer), one actor call
+per batch.
+
+Errors: domain errors raised in an actor (``InvalidTransition``,
+``NotFound``, ``InvalidInput``) arrive as those types; an actor that is
+dead or restarting raises ``Unavailable`` (HTTP 503: retry later).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import ray
+from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+
+from noc_actors.actors import names
+from noc_actors.actors.supervisor import Supervisor
+from noc_actors.domain.draft import AlertDraft
+from noc_actors.domain.errors import DomainError, NotFound
+from noc_actors.domain.events import AnyEvent
+from noc_actors.settings import Settings
+
+
+class Unavailable(DomainError):
+    """The owning actor is dead or restarting: nothing was applied, or the
+    caller cannot know — retry (ingest folds repeats, transitions refuse
+    duplicates)."""
+
+    def __init__(self, actor: str, detail: str = "") -> None:
+        self.actor = actor
+        self.detail = detail
+        super().__init__(f"{actor} is unavailable{': ' + detail if detail else ''}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.actor, self.detail))
+
+
+def start_system(settings: Settings, timeout_s: float = 120) -> NocClient:
+    """Start every actor (a no-op when already running) and return a client.
+    Needs ``ray.init`` first; blocks until the actors are ready."""
+    sup = Supervisor.options(
+        name=names.SUPERVISOR,
+        namespace=settings.ray_namespace,
+        lifetime="detached",
+        get_if_exists=True,
+    ).remote(settings)
+    ray.get(sup.start.remote(), timeout=timeout_s)
+    return NocClient(settings.ray_namespace)
+
+
+def stop_system(namespace: str = names.NAMESPACE) -> int:
+    """Kill every NOC actor of the namespace; returns how many were stopped."""
+    try:
+        sup = ray.get_actor(names.SUPERVISOR, namespace=namespace)
+    except ValueError:
+        return 0
+    n = int(ray.get(sup.stop.remote(), timeout=60))
+    ray.kill(sup, no_restart=True)
+    return n + 1
+
+
+class NocClient:
+    """Routes calls to the NOC actors of one Ray namespace. Cheap to create;
+    caches aggregator handles and forgets them after a failure."""
+
+    def __init__(self, namespace: str = names.NAMESPACE) -> None:
+        self.namespace = namespace
+        self._supervisor: Any = None
+        self._routes: dict[str, tuple[str, Any]] = {}
+
+    def supervisor(self) -> Any:
+        if self._supervisor is None:
+            try:
+                self._supervisor = ray.get_actor(names.SUPERVISOR, namespace=self.namespace)
+            except ValueError as err:
+                raise Unavailable(names.SUPERVISOR, "the NOC is not running") from err
+        return self._supervisor
+
+    def _actor(self, name: str) -> Any:
+        try:
+            return ray.get_actor(name, namespace=self.namespace)
+        except ValueError as err:
+            raise Unavailable(name, "not running") from err
+
+    async def _route(self, tenant_id: str, client_id: str) -> Any:
+        cached = self._routes.get(client_id)
+        if cached is None:
+            try:
+                cached = await self.supervisor().route.remote(client_id)
+            except RayActorError as err:
+                self._supervisor = None
+                raise Unavailable(names.SUPERVISOR, str(err).splitlines()[0]) from err
+            self._routes[client_id] = cached
+        owner, handle = cached
+        if owner != tenant_id:
+            raise NotFound("client", client_id)
+        return handle
+
+    async def _call(
+        self, tenant_id: str, client_id: str, method: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        handle = await self._route(tenant_id, client_id)
+        try:
+            return await getattr(handle, method).remote(*args, **kwargs)
+        except (ActorDiedError, ActorUnavailableError, RayActorError) as err:
+            self._routes.pop(client_id, None)
+            raise Unavailable(
+                names.aggregator_name(client_id), str(err).splitlines()[0] if str(err) else ""
+            ) from err
+
+    # --- ingest -------------------------------------------------------------------
+
+    async def ingest_alerts(
+        self, tenant_id: str, client_id: str, drafts: Sequence[AlertDraft]
+    ) -> dict[str, Any]:
+        """One batch of alerts of one client: one actor call, one transaction."""
+        return await self._call(tenant_id, client_id, "ingest_alerts", list(drafts))
+
+    async def ingest_events(
+        self, tenant_id: str, client_id: str, events: Sequence[AnyEvent]
+    ) -> dict[str, Any]:
+        """One batch of platform events of one client."""
+        return await self._call(tenant_id, client_id, "ingest_events", list(events))
+
+    async def resolve_keys(
+        self, tenant_id: str, client_id: str, keys: Sequence[str], by: str | None = None
+    ) -> list[str]:
+        return await self._call(tenant_id, client_id, "resolve_keys", list(keys), by)
+
+    # --- transitions --------------------------------------------------------------
+
+    async def transition(
+        self,
+        tenant_id: str,
+        client_id: str,
+        action: str,
+        alert_ids: Sequence[str],
+        user_id: str,
+        **ctx: Any,
+    ) -> dict[str, Any]:
+        """acknowledge / assign / escalate / resolve through the owning
+        aggregator: ``{"done": [...], "errors": {id: DomainError}}``."""
+        return await self._call(
+            tenant_id, client_id, "transition", action, list(alert_ids), user_id, **ctx
+        )
+
+    async def acknowledge(
+        self, tenant_id: str, client_id: str, alert_id: str, user_id: str, **ctx: Any
+    ) -> dict[str, Any]:
+        """Acknowledge one alert; raises its error (409/404) instead of listing it."""
+        return self._single(
+            await self.transition(tenant_id, client_id, "acknowledge", [alert_id], user_id, **ctx),
+            alert_id,
+        )
+
+    async def resolve(
+        self, tenant_id: str, client_id: str, alert_id: str, user_id: str, **ctx: Any
+    ) -> dict[str, Any]:
+        return self._single(
+            await self.transition(tenant_id, client_id, "resolve", [alert_id], user_id, **ctx),
+            alert_id,
+        )
+
+    @staticmethod
+    def _single(result: dict[str, Any], alert_id: str) -> dict[str, Any]:
+        if alert_id in result["errors"]:
+            raise result["errors"][alert_id]
+        return result["done"][0]
+
+    # --- maintenance, config, snapshots -------------------------------------------
+
+    async def reload_client(self, tenant_id: str, client_id: str) -> None:
+        """Policy, windows or contacts changed: the aggregator re-reads them."""
+        await self._call(tenant_id, client_id, "reload")
+
+    async def tick(self, tenant_id: str, client_id: str) -> dict[str, Any]:
+        """Run the clock rules now (the periodic loop does this on its own)."""
+        return await self._call(tenant_id, client_id, "tick")
+
+    async def take_snapshot(self, tenant_id: str, client_id: str) -> dict[str, Any] | None:
+        return await self._call(tenant_id, client_id, "take_snapshot")
+
+    async def aggregator_status(self, tenant_id: str, client_id: str) -> dict[str, Any]:
+        return await self._call(tenant_id, client_id, "status")
+
+    # --- system -------------------------------------------------------------------
+
+    async def health(self) -> dict[str, Any]:
+        return await self.supervisor().health.remote()
+
+    async def backpressure_levels(self) -> dict[str, str]:
+        return await self._actor(names.BACKPRESSURE).levels.remote()
+
+    async def report_queue(self, replica_id: str, depth: int, capacity: int) -> str:
+        return str(
+            await self._actor(names.BACKPRESSURE).report_queue.remote(replica_id, depth, capacity)
+        )
+
+    async def timer_status(self) -> dict[str, Any]:
+        return await self._actor(names.ESCALATION_TIMER).status.remote()
+
+    # --- events -------------------------------------------------------------------
+
+    async def replay(self, tenant_id: str, after_seq: int) -> dict[str, Any]:
+        return await self._actor(names.BROADCAST_HUB).replay.remote(tenant_id, after_seq)
+
+    async def subscribe(
+        self, subscriber_id: str | None = None, retry_s: float = 0.5
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Batches of hub events, forever. When the hub restarts the
+        subscription is made again; the first batch of every subscription is
+        ``[{"type": "subscribed", ...}]`` and sequence numbers jump, so the
+        consumer can detect the gap (and ask ``replay`` or resync)."""
+        sid = subscriber_id or f"sub-{uuid.uuid4().hex[:8]}"
+        while True:
+            try:
+                gen = self._actor(names.BROADCAST_HUB).subscribe.remote(sid)
+                async for ref in gen:
+                    yield await ref
+            except (RayActorError, Unavailable):
+                await asyncio.sleep(retry_s)
+            except asyncio.CancelledError:
+                raise

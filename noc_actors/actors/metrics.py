@@ -1,0 +1,61 @@
+"""Ray metrics of the NOC actors (exported by Ray's metrics agent in
+Prometheus format; the Serve app re-exports them at ``/metrics``).
+
+Built inside each actor's constructor (metrics objects must be created in the
+process that records them), never at import time."""
+
+from __future__ import annotations
+
+from ray.util.metrics import Counter, Gauge, Histogram
+
+
+class AggregatorMetrics:
+    def __init__(self) -> None:
+        tags = ("tenant", "client")
+        self.ingested = Counter(
+            "noc_alerts_ingested_total",
+            "Alert drafts ingested (new, folded or suppressed).",
+            tag_keys=tags,
+        )
+        self.created = Counter("noc_alerts_created_total", "New open alerts.", tag_keys=tags)
+        self.folded = Counter(
+            "noc_alerts_folded_total", "Duplicates folded into an open alert.", tag_keys=tags
+        )
+        self.suppressed = Counter(
+            "noc_alerts_suppressed_total",
+            "Alerts stored as SUPPRESSED (maintenance or backpressure).",
+            tag_keys=tags,
+        )
+        self.escalated = Counter("noc_alerts_escalated_total", "Escalations fired.", tag_keys=tags)
+        self.open_alerts = Gauge(
+            "noc_open_alerts", "Open alerts by severity.", tag_keys=(*tags, "severity")
+        )
+        self.batch_seconds = Histogram(
+            "noc_ingest_batch_seconds",
+            "Time to apply and persist one ingest batch.",
+            boundaries=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+            tag_keys=tags,
+        )
+
+
+class TimerMetrics:
+    def __init__(self) -> None:
+        self.lag = Gauge("noc_timer_lag_seconds", "How late the last escalation fired.")
+        self.pending = Gauge("noc_timer_pending_deadlines", "Deadlines waiting in the heap.")
+        self.fired = Counter("noc_timer_fired_total", "Deadlines handed to aggregators.")
+
+
+class BackpressureMetrics:
+    def __init__(self) -> None:
+        self.level = Gauge(
+            "noc_backpressure_level", "0 NORMAL, 1 ELEVATED, 2 CRITICAL.", tag_keys=("tenant",)
+        )
+        self.new_info_low = Gauge(
+            "noc_new_info_low_alerts", "NEW INFO/LOW alerts per tenant.", tag_keys=("tenant",)
+        )
+        self.queue_depth = Gauge("noc_ingest_queue_depth", "Ingest queue depth (all replicas).")
+        self.swept = Counter(
+            "noc_backpressure_swept_total",
+            "NEW INFO alerts moved to SUPPRESSED by the sweep.",
+            tag_keys=("tenant",),
+        )

@@ -1,0 +1,262 @@
+"""Supervisor actor (``noc:supervisor``): starts and watches every other actor.
+
+Owns: the directory client_id -> tenant_id and the aggregator handles, and
+what it has seen of each child (state, restarts, last answer).
+Hard state: none — clients come from the database, children are named
+detached actors found again with ``get_if_exists``. Starting twice is a no-op.
+Soft state: the directory, restart counts.
+Idempotent calls: all (``start`` included).
+
+Periodic jobs: the watch loop (ping children, recreate dead ones; a restarted
+child reloads its own state from the database) and the daily snapshot
+archive at ``archive_hour_utc`` (02:00 by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import ray
+from ray.exceptions import ActorDiedError, GetTimeoutError, RayActorError
+
+from noc_actors.actors import names
+from noc_actors.actors.aggregator import ClientAggregator
+from noc_actors.actors.backpressure import BackpressureController
+from noc_actors.actors.hub import BroadcastHub
+from noc_actors.actors.loops import PeriodicLoop, seconds_until
+from noc_actors.actors.runtime import was_restarted
+from noc_actors.actors.timer import EscalationTimer
+from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.settings import Settings
+from noc_actors.store.db import make_engine
+from noc_actors.store.repos import clients, snapshots, tenants
+
+log = logging.getLogger(__name__)
+
+PING_TIMEOUT_S = 5.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Child:
+    name: str
+    kind: str
+    handle: Any
+    client_id: str | None = None
+    state: str = "PENDING"
+    restarts: int = 0
+    started_at: float | None = None
+    last_ok: float | None = None
+    last_error: str | None = None
+    details: dict[str, Any] | None = None
+
+    def view(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "client_id": self.client_id,
+            "state": self.state,
+            "restarts": self.restarts,
+            "last_ok": self.last_ok,
+            "last_error": self.last_error,
+            "details": self.details or {},
+        }
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
+class Supervisor:
+    """Starts, finds and watches the NOC actors; see the module docstring."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ns = settings.ray_namespace
+        self.engine = make_engine(settings.database_url)
+        self.directory_: dict[str, str] = {}
+        self.children: dict[str, Child] = {}
+        self.started_at = time.time()
+        self.restarted = was_restarted()
+        self._start_lock = asyncio.Lock()
+        self._agg_lock = asyncio.Lock()
+        self._started = False
+        self.watch_loop = PeriodicLoop(
+            "supervisor-watch", settings.supervisor_watch_interval_s, self.watch
+        )
+        self.archive_loop = PeriodicLoop(
+            "snapshot-archive",
+            lambda: seconds_until(self.settings.archive_hour_utc, utcnow()),
+            self.archive,
+        )
+
+    # --- starting ---------------------------------------------------------------
+
+    def _options(self, name: str) -> dict[str, Any]:
+        return {"name": name, "namespace": self.ns, "lifetime": "detached", "get_if_exists": True}
+
+    def _singleton(self, kind: str) -> Any:
+        s = self.settings
+        if kind == "hub":
+            return BroadcastHub.options(**self._options(names.BROADCAST_HUB)).remote(
+                s.hub_ring_size, s.hub_ring_size
+            )
+        if kind == "timer":
+            return EscalationTimer.options(**self._options(names.ESCALATION_TIMER)).remote(s)
+        return BackpressureController.options(**self._options(names.BACKPRESSURE)).remote(s)
+
+    async def start(self) -> dict[str, Any]:
+        """Start every actor (idempotent) and wait until each is ready."""
+        async with self._start_lock:
+            if not self._started:
+                await self._start()
+                self._started = True
+        return {"clients": len(self.directory_), "children": len(self.children)}
+
+    async def _start(self) -> None:
+        began = time.perf_counter()
+        for kind, name in (
+            ("hub", names.BROADCAST_HUB),
+            ("timer", names.ESCALATION_TIMER),
+            ("backpressure", names.BACKPRESSURE),
+        ):
+            self.children[name] = Child(name, kind, self._singleton(kind))
+        await asyncio.gather(*(c.handle.ready.remote() for c in self.children.values()))
+        async with self.engine.connect() as conn:
+            enabled = [
+                (c["id"], t["id"])
+                for t in await tenants.list_tenants(conn)
+                for c in await clients.list_clients(conn, tenant_id=t["id"], enabled_only=True)
+            ]
+        for client_id, tenant_id in enabled:
+            self._spawn_aggregator(client_id, tenant_id)
+        await asyncio.gather(
+            *(c.handle.ready.remote() for c in self.children.values() if c.kind == "aggregator")
+        )
+        self.watch_loop.start()
+        self.archive_loop.start()
+        log.info("NOC started: %d aggregators in %.1fs", len(enabled), time.perf_counter() - began)
+
+    def _spawn_aggregator(self, client_id: str, tenant_id: str) -> Any:
+        name = names.aggregator_name(client_id)
+        handle = ClientAggregator.options(**self._options(name)).remote(
+            tenant_id, client_id, self.settings
+        )
+        self.directory_[client_id] = tenant_id
+        self.children[name] = Child(name, "aggregator", handle, client_id=client_id)
+        return handle
+
+    async def aggregator_for(self, client_id: str) -> Any:
+        """The aggregator of an enabled client, created on first demand."""
+        if not self._started:
+            await self.start()
+        child = self.children.get(names.aggregator_name(client_id))
+        if child is not None:
+            return child.handle
+        async with self._agg_lock:
+            child = self.children.get(names.aggregator_name(client_id))
+            if child is not None:
+                return child.handle
+            async with self.engine.connect() as conn:
+                row = await clients.get_client_any_tenant(conn, client_id=client_id)
+            if row is None:
+                raise NotFound("client", client_id)
+            if not row["enabled"]:
+                raise InvalidInput("client_id", f"client {client_id!r} is disabled")
+            handle = self._spawn_aggregator(client_id, row["tenant_id"])
+        await handle.ready.remote()
+        return handle
+
+    async def route(self, client_id: str) -> tuple[str, Any]:
+        """(tenant_id, aggregator handle) of a client, for the gateway."""
+        handle = await self.aggregator_for(client_id)
+        return self.directory_[client_id], handle
+
+    async def forget_client(self, client_id: str) -> bool:
+        """A client was disabled: stop its aggregator (state stays in the DB)."""
+        child = self.children.pop(names.aggregator_name(client_id), None)
+        self.directory_.pop(client_id, None)
+        if child is not None:
+            ray.kill(child.handle, no_restart=True)
+        return child is not None
+
+    def directory(self) -> dict[str, str]:
+        return dict(self.directory_)
+
+    # --- watching -----------------------------------------------------------------
+
+    async def watch(self) -> None:
+        """Ping every child; recreate the dead ones; count restarts."""
+        await asyncio.gather(*(self._ping(c) for c in list(self.children.values())))
+
+    async def _ping(self, child: Child) -> None:
+        try:
+            info = await asyncio.wait_for(child.handle.status.remote(), PING_TIMEOUT_S)
+        except ActorDiedError as err:
+            child.state, child.last_error = "DEAD", str(err).splitlines()[0]
+            self._recreate(child)
+            return
+        except (RayActorError, GetTimeoutError, TimeoutError) as err:
+            child.state = "RESTARTING"
+            child.last_error = (
+                f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            )
+            return
+        if child.started_at is not None and info.get("started_at") != child.started_at:
+            child.restarts += 1
+        child.started_at = info.get("started_at")
+        child.state, child.last_ok, child.details = "ALIVE", time.time(), info
+
+    def _recreate(self, child: Child) -> None:
+        log.warning("recreating dead actor %s", child.name)
+        child.restarts += 1
+        child.started_at = None
+        if child.kind == "aggregator" and child.client_id is not None:
+            tenant_id = self.directory_[child.client_id]
+            child.handle = ClientAggregator.options(**self._options(child.name)).remote(
+                tenant_id, child.client_id, self.settings
+            )
+        else:
+            child.handle = self._singleton(child.kind)
+        # Make it load its state now, not on its first request.
+        child.handle.ready.remote()
+
+    async def health(self) -> dict[str, Any]:
+        """Ping now and report every child."""
+        if not self._started:
+            await self.start()
+        await self.watch()
+        views = [c.view() for c in self.children.values()]
+        return {
+            "ok": all(v["state"] == "ALIVE" for v in views),
+            "actors": sorted(views, key=lambda v: (v["kind"] != "hub", v["kind"], v["name"])),
+            "jobs": [self.watch_loop.status(), self.archive_loop.status()],
+            "supervisor": {"started_at": self.started_at, "restarted": self.restarted},
+        }
+
+    # --- periodic jobs ------------------------------------------------------------
+
+    async def archive(self) -> int:
+        """Move snapshots older than the retention period to the archive."""
+        cutoff = utcnow() - timedelta(days=self.settings.snapshot_retention_days)
+        async with self.engine.begin() as conn:
+            moved = await snapshots.archive_older_than(conn, cutoff=cutoff)
+        log.info("archived %d snapshots older than %s", moved, cutoff.isoformat())
+        return moved
+
+    async def stop(self) -> int:
+        """Kill every child for good (``noc down``); returns how many."""
+        for child in self.children.values():
+            ray.kill(child.handle, no_restart=True)
+        n = len(self.children)
+        self.children.clear()
+        self.directory_.clear()
+        self._started = False
+        await self.watch_loop.stop()
+        await self.archive_loop.stop()
+        return n

@@ -1,0 +1,173 @@
+"""EscalationTimer actor (``noc:escalation-timer``): a heap of deadlines.
+
+Owns: the ``EscalationSchedule`` (at most one pending deadline per alert).
+At a deadline it asks the owning aggregator to escalate — the aggregator owns
+alert state and claims the level with the fencing token, so a deadline handed
+over twice (restart, retry) still fires once.
+
+Hard state: none of its own; pending escalations are derived from the
+alerts table (open, never acknowledged) and rebuilt on every start.
+Soft state: the heap, lag figures.
+Idempotent calls: ``arm`` (replaces the alert's deadline), ``cancel``,
+``status`` — Ray may retry them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import ray
+
+from noc_actors.actors.metrics import TimerMetrics
+from noc_actors.actors.peers import SupervisorPeer
+from noc_actors.actors.runtime import was_restarted
+from noc_actors.actors.tenancy import tenant_policy
+from noc_actors.domain.escalation import Deadline, EscalationSchedule, pending_deadline
+from noc_actors.settings import Settings
+from noc_actors.store.db import make_engine
+from noc_actors.store.repos import alert_queries, tenants
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER = timedelta(seconds=2)
+MAX_SLEEP_S = 1.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
+class EscalationTimer:
+    """Ray actor around ``EscalationSchedule``; see the module docstring."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self.schedule = EscalationSchedule()
+        self.supervisor = SupervisorPeer(settings.ray_namespace)
+        self.metrics = TimerMetrics()
+        self.started_at = time.time()
+        self.restarted = was_restarted()
+        self.fired = 0
+        self.failures = 0
+        self.last_lag_s: float | None = None
+        self.max_lag_s = 0.0
+        self.rebuilt = 0
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._handles: dict[str, Any] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
+
+    async def _ensure_started(self) -> None:
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._loop(), name="timer")
+            await self._rebuild()
+
+    async def _rebuild(self) -> None:
+        """Re-arm every pending escalation from the database."""
+        deadlines: list[Deadline] = []
+        async with self.engine.connect() as conn:
+            for tenant in await tenants.list_tenants(conn):
+                policy = await tenant_policy(conn, tenant["id"], self.settings.policy)
+                for alert in await alert_queries.list_pending_escalations(
+                    conn, tenant_id=tenant["id"]
+                ):
+                    d = pending_deadline(alert, policy)
+                    if d is not None:
+                        deadlines.append(d)
+        for d in deadlines:
+            if d.alert_id not in self.schedule:
+                self.schedule.push(d)
+        self.rebuilt = len(deadlines)
+        self._wake.set()
+
+    async def ready(self) -> bool:
+        await self._ensure_started()
+        return True
+
+    async def arm(self, deadlines: Sequence[Deadline]) -> int:
+        await self._ensure_started()
+        for d in deadlines:
+            current = self.schedule.get(d.alert_id)
+            if current is None or current.level <= d.level:
+                self.schedule.push(d)
+        self._wake.set()
+        return len(self.schedule)
+
+    async def cancel(self, alert_ids: Sequence[str]) -> int:
+        await self._ensure_started()
+        return sum(self.schedule.cancel(a) for a in alert_ids)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the loop must live
+                self.failures += 1
+                log.exception("escalation timer step failed")
+                await asyncio.sleep(0.5)
+
+    async def _step(self) -> None:
+        now = utcnow()
+        for d in self.schedule.pop_due(now):
+            lag = (now - d.due_at).total_seconds()
+            self.last_lag_s = lag
+            self.max_lag_s = max(self.max_lag_s, lag)
+            self.metrics.lag.set(lag)
+            task = asyncio.get_running_loop().create_task(self._fire(d))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+        self.metrics.pending.set(len(self.schedule))
+        next_at = self.schedule.next_due_at()
+        delay = MAX_SLEEP_S
+        if next_at is not None:
+            delay = min(delay, max(0.0, (next_at - utcnow()).total_seconds()))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _fire(self, d: Deadline) -> None:
+        try:
+            handle = self._handles.get(d.client_id)
+            if handle is None:
+                handle = await self.supervisor.aggregator(d.client_id)
+                self._handles[d.client_id] = handle
+            await handle.escalate_due.remote(d)
+            self.fired += 1
+            self.metrics.fired.inc()
+        except Exception as err:  # noqa: BLE001 - retry later, the fence keeps it once
+            self.failures += 1
+            self._handles.pop(d.client_id, None)
+            self.supervisor.reset()
+            log.warning("escalation of %s level %d failed, retrying: %s", d.alert_id, d.level, err)
+            if d.alert_id not in self.schedule:
+                retry = Deadline(
+                    utcnow() + RETRY_AFTER, d.alert_id, d.level, d.client_id, d.tenant_id
+                )
+                self.schedule.push(retry)
+                self._wake.set()
+
+    async def status(self) -> dict[str, Any]:
+        await self._ensure_started()
+        nxt = self.schedule.next_due_at()
+        return {
+            "kind": "timer",
+            "pending": len(self.schedule),
+            "next_due_at": nxt.isoformat() if nxt else None,
+            "fired": self.fired,
+            "failures": self.failures,
+            "last_lag_s": self.last_lag_s,
+            "max_lag_s": self.max_lag_s,
+            "rebuilt": self.rebuilt,
+            "started_at": self.started_at,
+            "restarted": self.restarted,
+        }

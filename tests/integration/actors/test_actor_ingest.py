@@ -1,0 +1,92 @@
+"""Ingest through the per-client aggregators: dedup and suppressed counts are
+exact in the database, and starting the system twice changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+
+import ray
+
+from noc_actors.actors import names
+from noc_actors.actors.client import start_system
+from noc_actors.domain.draft import AlertDraft
+from noc_actors.domain.enums import Severity
+
+CLIENTS = 20
+BATCH = 250
+
+
+async def test_10000_alerts_over_20_clients_with_30_percent_repeats_are_exact(noc) -> None:
+    rng = random.Random(7)
+    distinct = [(rng.choice(noc.client_ids), f"dev-{i}") for i in range(7000)]
+    stream = distinct + [rng.choice(distinct) for _ in range(3000)]
+    rng.shuffle(stream)
+    expected = Counter(stream)  # (client, entity) -> occurrences
+
+    by_client: dict[str, list[AlertDraft]] = {c: [] for c in noc.client_ids}
+    for client_id, entity in stream:
+        by_client[client_id].append(AlertDraft(
+            noc.tenant_id, client_id, "DEVICE_OFFLINE", f"{entity} offline",
+            severity=Severity.HIGH, site_id=noc.site_of[client_id], entity_type="device",
+            entity_id=entity,
+        ))
+
+    async def send(client_id: str, drafts: list[AlertDraft]) -> list[dict]:
+        return [
+            await noc.client.ingest_alerts(noc.tenant_id, client_id, drafts[i:i + BATCH])
+            for i in range(0, len(drafts), BATCH)
+        ]
+
+    reports = await asyncio.gather(*(send(c, d) for c, d in by_client.items()))
+    created = sum(r["created"] for rs in reports for r in rs)
+    folded = sum(r["folded"] for rs in reports for r in rs)
+    assert (created, folded) == (7000, 3000)
+
+    rows = noc.sql(
+        "SELECT client_id, entity_id, suppressed_count, status FROM alerts WHERE tenant_id = :t",
+        t=noc.tenant_id,
+    )
+    assert len(rows) == 7000
+    assert {r.status for r in rows} == {"NEW"}
+    got = {(r.client_id, r.entity_id): r.suppressed_count + 1 for r in rows}
+    assert got == dict(expected)
+
+
+async def test_starting_the_system_twice_is_a_noop(noc) -> None:
+    before = {
+        n: ray.get_actor(n, namespace=noc.settings.ray_namespace)._actor_id
+        for n in (names.SUPERVISOR, names.ESCALATION_TIMER, names.BROADCAST_HUB)
+    }
+    health_before = await noc.client.health()
+    start_system(noc.settings)
+    after = {
+        n: ray.get_actor(n, namespace=noc.settings.ray_namespace)._actor_id for n in before
+    }
+    health_after = await noc.client.health()
+    assert after == before
+    assert [a["name"] for a in health_after["actors"]] == [
+        a["name"] for a in health_before["actors"]
+    ]
+    assert all(a["restarts"] == 0 for a in health_after["actors"])
+
+
+async def test_every_enabled_client_has_a_named_aggregator_without_a_whole_cpu(noc) -> None:
+    health = await noc.client.health()
+    aggs = sorted(a["client_id"] for a in health["actors"] if a["kind"] == "aggregator")
+    assert aggs == sorted(noc.client_ids)
+    assert health["ok"]
+    for cid in noc.client_ids:
+        ray.get_actor(names.aggregator_name(cid), namespace=noc.settings.ray_namespace)
+    # num_cpus=0: 20 aggregators fit on this 2-core machine with CPUs to spare.
+    assert ray.available_resources().get("CPU", 0) >= 1
+
+
+async def test_alert_of_another_tenants_client_is_refused(noc) -> None:
+    import pytest
+
+    from noc_actors.domain.errors import NotFound
+
+    with pytest.raises(NotFound):
+        await noc.client.ingest_alerts("other-tenant", noc.client_ids[0], [])
