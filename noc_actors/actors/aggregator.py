@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -382,6 +383,7 @@ class ClientAggregator:
     async def status(self) -> dict[str, Any]:
         return {
             "kind": "aggregator",
+            "pid": os.getpid(),
             "tenant_id": self.tenant_id,
             "client_id": self.client_id,
             "loaded": self._loaded,

@@ -7,9 +7,8 @@ Every transition takes ``now``; nothing here reads a clock.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Severity
@@ -70,14 +69,23 @@ class Alert:
         return (self.resolved_at - self.first_seen).total_seconds()
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        # Hand-rolled: dataclasses.asdict deep-copies and dominated ingest time.
+        d = {name: getattr(self, name) for name in _FIELD_NAMES}
+        d["metadata"] = dict(self.metadata)
         d["time_to_ack"] = self.time_to_ack
         d["time_to_resolve"] = self.time_to_resolve
         return d
 
     def to_json(self) -> dict[str, Any]:
         """``to_dict`` with plain JSON types (ISO-8601 times, enum values)."""
-        return {k: _plain(v) for k, v in self.to_dict().items()}
+        d = self.to_dict()
+        for name in _TIME_FIELDS:
+            value = d[name]
+            if value is not None:
+                d[name] = value.isoformat()
+        d["severity"] = self.severity.value
+        d["status"] = self.status.value
+        return d
 
     # --- transitions -----------------------------------------------------
 
@@ -144,12 +152,10 @@ class Alert:
         )
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
+_FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Alert))
+_TIME_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(Alert) if "datetime" in str(f.type)
+)
 
 
 SEVERITY_FROM_TEXT: dict[str, Severity] = {

@@ -141,3 +141,18 @@ def test_domain_errors_survive_pickling_with_their_data() -> None:
         copy = pickle.loads(pickle.dumps(err))
         assert type(copy) is type(err) and str(copy) == str(err)
         assert vars(copy) == vars(err)
+
+
+def test_to_json_gives_iso_times_and_plain_values_that_json_can_dump() -> None:
+    import json
+
+    a = make_alert(metadata={"person_name": "Ann"})
+    a.acknowledge("u1", T0 + timedelta(minutes=5))
+    d = a.to_json()
+    assert d["first_seen"] == T0.isoformat()
+    assert d["acknowledged_at"] == (T0 + timedelta(minutes=5)).isoformat()
+    assert d["resolved_at"] is None and d["time_to_ack"] == 300
+    assert (d["severity"], d["status"]) == ("HIGH", "ACKNOWLEDGED")
+    assert json.loads(json.dumps(d))["metadata"] == {"person_name": "Ann"}
+    d["metadata"]["person_name"] = "changed"
+    assert a.metadata == {"person_name": "Ann"}  # a copy, not the alert's own dict

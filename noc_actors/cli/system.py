@@ -1,0 +1,167 @@
+"""System commands: start, inspect and stop the actor system on Ray."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from noc_actors.cli.common import fail
+from noc_actors.settings import Settings
+
+RAY_PORT = 6380  # Redis owns 6379 on the machines this runs on.
+
+# `ray start` (Ray 2.60) turns on token authentication and keeps the token in
+# ~/.ray/auth_token; a client must be told to present it, before Ray is
+# imported. RAY_AUTH_MODE=disabled in the environment opts out.
+os.environ.setdefault("RAY_AUTH_MODE", "token")
+
+
+def _ray_bin() -> str:
+    candidate = Path(sys.executable).parent / "ray"
+    return str(candidate) if candidate.exists() else "ray"
+
+
+def connect(
+    address: str | None = None,
+    *,
+    start_local: bool = False,
+    port: int = RAY_PORT,
+    dashboard: bool = True,
+) -> str:
+    """Connect to ``address`` / ``RAY_ADDRESS`` / a local head on ``port``,
+    starting that head first when asked. Returns the address used."""
+    import ray
+
+    address = address or os.environ.get("RAY_ADDRESS")
+    if address is None:
+        address = f"127.0.0.1:{port}"
+        if start_local and not head_running(address):
+            typer.echo(f"==> starting a local Ray head on port {port}")
+            include = "true" if dashboard else "false"
+            cmd = [
+                _ray_bin(),
+                "start",
+                "--head",
+                f"--port={port}",
+                "--disable-usage-stats",
+                f"--include-dashboard={include}",
+            ]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode != 0:
+                fail(f"ray start failed:\n{proc.stderr.strip() or proc.stdout.strip()}")
+    if "://" not in address and not head_running(address):
+        fail(f"no Ray cluster answers at {address}; start one with: noc up")
+    try:
+        ray.init(address=address, namespace="noc", log_to_driver=False, configure_logging=False)
+    except ConnectionError as err:
+        fail(f"no Ray cluster at {address} ({err}); start one with: noc up")
+    return address
+
+
+def head_running(address: str, timeout_s: float = 2.0) -> bool:
+    """True when something listens on the head's GCS port (``ray.init`` would
+    otherwise retry for minutes)."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def up(
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray address to join (default: RAY_ADDRESS, else a local head on 6380)."),
+    ] = None,
+    dashboard: Annotated[
+        bool, typer.Option(help="Start the Ray dashboard with a new head.")
+    ] = True,
+) -> None:
+    """Start the NOC actors (and a local Ray head if none runs). Idempotent."""
+    from noc_actors.actors.client import start_system
+    from noc_actors.store.db import redact_url, upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    used = connect(address, start_local=True, dashboard=dashboard)
+    began = time.perf_counter()
+    client = start_system(settings)
+    health = asyncio.run(client.health())
+    aggs = sum(1 for a in health["actors"] if a["kind"] == "aggregator")
+    typer.echo(
+        f"NOC is up on Ray {used} (namespace {settings.ray_namespace}): "
+        f"{len(health['actors'])} actors, {aggs} aggregators, "
+        f"{time.perf_counter() - began:.1f}s; database {redact_url(settings.database_url)}"
+    )
+
+
+def down(
+    address: Annotated[str | None, typer.Option(help="Ray address.")] = None,
+    stop_ray: Annotated[
+        bool, typer.Option("--stop-ray", help="Also stop the local Ray head.")
+    ] = False,
+) -> None:
+    """Stop every NOC actor (state stays in the database)."""
+    from noc_actors.actors.client import stop_system
+
+    settings = Settings()
+    connect(address)
+    n = stop_system(settings.ray_namespace)
+    typer.echo(f"stopped {n} actors" if n else "the NOC was not running")
+    if stop_ray:
+        import ray
+
+        ray.shutdown()
+        subprocess.run([_ray_bin(), "stop"], capture_output=True)
+        typer.echo("stopped the local Ray head")
+
+
+def _age(ts: float | None) -> str:
+    if ts is None:
+        return "-"
+    return f"{time.time() - ts:.0f}s ago"
+
+
+def render_status(health: dict[str, Any]) -> list[str]:
+    rows = [("ACTOR", "STATE", "RESTARTS", "CLIENT", "OPEN", "LAST OK")]
+    sup = health.get("supervisor", {})
+    rows.append(("noc:supervisor", "ALIVE", "1" if sup.get("restarted") else "0", "-", "-", "now"))
+    for a in health["actors"]:
+        d = a.get("details") or {}
+        rows.append(
+            (
+                a["name"],
+                a["state"],
+                str(a["restarts"]),
+                a.get("client_id") or "-",
+                str(d.get("open_alerts", "-")),
+                _age(a.get("last_ok")),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+
+
+def status(address: Annotated[str | None, typer.Option(help="Ray address.")] = None) -> None:
+    """Show each actor: state, restarts and, for aggregators, client and open alerts."""
+    from noc_actors.actors.client import NocClient, Unavailable
+
+    settings = Settings()
+    connect(address)
+    try:
+        health = asyncio.run(NocClient(settings.ray_namespace).health())
+    except Unavailable as err:
+        fail(f"{err} (start it with: noc up)")
+    for line in render_status(health):
+        typer.echo(line)
+    if not health["ok"]:
+        raise typer.Exit(1)
