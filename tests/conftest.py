@@ -35,9 +35,9 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest_asyncio.fixture(scope="session")
-async def postgres_url() -> AsyncIterator[str]:
-    """URL (postgresql+asyncpg) of a fresh database created for this session."""
+async def create_postgres_database() -> tuple[str, str]:
+    """Create a fresh, uniquely named database; returns (its URL, admin DSN).
+    Skips (or fails under NOC_REQUIRE_SERVICES=1) without a server."""
     import asyncpg
 
     base = make_url(os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES)).set(drivername="postgresql")
@@ -55,12 +55,26 @@ async def postgres_url() -> AsyncIterator[str]:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    yield normalise_url(base.set(database=name))
+    return normalise_url(base.set(database=name)), dsn
+
+
+async def drop_postgres_database(url: str, dsn: str) -> None:
+    import asyncpg
+
+    name = make_url(url).database
     admin = await asyncpg.connect(dsn)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def postgres_url() -> AsyncIterator[str]:
+    """URL (postgresql+asyncpg) of a fresh database created for this session."""
+    url, dsn = await create_postgres_database()
+    yield url
+    await drop_postgres_database(url, dsn)
 
 
 @pytest.fixture(

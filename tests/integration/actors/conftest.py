@@ -24,6 +24,7 @@ from noc_actors.actors.client import NocClient, start_system, stop_system
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants, users
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture(scope="session")
@@ -125,10 +126,11 @@ async def seed(url: str, n_clients: int, tag: str) -> tuple[str, list[str], dict
 ])
 def noc(request: pytest.FixtureRequest, ray_cluster: None,
         tmp_path_factory: pytest.TempPathFactory) -> Iterator[NocSystem]:
+    dsn = None
     if request.param == "sqlite":
         url = normalise_url(f"sqlite:///{tmp_path_factory.mktemp('noc')}/noc.db")
-    else:
-        url = request.getfixturevalue("postgres_url")
+    else:  # a database of its own: the system serves every tenant it finds
+        url, dsn = asyncio.run(create_postgres_database())
     upgrade(url)
     tag = uuid.uuid4().hex[:6]
     n_clients = getattr(request.module, "CLIENTS", 2)
@@ -142,3 +144,5 @@ def noc(request: pytest.FixtureRequest, ray_cluster: None,
         yield NocSystem(url, settings, client, tenant_id, ids, site_of, owner_of, started)
     finally:
         stop_system(settings.ray_namespace)
+        if dsn is not None:
+            asyncio.run(drop_postgres_database(url, dsn))
