@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from noc_actors.cli.admin import client_app, db_app, site_app, tenant_app, token_app, user_app
+from noc_actors.cli.demo import demo
 from noc_actors.cli.system import down, status, up
 
 app = typer.Typer(
@@ -23,3 +24,4 @@ app.add_typer(token_app, name="token")
 app.command("up")(up)
 app.command("down")(down)
 app.command("status")(status)
+app.command("demo")(demo)
