@@ -42,6 +42,7 @@ from noc_actors.domain.enums import AlertStatus
 from noc_actors.domain.errors import InvalidTransition, NotFound
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
+from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
 from noc_actors.store.repos import alert_queries, alerts, audit, live_state, snapshots
@@ -58,6 +59,7 @@ class ClientAggregator:
     """Ray actor around ``ClientAggregate``; see the module docstring."""
 
     def __init__(self, tenant_id: str, client_id: str, settings: Settings) -> None:
+        install_redaction()
         self.tenant_id = tenant_id
         self.client_id = client_id
         self.settings = settings

@@ -31,6 +31,7 @@ from noc_actors.actors.tenancy import tenant_policy
 from noc_actors.domain.backpressure import LevelChange, LevelTracker
 from noc_actors.domain.enums import AlertStatus, BackpressureLevel, Severity
 from noc_actors.domain.policy import TenantPolicy
+from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
 from noc_actors.store.repos import alert_queries, tenants
@@ -55,6 +56,7 @@ class BackpressureController:
     """Ray actor around ``LevelTracker``; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
+        install_redaction()
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.tracker = LevelTracker()

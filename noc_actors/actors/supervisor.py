@@ -32,6 +32,7 @@ from noc_actors.actors.loops import PeriodicLoop, seconds_until
 from noc_actors.actors.runtime import was_restarted
 from noc_actors.actors.timer import EscalationTimer
 from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
 from noc_actors.store.repos import clients, snapshots, tenants
@@ -76,6 +77,7 @@ class Supervisor:
     """Starts, finds and watches the NOC actors; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
+        install_redaction()
         self.settings = settings
         self.ns = settings.ray_namespace
         self.engine = make_engine(settings.database_url)

@@ -29,6 +29,7 @@ from noc_actors.actors.peers import SupervisorPeer
 from noc_actors.actors.runtime import was_restarted
 from noc_actors.actors.tenancy import tenant_policy
 from noc_actors.domain.escalation import Deadline, EscalationSchedule, pending_deadline
+from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
 from noc_actors.store.repos import alert_queries, tenants
@@ -48,6 +49,7 @@ class EscalationTimer:
     """Ray actor around ``EscalationSchedule``; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
+        install_redaction()
         self.settings = settings
         self.engine = make_engine(settings.database_url)
         self.schedule = EscalationSchedule()

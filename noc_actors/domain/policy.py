@@ -71,6 +71,14 @@ class TenantPolicy(BaseModel):
                 raise ValueError(f"SLA for {prio} must be positive")
         return {**_default_sla_hours(), **{k.upper(): h for k, h in v.items()}}
 
+    @field_validator("type_severity")
+    @classmethod
+    def _types_extend_defaults(cls, v: dict[str, Severity]) -> dict[str, Severity]:
+        for name in v:
+            if not name or not name.replace("_", "").isalnum() or name.upper() != name:
+                raise ValueError(f"alert type {name!r} must be an UPPER_CASE identifier")
+        return {**DEFAULT_TYPE_SEVERITY, **v}
+
     def escalation_delay(self, severity: Severity) -> timedelta | None:
         minutes = self.escalation_minutes.get(severity)
         return None if minutes is None else timedelta(minutes=minutes)

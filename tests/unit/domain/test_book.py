@@ -228,3 +228,22 @@ def test_load_rebuilds_the_open_index_after_restart() -> None:
     # Correlation survives too: a new alert of the same type joins the group.
     new = fresh.ingest([draft("d3")], T0 + timedelta(minutes=1)).inserted[0]
     assert new.correlation_id == created[0].correlation_id
+
+
+def test_alert_types_are_data_a_tenant_may_add_its_own_with_a_severity() -> None:
+    policy = TenantPolicy(type_severity={"FIRE_PANEL_FAULT": Severity.CRITICAL})
+    b = AlertBook("t1", "c1", policy, new_id=lambda: "x")
+    (alert,) = b.ingest([draft(typ="FIRE_PANEL_FAULT")], T0).inserted
+    assert alert.severity is Severity.CRITICAL
+    # A type nobody configured gets MEDIUM rather than failing.
+    other = AlertBook("t1", "c1", TenantPolicy(), new_id=lambda: "y")
+    assert other.ingest([draft(typ="SOMETHING_NEW")], T0).inserted[0].severity is Severity.MEDIUM
+
+
+def test_tenant_types_extend_the_built_in_list_and_must_be_upper_case_identifiers() -> None:
+    from pydantic import ValidationError
+
+    policy = TenantPolicy(type_severity={"FIRE_PANEL_FAULT": Severity.CRITICAL})
+    assert policy.severity_for_type("DEVICE_OFFLINE") is Severity.HIGH
+    with pytest.raises(ValidationError, match="UPPER_CASE"):
+        TenantPolicy(type_severity={"fire panel": Severity.LOW})
