@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,10 +35,24 @@ def ray_cluster() -> Iterator[None]:
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     if not ray.is_initialized():
-        ray.init(namespace="noc-tests", include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+        ray.init(
+            namespace="noc-tests",
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            _metrics_export_port=METRICS_PORT,
+        )
     yield
     ray.shutdown()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+METRICS_PORT = _free_port()  # Ray's Prometheus endpoint for this test session
 
 
 @dataclass
@@ -56,6 +71,7 @@ class NocSystem:
 
     def sql(self, query: str, **params: Any) -> list[Any]:
         """Run a read query on the system's database (fresh engine, own loop)."""
+
         async def run() -> list[Any]:
             engine = make_engine(self.url, pool_size=1, max_overflow=0)
             try:
@@ -86,8 +102,9 @@ def _run_in_thread(fn: Any) -> Any:
         return pool.submit(asyncio.run, fn()).result()
 
 
-async def seed(url: str, n_clients: int, tag: str) -> tuple[str, list[str], dict[str, str],
-                                                          dict[str, str]]:
+async def seed(
+    url: str, n_clients: int, tag: str
+) -> tuple[str, list[str], dict[str, str], dict[str, str]]:
     engine = make_engine(url)
     site_of: dict[str, str] = {}
     owner_of: dict[str, str] = {}
@@ -97,20 +114,33 @@ async def seed(url: str, n_clients: int, tag: str) -> tuple[str, list[str], dict
             ids = []
             for i in range(n_clients):
                 owner = await users.create_user(
-                    conn, tenant_id=t["id"], display_name=f"Owner {i}",
-                    email=f"owner{i}-{tag}@acme.test", capabilities={"noc:view": True},
+                    conn,
+                    tenant_id=t["id"],
+                    display_name=f"Owner {i}",
+                    email=f"owner{i}-{tag}@acme.test",
+                    capabilities={"noc:view": True},
                 )
                 c = await clients.create_client(
-                    conn, tenant_id=t["id"], name=f"Client {i}", client_id=f"c{i}-{tag}",
+                    conn,
+                    tenant_id=t["id"],
+                    name=f"Client {i}",
+                    client_id=f"c{i}-{tag}",
                     owner_user_id=owner["id"],
                 )
                 oncall = await users.create_user(
-                    conn, tenant_id=t["id"], display_name=f"Guard {i}",
-                    email=f"oncall{i}-{tag}@acme.test", capabilities={"noc:view": True},
+                    conn,
+                    tenant_id=t["id"],
+                    display_name=f"Guard {i}",
+                    email=f"oncall{i}-{tag}@acme.test",
+                    capabilities={"noc:view": True},
                 )
                 site = await clients.create_site(
-                    conn, tenant_id=t["id"], client_id=c["id"], name=f"Site {i}",
-                    site_id=f"s{i}-{tag}", oncall_user_id=oncall["id"],
+                    conn,
+                    tenant_id=t["id"],
+                    client_id=c["id"],
+                    name=f"Site {i}",
+                    site_id=f"s{i}-{tag}",
+                    oncall_user_id=oncall["id"],
                 )
                 ids.append(c["id"])
                 site_of[c["id"]] = site["id"]
@@ -120,12 +150,16 @@ async def seed(url: str, n_clients: int, tag: str) -> tuple[str, list[str], dict
     return t["id"], ids, site_of, owner_of
 
 
-@pytest.fixture(scope="module", params=[
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
-])
-def noc(request: pytest.FixtureRequest, ray_cluster: None,
-        tmp_path_factory: pytest.TempPathFactory) -> Iterator[NocSystem]:
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ],
+)
+def noc(
+    request: pytest.FixtureRequest, ray_cluster: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[NocSystem]:
     dsn = None
     if request.param == "sqlite":
         url = normalise_url(f"sqlite:///{tmp_path_factory.mktemp('noc')}/noc.db")

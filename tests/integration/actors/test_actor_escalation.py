@@ -17,16 +17,27 @@ from noc_actors.domain.policy import TenantPolicy
 
 DELAY_S = 2.0
 SETTINGS = {
-    "policy": TenantPolicy(escalation_minutes={
-        Severity.CRITICAL: DELAY_S / 60, Severity.HIGH: DELAY_S / 60,
-    }),
+    "policy": TenantPolicy(
+        escalation_minutes={
+            Severity.CRITICAL: DELAY_S / 60,
+            Severity.HIGH: DELAY_S / 60,
+        }
+    ),
 }
 
 
 def draft(noc, entity: str, client: int = 0, severity: Severity = Severity.CRITICAL) -> AlertDraft:
     cid = noc.client_ids[client]
-    return AlertDraft(noc.tenant_id, cid, "SECURITY_ANOMALY", "door forced", severity=severity,
-                      site_id=noc.site_of[cid], entity_type="door", entity_id=entity)
+    return AlertDraft(
+        noc.tenant_id,
+        cid,
+        "SECURITY_ANOMALY",
+        "door forced",
+        severity=severity,
+        site_id=noc.site_of[cid],
+        entity_type="door",
+        entity_id=entity,
+    )
 
 
 def escalations(noc, alert_id: str) -> list[tuple[int, str]]:
@@ -57,19 +68,27 @@ async def test_unacknowledged_critical_escalates_within_1s_once_per_level(noc) -
     report = await noc.client.ingest_alerts(noc.tenant_id, noc.client_ids[0], [draft(noc, "e1")])
     alert_id = report["items"][0]["alert_id"]
     cid = noc.client_ids[0]
-    chain = [noc.sql("SELECT oncall_user_id FROM sites WHERE id = :s", s=noc.site_of[cid])[0][0],
-             noc.owner_of[cid], "tenant_admins"]
+    chain = [
+        noc.sql("SELECT oncall_user_id FROM sites WHERE id = :s", s=noc.site_of[cid])[0][0],
+        noc.owner_of[cid],
+        "tenant_admins",
+    ]
 
     assert await wait_for(lambda: len(escalations(noc, alert_id)) == 3, 4 * DELAY_S + 5)
     await asyncio.sleep(DELAY_S + 1)  # nothing more may fire after the chain's end
     assert escalations(noc, alert_id) == [(1, chain[0]), (2, chain[1]), (3, chain[2])]
 
-    (row,) = noc.sql("SELECT status, escalation_level, first_seen, escalated_at, escalated_to "
-                     "FROM alerts WHERE id = :a", a=alert_id)
+    (row,) = noc.sql(
+        "SELECT status, escalation_level, first_seen, escalated_at, escalated_to "
+        "FROM alerts WHERE id = :a",
+        a=alert_id,
+    )
     assert (row.status, row.escalation_level, row.escalated_to) == ("ESCALATED", 3, chain[2])
     # Level 1 fired within a second of first_seen + delay.
-    first_at = noc.sql("SELECT at FROM audit_log WHERE entity_id = :a AND action = 'ESCALATE' "
-                       "ORDER BY id", a=alert_id)
+    first_at = noc.sql(
+        "SELECT at FROM audit_log WHERE entity_id = :a AND action = 'ESCALATE' ORDER BY id",
+        a=alert_id,
+    )
     lags = []
     due = as_dt(row.first_seen).timestamp() + DELAY_S
     for (at,) in first_at:
@@ -83,22 +102,27 @@ async def test_unacknowledged_critical_escalates_within_1s_once_per_level(noc) -
 async def test_acknowledged_alert_is_not_escalated(noc) -> None:
     report = await noc.client.ingest_alerts(noc.tenant_id, noc.client_ids[1], [draft(noc, "e2", 1)])
     alert_id = report["items"][0]["alert_id"]
-    done = await noc.client.acknowledge(noc.tenant_id, noc.client_ids[1], alert_id, "u-op",
-                                        source_ip="10.1.2.3")
+    done = await noc.client.acknowledge(
+        noc.tenant_id, noc.client_ids[1], alert_id, "u-op", source_ip="10.1.2.3"
+    )
     assert done["status"] == "ACKNOWLEDGED"
     await asyncio.sleep(DELAY_S + 1.5)
     assert escalations(noc, alert_id) == []
     (row,) = noc.sql("SELECT status, escalation_level FROM alerts WHERE id = :a", a=alert_id)
     assert (row.status, row.escalation_level) == ("ACKNOWLEDGED", 0)
-    audit = noc.sql("SELECT actor_id, source_ip FROM audit_log WHERE entity_id = :a "
-                    "AND action = 'ACKNOWLEDGE'", a=alert_id)
+    audit = noc.sql(
+        "SELECT actor_id, source_ip FROM audit_log WHERE entity_id = :a AND action = 'ACKNOWLEDGE'",
+        a=alert_id,
+    )
     assert [tuple(r) for r in audit] == [("u-op", "10.1.2.3")]
 
 
 async def test_killing_the_timer_with_pending_deadlines_still_fires_each_once(noc) -> None:
     reports = await noc.client.ingest_alerts(
-        noc.tenant_id, noc.client_ids[0], [draft(noc, f"k{i}", severity=Severity.HIGH)
-                                           for i in range(5)])
+        noc.tenant_id,
+        noc.client_ids[0],
+        [draft(noc, f"k{i}", severity=Severity.HIGH) for i in range(5)],
+    )
     ids = [i["alert_id"] for i in reports["items"]]
     timer = ray.get_actor(names.ESCALATION_TIMER, namespace=noc.settings.ray_namespace)
     ray.kill(timer, no_restart=False)

@@ -27,15 +27,22 @@ async def test_10000_alerts_over_20_clients_with_30_percent_repeats_are_exact(no
 
     by_client: dict[str, list[AlertDraft]] = {c: [] for c in noc.client_ids}
     for client_id, entity in stream:
-        by_client[client_id].append(AlertDraft(
-            noc.tenant_id, client_id, "DEVICE_OFFLINE", f"{entity} offline",
-            severity=Severity.HIGH, site_id=noc.site_of[client_id], entity_type="device",
-            entity_id=entity,
-        ))
+        by_client[client_id].append(
+            AlertDraft(
+                noc.tenant_id,
+                client_id,
+                "DEVICE_OFFLINE",
+                f"{entity} offline",
+                severity=Severity.HIGH,
+                site_id=noc.site_of[client_id],
+                entity_type="device",
+                entity_id=entity,
+            )
+        )
 
     async def send(client_id: str, drafts: list[AlertDraft]) -> list[dict]:
         return [
-            await noc.client.ingest_alerts(noc.tenant_id, client_id, drafts[i:i + BATCH])
+            await noc.client.ingest_alerts(noc.tenant_id, client_id, drafts[i : i + BATCH])
             for i in range(0, len(drafts), BATCH)
         ]
 
@@ -61,9 +68,7 @@ async def test_starting_the_system_twice_is_a_noop(noc) -> None:
     }
     health_before = await noc.client.health()
     start_system(noc.settings)
-    after = {
-        n: ray.get_actor(n, namespace=noc.settings.ray_namespace)._actor_id for n in before
-    }
+    after = {n: ray.get_actor(n, namespace=noc.settings.ray_namespace)._actor_id for n in before}
     health_after = await noc.client.health()
     assert after == before
     assert [a["name"] for a in health_after["actors"]] == [
@@ -90,3 +95,51 @@ async def test_alert_of_another_tenants_client_is_refused(noc) -> None:
 
     with pytest.raises(NotFound):
         await noc.client.ingest_alerts("other-tenant", noc.client_ids[0], [])
+
+
+async def test_actor_metrics_reach_rays_prometheus_endpoint(noc) -> None:
+    """Ingested / folded counts and open alerts by severity, tagged per
+    tenant and client, as Prometheus scrapes them from Ray."""
+    import re
+    import time
+    import urllib.request
+
+    from tests.integration.actors.conftest import METRICS_PORT
+
+    cid = noc.client_ids[0]
+    drafts = [
+        AlertDraft(
+            noc.tenant_id,
+            cid,
+            "SYNC_DEGRADED",
+            "x",
+            severity=Severity.LOW,
+            entity_type="gw",
+            entity_id=f"m{i % 3}",
+        )
+        for i in range(5)
+    ]
+    await noc.client.ingest_alerts(noc.tenant_id, cid, drafts)
+    wanted = {"ray_noc_alerts_ingested_total", "ray_noc_alerts_folded_total", "ray_noc_open_alerts"}
+    seen: dict[str, float] = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not wanted <= set(seen):
+        await asyncio.sleep(2)
+        body = await asyncio.to_thread(
+            lambda: (
+                urllib.request.urlopen(f"http://127.0.0.1:{METRICS_PORT}/metrics", timeout=5)
+                .read()
+                .decode()
+            )
+        )
+        for line in body.splitlines():
+            m = re.match(r"(ray_noc_\w+)\{(.*)\} (\S+)$", line)
+            if m is None:
+                continue
+            name, tags, value = m.groups()
+            ours = f'client="{cid}"' in tags and f'tenant="{noc.tenant_id}"' in tags
+            if ours and (name != "ray_noc_open_alerts" or 'severity="LOW"' in tags):
+                seen[name] = float(value)
+    assert wanted <= set(seen), seen
+    assert seen["ray_noc_alerts_folded_total"] >= 2
+    assert seen["ray_noc_open_alerts"] >= 3

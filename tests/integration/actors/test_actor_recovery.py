@@ -20,9 +20,19 @@ BATCH = 50
 
 def drafts(noc, keys: list[str], client: int = 0) -> list[AlertDraft]:
     cid = noc.client_ids[client]
-    return [AlertDraft(noc.tenant_id, cid, "SYNC_DEGRADED", f"{k} lagging",
-                       severity=Severity.MEDIUM, site_id=noc.site_of[cid],
-                       entity_type="gateway", entity_id=k) for k in keys]
+    return [
+        AlertDraft(
+            noc.tenant_id,
+            cid,
+            "SYNC_DEGRADED",
+            f"{k} lagging",
+            severity=Severity.MEDIUM,
+            site_id=noc.site_of[cid],
+            entity_type="gateway",
+            entity_id=k,
+        )
+        for k in keys
+    ]
 
 
 async def test_killing_an_aggregator_mid_stream_loses_no_returned_batch(noc) -> None:
@@ -55,8 +65,12 @@ async def test_killing_an_aggregator_mid_stream_loses_no_returned_batch(noc) -> 
 
     assert first_ok_after_kill is not None
     assert first_ok_after_kill - killed_at < 5.0
-    stored = {r[0] for r in noc.sql(
-        "SELECT entity_id FROM alerts WHERE client_id = :c AND entity_type = 'gateway'", c=cid)}
+    stored = {
+        r[0]
+        for r in noc.sql(
+            "SELECT entity_id FROM alerts WHERE client_id = :c AND entity_type = 'gateway'", c=cid
+        )
+    }
     for keys in returned:
         assert set(keys) <= stored  # every batch whose call returned is in the database
 
@@ -67,7 +81,8 @@ async def test_killing_an_aggregator_mid_stream_loses_no_returned_batch(noc) -> 
     dupes = noc.sql(
         "SELECT dedup_key, count(*) FROM alerts WHERE client_id = :c AND status IN "
         "('NEW','ACKNOWLEDGED','ASSIGNED','ESCALATED') GROUP BY dedup_key HAVING count(*) > 1",
-        c=cid)
+        c=cid,
+    )
     assert dupes == []
     status = await noc.client.aggregator_status(tenant, cid)
     assert status["restarted"] and status["loaded"]
@@ -92,9 +107,9 @@ async def test_hub_subscribers_resubscribe_after_a_kill_and_detect_the_gap(noc) 
         ray.kill(hub, no_restart=False)
         await asyncio.sleep(0.5)
         subscribed = sum(1 for e in received if e["type"] == "subscribed")
-        assert await until(
-            lambda: sum(1 for e in received if e["type"] == "subscribed") > 1, 10
-        ), "subscriber did not resubscribe"
+        assert await until(lambda: sum(1 for e in received if e["type"] == "subscribed") > 1, 10), (
+            "subscriber did not resubscribe"
+        )
         assert subscribed >= 1
         # Events published after the restart arrive.
         deadline = time.monotonic() + 10
@@ -137,7 +152,8 @@ async def test_supervisor_recreates_a_dead_aggregator_and_reports_the_restart(no
     for _ in range(3):
         try:
             report = await noc.client.ingest_alerts(
-                noc.tenant_id, cid, drafts(noc, ["fresh"], client=1))
+                noc.tenant_id, cid, drafts(noc, ["fresh"], client=1)
+            )
             break
         except Unavailable:
             await asyncio.sleep(0.2)
