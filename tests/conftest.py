@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
@@ -106,3 +107,30 @@ async def engine(migrated_url: str) -> AsyncIterator[AsyncEngine]:
         yield eng
     finally:
         await eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def ray_cluster() -> Iterator[None]:
+    """One local Ray for every actor test (ray.init takes ~4 s here)."""
+    import ray
+
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    if not ray.is_initialized():
+        ray.init(
+            namespace="noc-tests",
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+            _metrics_export_port=METRICS_PORT,
+        )
+    yield
+    ray.shutdown()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+METRICS_PORT = _free_port()  # Ray's Prometheus endpoint for this test session

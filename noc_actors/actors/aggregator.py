@@ -30,6 +30,7 @@ from typing import Any
 
 import ray
 
+from noc_actors import cache_keys
 from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.actors.metrics import AggregatorMetrics
 from noc_actors.actors.peers import HubPeer, TimerPeer
@@ -64,6 +65,7 @@ class ClientAggregator:
         self.client_id = client_id
         self.settings = settings
         self.engine = make_engine(settings.database_url)
+        self.redis = _redis(settings.redis_url)
         self.core = ClientAggregate(tenant_id, client_id, settings.policy)
         self.hub = HubPeer(settings.ray_namespace)
         self.timer = TimerPeer(settings.ray_namespace)
@@ -153,6 +155,7 @@ class ClientAggregator:
                 self._loaded = False
                 raise
             self._after_commit(changes)
+            await self._invalidate(changes)
             self.metrics.batch_seconds.observe(time.perf_counter() - started, tags=self.tags)
             return changes
 
@@ -171,6 +174,19 @@ class ClientAggregator:
                     state=self.core.state.to_dict(),
                     now=now,
                 )
+
+    async def _invalidate(self, changes: Changes) -> None:
+        """Bump this client's version in Redis so no cached read (overview,
+        dashboard) outlives a committed alert change. Best effort: the
+        entries' TTLs bound staleness if Redis is down."""
+        if self.redis is None:
+            return
+        if not (changes.ingest.inserted or changes.ingest.folded or changes.updated):
+            return
+        try:
+            await self.redis.incr(cache_keys.version_key(self.tenant_id, self.client_id))
+        except Exception as err:  # noqa: BLE001 - the cache must never fail a write
+            log.warning("could not invalidate the read cache: %s", err)
 
     def _after_commit(self, changes: Changes) -> None:
         self.timer.cancel(changes.cancel)
@@ -333,6 +349,7 @@ class ClientAggregator:
                 self._loaded = False
                 return False
             self._after_commit(changes)
+            await self._invalidate(changes)
             self.metrics.escalated.inc(1, tags=self.tags)
             return True
 
@@ -397,6 +414,14 @@ class ClientAggregator:
             "load_seconds": self.load_seconds,
             "jobs": [self.clock_loop.status(), self.snapshot_loop.status()],
         }
+
+
+def _redis(url: str | None) -> Any:
+    if not url:
+        return None
+    import redis.asyncio as redis
+
+    return redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 def _jsonable(value: Any) -> Any:

@@ -15,7 +15,7 @@ import contextlib
 import signal
 import time
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import typer
@@ -26,11 +26,12 @@ DEMO_TENANT = "demo"
 STEP_S = 2.0
 
 
-async def seed_demo(url: str) -> str:
-    """Create the demo tenant, its clients, sites and an admin (idempotent)."""
+async def seed_demo(url: str) -> tuple[str, str]:
+    """Create the demo tenant, its clients, sites and an admin (idempotent);
+    returns the tenant id and a fresh 24-hour admin token."""
     from noc_actors.demo.world import demo_world
     from noc_actors.store.db import make_engine
-    from noc_actors.store.repos import clients, tenants, users
+    from noc_actors.store.repos import clients, tenants, tokens, users
 
     world = demo_world()
     engine = make_engine(url)
@@ -68,7 +69,17 @@ async def seed_demo(url: str) -> str:
                     is_admin=True,
                     capabilities={},
                 )
-            return str(tid)
+            admin = await users.get_user_by_email(conn, tenant_id=tid, email="admin@demo.example")
+            assert admin is not None
+            token, _ = await tokens.issue_token(
+                conn,
+                tenant_id=tid,
+                name="noc demo",
+                now=datetime.now(UTC),
+                user_id=admin["id"],
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+            return str(tid), token
     finally:
         await engine.dispose()
 
@@ -219,6 +230,7 @@ def demo(
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print totals only.")] = False,
     dashboard: Annotated[bool, typer.Option(help="Start the Ray dashboard (port 8265).")] = False,
+    port: Annotated[int, typer.Option(help="Port of the REST API; 0 = no API.")] = 8000,
 ) -> None:
     """Run the NOC locally with a simulated facility platform feeding it."""
     import ray
@@ -233,7 +245,7 @@ def demo(
     settings = Settings()
     typer.echo(f"==> database {redact_url(settings.database_url)}")
     upgrade(settings.database_url)
-    tenant_id = asyncio.run(seed_demo(settings.database_url))
+    tenant_id, token = asyncio.run(seed_demo(settings.database_url))
     typer.echo("==> starting a local Ray instance and the NOC actors")
     ray.init(
         address="local",
@@ -245,6 +257,11 @@ def demo(
     try:
         began = time.perf_counter()
         client = start_system(settings)
+        if port:
+            from noc_actors.cli.system import deploy_api
+
+            deploy_api(settings, port)
+            typer.echo(f"==> sign in with the demo admin token (valid 24 h): {token}")
         typer.echo(
             f"==> NOC is up in {time.perf_counter() - began:.1f}s; tenant 'demo' "
             f"({tenant_id}); feeding simulated events every {STEP_S:.0f}s — Ctrl-C stops"

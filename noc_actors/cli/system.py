@@ -85,8 +85,12 @@ def up(
     dashboard: Annotated[
         bool, typer.Option(help="Start the Ray dashboard with a new head.")
     ] = True,
+    serve_port: Annotated[
+        int, typer.Option(help="Port of the REST API (Ray Serve); 0 = do not deploy it.")
+    ] = 8000,
 ) -> None:
-    """Start the NOC actors (and a local Ray head if none runs). Idempotent."""
+    """Start the NOC actors and the REST API (and a local Ray head if none
+    runs). Idempotent."""
     from noc_actors.actors.client import start_system
     from noc_actors.store.db import redact_url, upgrade
 
@@ -95,6 +99,8 @@ def up(
     used = connect(address, start_local=True, dashboard=dashboard)
     began = time.perf_counter()
     client = start_system(settings)
+    if serve_port:
+        deploy_api(settings, serve_port)
     health = asyncio.run(client.health())
     aggs = sum(1 for a in health["actors"] if a["kind"] == "aggregator")
     typer.echo(
@@ -102,6 +108,19 @@ def up(
         f"{len(health['actors'])} actors, {aggs} aggregators, "
         f"{time.perf_counter() - began:.1f}s; database {redact_url(settings.database_url)}"
     )
+
+
+def deploy_api(settings: Settings, port: int, host: str = "127.0.0.1") -> str:
+    """Deploy the Serve app (FastAPI) on ``host:port``; returns its URL."""
+    from ray import serve
+
+    from serve_app.deployment import build
+
+    serve.start(http_options={"host": host, "port": port})
+    serve.run(build(settings), name="noc", route_prefix="/")
+    url = f"http://{host}:{port}"
+    typer.echo(f"==> REST API at {url}/api/noc/ (OpenAPI at {url}/docs)")
+    return url
 
 
 def down(

@@ -10,8 +10,6 @@ system through a module-level ``SETTINGS`` dict (e.g. shorter delays) and
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -26,33 +24,6 @@ from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants, users
 from tests.conftest import create_postgres_database, drop_postgres_database
-
-
-@pytest.fixture(scope="session")
-def ray_cluster() -> Iterator[None]:
-    """One local Ray for every actor test (ray.init takes ~4 s here)."""
-    import ray
-
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
-    if not ray.is_initialized():
-        ray.init(
-            namespace="noc-tests",
-            include_dashboard=False,
-            log_to_driver=False,
-            configure_logging=False,
-            _metrics_export_port=METRICS_PORT,
-        )
-    yield
-    ray.shutdown()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-METRICS_PORT = _free_port()  # Ray's Prometheus endpoint for this test session
 
 
 @dataclass

@@ -104,7 +104,7 @@ async def test_actor_metrics_reach_rays_prometheus_endpoint(noc) -> None:
     import time
     import urllib.request
 
-    from tests.integration.actors.conftest import METRICS_PORT
+    from tests.conftest import METRICS_PORT
 
     cid = noc.client_ids[0]
     drafts = [

@@ -12,9 +12,18 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import text
 
 from noc_actors.store.db import make_engine
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def alert_types(url: str) -> set[str]:
@@ -33,12 +42,25 @@ def alert_types(url: str) -> set[str]:
 def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/noc.db"
     env = {**os.environ, "NOC_DATABASE_URL": url, "NO_COLOR": "1", "COLUMNS": "200"}
+    port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "noc_actors.cli", "demo", "--seed", "7"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "noc_actors.cli", "demo", "--seed", "7", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
+    head: list[str] = []
     try:
         began = time.monotonic()
+        assert proc.stdout is not None
+        while not any("admin token" in line for line in head) and time.monotonic() - began < 120:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            head.append(line)
+        token = head[-1].rsplit(" ", 1)[-1].strip()
+        assert token.startswith("noc_"), "".join(head)
         wanted = {"SLA_BREACH", "ATTENDANCE_MISSING", "WORK_ORDER_OVERDUE", "DEVICE_OFFLINE"}
         seen: set[str] = set()
         while time.monotonic() - began < 90 and not wanted <= seen:
@@ -46,11 +68,19 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
             if (tmp_path / "noc.db").exists():
                 seen = alert_types(url)
         assert wanted <= seen, f"after {time.monotonic() - began:.0f}s only {seen}"
+        # The REST API is up too, and the printed token signs in.
+        r = httpx.get(
+            f"http://127.0.0.1:{port}/api/noc/alerts",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert r.status_code == 200 and r.json()["items"], r.text
         proc.send_signal(signal.SIGINT)
         out, _ = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+    out = "".join(head) + out
     assert proc.returncode == 0, out
     assert "NOC is up" in out and "==> stopped" in out
     assert "NEW       CRITICAL SLA_BREACH" in out

@@ -1,0 +1,52 @@
+"""The FastAPI application: routers, error handlers, middleware.
+
+``create_app()`` builds no engine and reads no settings: the deployment
+(or a test) attaches an ``AppContext`` to ``app.state.ctx``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from noc_actors import __version__
+from serve_app.errors import install_error_handlers
+from serve_app.middleware import CorrelationIdMiddleware
+from serve_app.routes import (
+    admin,
+    alerts,
+    audit,
+    exports,
+    health,
+    incidents,
+    maintenance,
+    overview,
+    policies,
+    reports,
+    snapshots,
+)
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="NOC",
+        version=__version__,
+        description="Real-time operations center: alerts, incidents, escalation, audit.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.add_middleware(CorrelationIdMiddleware)
+    install_error_handlers(app)
+    for module in (
+        health,
+        alerts,
+        overview,
+        incidents,
+        maintenance,
+        snapshots,
+        reports,
+        exports,
+        audit,
+        policies,
+        admin,
+    ):
+        app.include_router(module.router)
+    return app

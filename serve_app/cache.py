@@ -1,0 +1,146 @@
+"""Read cache for overview and dashboard reads: Redis when ``NOC_REDIS_URL``
+is set, else an in-process cache per replica.
+
+Entries are keyed by tenant, the caller's scope (visible clients and sites,
+PII flag) and the *versions* of the clients they cover. Aggregators bump a
+client's version in Redis after every committed alert change; without Redis
+each replica bumps its own versions from the hub's events (``watch_hub``).
+So no cached read returns state older than the last committed change, and
+TTLs (300 / 180 / 60 s) only bound memory."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
+
+from noc_actors import cache_keys
+
+log = logging.getLogger(__name__)
+
+
+class Cache(Protocol):
+    async def get(self, key: str) -> Any | None: ...
+    async def set(self, key: str, value: Any, ttl_s: int) -> None: ...
+    async def versions(self, tenant_id: str, client_ids: Sequence[str]) -> str: ...
+    async def bump(self, tenant_id: str, client_id: str) -> None: ...
+    async def ping(self) -> bool: ...
+
+
+class MemoryCache:
+    """Per-process cache with expiry; versions bumped from hub events."""
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._data: dict[str, tuple[float, str]] = {}
+        self._versions: dict[str, int] = {}
+        self.max_entries = max_entries
+
+    async def get(self, key: str) -> Any | None:
+        hit = self._data.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return json.loads(hit[1])
+
+    async def set(self, key: str, value: Any, ttl_s: int) -> None:
+        if len(self._data) >= self.max_entries:
+            now = time.monotonic()
+            for k in [k for k, (exp, _) in self._data.items() if exp < now] or list(self._data):
+                del self._data[k]
+        self._data[key] = (time.monotonic() + ttl_s, json.dumps(value, default=str))
+
+    async def versions(self, tenant_id: str, client_ids: Sequence[str]) -> str:
+        keys = [cache_keys.version_key(tenant_id, c) for c in client_ids]
+        return ".".join(str(self._versions.get(k, 0)) for k in keys)
+
+    async def bump(self, tenant_id: str, client_id: str) -> None:
+        key = cache_keys.version_key(tenant_id, client_id)
+        self._versions[key] = self._versions.get(key, 0) + 1
+
+    async def ping(self) -> bool:
+        return True
+
+
+class RedisCache:
+    """Cache in Redis, shared by every replica; versions bumped by aggregators."""
+
+    def __init__(self, url: str) -> None:
+        import redis.asyncio as redis
+
+        self.client = redis.from_url(
+            url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+        )
+
+    async def get(self, key: str) -> Any | None:
+        raw = await self.client.get(key)
+        return None if raw is None else json.loads(raw)
+
+    async def set(self, key: str, value: Any, ttl_s: int) -> None:
+        await self.client.set(key, json.dumps(value, default=str), ex=ttl_s)
+
+    async def versions(self, tenant_id: str, client_ids: Sequence[str]) -> str:
+        if not client_ids:
+            return "-"
+        keys = [cache_keys.version_key(tenant_id, c) for c in client_ids]
+        return ".".join(v or "0" for v in await self.client.mget(keys))
+
+    async def bump(self, tenant_id: str, client_id: str) -> None:
+        await self.client.incr(cache_keys.version_key(tenant_id, client_id))
+
+    async def ping(self) -> bool:
+        return bool(await self.client.ping())
+
+
+def make_cache(redis_url: str | None) -> Cache:
+    return RedisCache(redis_url) if redis_url else MemoryCache()
+
+
+async def cached(
+    cache: Cache,
+    kind: str,
+    tenant_id: str,
+    scope_parts: Sequence[str],
+    client_ids: Sequence[str],
+    ttl_s: int,
+    compute: Callable[[], Awaitable[Any]],
+) -> Any:
+    """``compute()`` once per (scope, client versions), then from the cache.
+    A cache that fails is bypassed (reads never fail because of the cache)."""
+    try:
+        key = cache_keys.cache_key(
+            kind,
+            tenant_id,
+            cache_keys.digest(scope_parts),
+            await cache.versions(tenant_id, client_ids),
+        )
+        hit = await cache.get(key)
+    except Exception as err:  # noqa: BLE001 - degrade to uncached reads
+        log.warning("cache unavailable, reading through: %s", err)
+        return await compute()
+    if hit is not None:
+        return hit
+    value = await compute()
+    try:
+        await cache.set(key, value, ttl_s)
+    except Exception as err:  # noqa: BLE001
+        log.warning("cache write failed: %s", err)
+    return value
+
+
+async def watch_hub(cache: Cache, subscribe: Callable[[], Any]) -> None:
+    """Bump local versions from hub events (in-process cache only). A hub
+    restart (new ``subscribed`` marker) or an overflow drops every version
+    forward, since changes may have been missed."""
+    async for batch in subscribe():
+        for event in batch:
+            kind = event.get("type", "")
+            if kind.startswith("alert_") or kind == "metrics_update":
+                if event.get("client_id"):
+                    await cache.bump(event["tenant_id"], event["client_id"])
+            elif kind in ("subscribed", "overflow") and isinstance(cache, MemoryCache):
+                cache._versions = {k: v + 1 for k, v in cache._versions.items()}
+                cache._data.clear()
+        await asyncio.sleep(0)

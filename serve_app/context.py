@@ -1,0 +1,65 @@
+"""What every request handler needs, built once per Serve replica (in the
+deployment's constructor, never at import time) and kept on ``app.state``."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import HTTPConnection
+
+from noc_actors.actors.client import NocClient
+from noc_actors.settings import Settings
+from noc_actors.store.db import make_engine
+from serve_app.cache import Cache, MemoryCache, make_cache, watch_hub
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    noc: NocClient
+    cache: Cache
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppContext:
+        return cls(
+            settings=settings,
+            engine=make_engine(settings.database_url),
+            noc=NocClient(settings.ray_namespace),
+            cache=make_cache(settings.redis_url),
+        )
+
+    def start_background(self) -> None:
+        """Start the replica's background work once, inside its event loop:
+        without Redis, the hub pump that invalidates the in-process cache."""
+        if self._tasks or not isinstance(self.cache, MemoryCache):
+            return
+        task = asyncio.get_running_loop().create_task(
+            watch_hub(self.cache, lambda: self.noc.subscribe()), name="cache-hub-pump"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await self.engine.dispose()
+
+
+def context_of(conn: HTTPConnection) -> AppContext:
+    """The replica's context: the Serve deployment instance holds it (Serve
+    runs a copy of the FastAPI app, so ``app.state`` set in the deployment's
+    constructor is not the one requests see); a plain ASGI run (tests, tools)
+    may set ``app.state.ctx`` instead."""
+    ctx: AppContext | None = getattr(conn.app.state, "ctx", None)
+    if ctx is None:
+        from ray import serve
+
+        ctx = getattr(serve.get_replica_context().servable_object, "ctx", None)
+    if ctx is None:
+        raise RuntimeError("the NOC app has no context: build it with AppContext.build()")
+    ctx.start_background()
+    return ctx

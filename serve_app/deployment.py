@@ -1,0 +1,43 @@
+"""The Ray Serve deployment: FastAPI ingress, replicas that reserve no whole
+CPU and hold many concurrent requests (WebSockets later).
+
+``build(settings)`` returns the Serve application; ``serve run`` and
+``serve deploy`` use ``serve_app.deployment:app`` (settings from ``NOC_*``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ray import serve
+
+from noc_actors.logs import install_redaction
+from noc_actors.settings import Settings
+from serve_app.app import create_app
+from serve_app.context import AppContext
+
+fastapi_app = create_app()
+
+
+@serve.deployment(
+    name="NocApi",
+    ray_actor_options={"num_cpus": 0},
+    max_ongoing_requests=1000,
+    health_check_period_s=10,
+)
+@serve.ingress(fastapi_app)
+class NocApi:
+    """One replica: its own engine, its own client of the actor system."""
+
+    def __init__(self, settings: Settings) -> None:
+        install_redaction()
+        self.ctx = AppContext.build(settings)  # found by serve_app.context.context_of
+
+
+def build(settings: Settings, replicas: int = 1) -> Any:
+    return NocApi.options(num_replicas=replicas).bind(settings)
+
+
+def app_builder(args: dict[str, Any]) -> Any:
+    """Entry for ``serve run serve_app.deployment:app_builder``: settings
+    come from the environment (NOC_*)."""
+    return build(Settings(), int(args.get("replicas", 1)))

@@ -1,0 +1,185 @@
+"""``/api/noc/alerts``: search, detail, and the transitions acknowledge /
+assign / escalate / resolve (single and bulk of 1–100), each through the
+aggregator that owns the alert."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from noc_actors.domain.enums import AlertStatus, Capability, Severity
+from noc_actors.domain.errors import InvalidInput, InvalidTransition
+from noc_actors.store.repos import alert_queries
+from serve_app.auth import Caller, require
+from serve_app.deps import Ctx, Viewer, requires
+from serve_app.errors import ApiError
+from serve_app.schemas import Action, AlertPage, BulkIn, BulkOut, BulkResult, TransitionIn
+from serve_app.scoping import client_filter, public, site_filter, visible_alert
+
+router = APIRouter(prefix="/api/noc/alerts", tags=["alerts"])
+
+ACTION_CAPABILITY: dict[str, Capability] = {
+    "acknowledge": Capability.ACK_ALERTS,
+    "resolve": Capability.ACK_ALERTS,
+    "assign": Capability.ASSIGN_INCIDENTS,
+    "escalate": Capability.ESCALATE,
+}
+
+
+def _aware(name: str, value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidInput(name, "must include a timezone, e.g. 2026-11-26T10:00:00Z")
+    return value
+
+
+@router.get("", response_model=AlertPage, summary="Search alerts (newest first, keyset pages)")
+async def list_alerts(
+    ctx: Ctx,
+    caller: Viewer,
+    status: Annotated[list[AlertStatus] | None, Query()] = None,
+    severity: Annotated[list[Severity] | None, Query()] = None,
+    alert_type: Annotated[list[str] | None, Query(max_length=64)] = None,
+    client_id: Annotated[list[str] | None, Query(max_length=128)] = None,
+    site_id: Annotated[list[str] | None, Query(max_length=128)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> AlertPage:
+    clients = client_filter(caller, client_id)
+    sites = site_filter(caller)
+    if site_id:
+        sites = [s for s in site_id if sites is None or s in sites]
+    async with ctx.engine.connect() as db:
+        items, next_cursor = await alert_queries.query_alerts(
+            db,
+            tenant_id=caller.tenant_id,
+            client_ids=clients,
+            site_ids=sites,
+            status=[s.value for s in status] if status else None,
+            severity=[s.value for s in severity] if severity else None,
+            alert_type=alert_type,
+            since=_aware("since", since),
+            until=_aware("until", until),
+            limit=limit,
+            cursor=cursor,
+        )
+    return AlertPage(items=[public(caller, a.to_json()) for a in items], next_cursor=next_cursor)
+
+
+@router.get("/{alert_id}", summary="One alert")
+async def get_alert(alert_id: str, ctx: Ctx, caller: Viewer) -> dict[str, Any]:
+    async with ctx.engine.connect() as db:
+        alert = await alert_queries.get_alert(db, tenant_id=caller.tenant_id, alert_id=alert_id)
+    return public(caller, (await visible_alert(ctx, caller, alert, alert_id)).to_json())
+
+
+async def _transition(
+    ctx: Ctx, caller: Caller, action: Action, alert_ids: list[str], body: TransitionIn
+) -> list[BulkResult]:
+    """Route each alert to its client's aggregator (one call per client)."""
+    async with ctx.engine.connect() as db:
+        found = {
+            a.id: a
+            for a in await alert_queries.get_alerts(
+                db, tenant_id=caller.tenant_id, alert_ids=alert_ids
+            )
+        }
+    results: dict[str, BulkResult] = {}
+    by_client: dict[str, list[str]] = defaultdict(list)
+    for aid in dict.fromkeys(alert_ids):
+        alert = found.get(aid)
+        if alert is None:
+            results[aid] = BulkResult(
+                id=aid, ok=False, status=404, error=f"alert {aid!r} not found"
+            )
+        elif not caller.scope.allows_alert(alert.tenant_id, alert.client_id, alert.site_id):
+            err = await _deny_scope(ctx, caller, aid)
+            results[aid] = BulkResult(id=aid, ok=False, status=403, error=str(err))
+        else:
+            by_client[alert.client_id].append(aid)
+    for client_id, ids in by_client.items():
+        out = await ctx.noc.transition(
+            caller.tenant_id,
+            client_id,
+            action,
+            ids,
+            caller.user_id,
+            assignee=body.assignee,
+            notes=body.notes,
+            source_ip=caller.source_ip,
+            correlation_id=caller.correlation_id,
+        )
+        for data in out["done"]:
+            results[data["id"]] = BulkResult(
+                id=data["id"], ok=True, status=200, alert=public(caller, data)
+            )
+        for aid, err in out["errors"].items():
+            status = 409 if isinstance(err, InvalidTransition) else 404
+            results[aid] = BulkResult(id=aid, ok=False, status=status, error=str(err))
+    return [results[aid] for aid in dict.fromkeys(alert_ids)]
+
+
+async def _deny_scope(ctx: Ctx, caller: Caller, alert_id: str) -> Exception:
+    from serve_app.auth import deny
+
+    return await deny(ctx, caller, "scope", "alert", alert_id)
+
+
+@router.post("/bulk", response_model=BulkOut, summary="One action on 1–100 alerts")
+async def bulk(body: BulkIn, ctx: Ctx, caller: Viewer) -> BulkOut:
+    await require(ctx, caller, ACTION_CAPABILITY[body.action])
+    if body.action == "assign" and not body.assignee:
+        raise InvalidInput("assignee", "required for assign")
+    results = await _transition(ctx, caller, body.action, body.alert_ids, body)
+    ok = sum(r.ok for r in results)
+    return BulkOut(action=body.action, results=results, succeeded=ok, failed=len(results) - ok)
+
+
+async def _one(
+    ctx: Ctx, caller: Caller, action: Action, alert_id: str, body: TransitionIn | None
+) -> dict[str, Any]:
+    body = body or TransitionIn()
+    if action == "assign" and not body.assignee:
+        raise InvalidInput("assignee", "required for assign")
+    (result,) = await _transition(ctx, caller, action, [alert_id], body)
+    if result.ok and result.alert is not None:
+        return result.alert
+    code = {409: "invalid_transition", 403: "forbidden"}.get(result.status, "not_found")
+    raise ApiError(result.status, code, result.error or "failed")
+
+
+Acker = Annotated[Caller, Depends(requires(Capability.ACK_ALERTS))]
+Assigner = Annotated[Caller, Depends(requires(Capability.ASSIGN_INCIDENTS))]
+Escalator = Annotated[Caller, Depends(requires(Capability.ESCALATE))]
+
+
+@router.post("/{alert_id}/acknowledge", summary="Acknowledge one alert (cancels escalation)")
+async def acknowledge_alert(
+    alert_id: str, ctx: Ctx, caller: Acker, body: TransitionIn | None = None
+) -> dict[str, Any]:
+    return await _one(ctx, caller, "acknowledge", alert_id, body)
+
+
+@router.post("/{alert_id}/assign", summary="Assign one alert (body: assignee)")
+async def assign_alert(
+    alert_id: str, ctx: Ctx, caller: Assigner, body: TransitionIn | None = None
+) -> dict[str, Any]:
+    return await _one(ctx, caller, "assign", alert_id, body)
+
+
+@router.post("/{alert_id}/escalate", summary="Escalate one alert to its next target")
+async def escalate_alert(
+    alert_id: str, ctx: Ctx, caller: Escalator, body: TransitionIn | None = None
+) -> dict[str, Any]:
+    return await _one(ctx, caller, "escalate", alert_id, body)
+
+
+@router.post("/{alert_id}/resolve", summary="Resolve one alert (body: notes)")
+async def resolve_alert(
+    alert_id: str, ctx: Ctx, caller: Acker, body: TransitionIn | None = None
+) -> dict[str, Any]:
+    return await _one(ctx, caller, "resolve", alert_id, body)

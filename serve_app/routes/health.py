@@ -1,0 +1,192 @@
+"""``GET /api/noc/health``: database, actors, hub, timer lag, backpressure,
+queue depths and periodic jobs — 200 when healthy, 503 naming what is not.
+Unauthenticated (load balancers probe it); it reveals counts, never data."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import func, select, text
+
+from noc_actors.store.schema import alerts
+from serve_app.deps import Ctx
+
+router = APIRouter(tags=["health"])
+CHECK_TIMEOUT_S = 3.0
+
+
+async def _database(ctx: Ctx) -> dict[str, Any]:
+    started = time.perf_counter()
+    now = datetime.now(UTC)
+    async with ctx.engine.connect() as db:
+        await db.execute(text("SELECT 1"))
+        new = await db.scalar(select(func.count()).where(alerts.c.status == "NEW"))
+        crit = await db.scalar(
+            select(func.count()).where(
+                alerts.c.status.in_(("NEW", "ESCALATED")),
+                alerts.c.severity == "CRITICAL",
+                alerts.c.acknowledged_at.is_(None),
+            )
+        )
+        backlog = await db.scalar(
+            select(func.count()).where(
+                alerts.c.status == "NEW", alerts.c.first_seen < now - timedelta(hours=1)
+            )
+        )
+    return {
+        "ok": True,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+        "queues": {
+            "new_alerts": int(new or 0),
+            "unacknowledged_critical": int(crit or 0),
+            "backlog_older_than_1h": int(backlog or 0),
+        },
+    }
+
+
+async def _guard(name: str, coro: Any) -> dict[str, Any]:
+    try:
+        return await asyncio.wait_for(coro, CHECK_TIMEOUT_S)
+    except Exception as err:  # noqa: BLE001 - health reports every failure
+        detail = str(err).splitlines()[0] if str(err) else ""
+        return {"ok": False, "error": f"{type(err).__name__}: {detail}"[:300]}
+
+
+async def _actors(ctx: Ctx) -> dict[str, Any]:
+    health = await ctx.noc.health()
+    return {
+        "ok": health["ok"],
+        "actors": [
+            {k: a[k] for k in ("name", "kind", "client_id", "state", "restarts", "last_error")}
+            for a in health["actors"]
+        ],
+        "jobs": health["jobs"],
+    }
+
+
+async def _timer(ctx: Ctx) -> dict[str, Any]:
+    status = await ctx.noc.timer_status()
+    lag = status.get("last_lag_s") or 0.0
+    return {
+        "ok": lag < 1.0,
+        **{
+            k: status[k]
+            for k in ("pending", "fired", "failures", "last_lag_s", "max_lag_s", "next_due_at")
+        },
+    }
+
+
+async def _cache(ctx: Ctx) -> dict[str, Any]:
+    kind = "redis" if ctx.settings.redis_url else "in-process"
+    return {"ok": await ctx.cache.ping(), "kind": kind}
+
+
+async def _backpressure(ctx: Ctx) -> dict[str, Any]:
+    return {"ok": True, "levels": await ctx.noc.backpressure_levels()}
+
+
+async def gather_health(ctx: Ctx) -> dict[str, Any]:
+    names = ("database", "cache", "actors", "timer", "backpressure")
+    results = await asyncio.gather(
+        _guard("database", _database(ctx)),
+        _guard("cache", _cache(ctx)),
+        _guard("actors", _actors(ctx)),
+        _guard("timer", _timer(ctx)),
+        _guard("backpressure", _backpressure(ctx)),
+    )
+    components = dict(zip(names, results, strict=True))
+    failing = [n for n, c in components.items() if not c.get("ok")]
+    return {
+        "status": "degraded" if failing else "healthy",
+        "failing": failing,
+        "components": components,
+        "at": datetime.now(UTC).isoformat(),
+    }
+
+
+@router.get("/api/noc/health", summary="Health of every component (200 healthy, 503 degraded)")
+async def health(ctx: Ctx) -> JSONResponse:
+    body = await gather_health(ctx)
+    return JSONResponse(body, status_code=503 if body["failing"] else 200)
+
+
+LEVELS = {"NORMAL": 0, "ELEVATED": 1, "CRITICAL": 2}
+Sample = tuple[dict[str, str], float]
+
+
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def prometheus_text(body: dict[str, Any]) -> str:
+    """The health figures in Prometheus text format (the actors' own counters
+    live in Ray's metrics endpoint as ``ray_noc_*``)."""
+    out: list[str] = []
+
+    def metric(name: str, help_: str, kind: str, samples: list[Sample]) -> None:
+        out.append(f"# HELP {name} {help_}")
+        out.append(f"# TYPE {name} {kind}")
+        for labels, value in samples:
+            tags = ",".join(f'{k}="{_label(v)}"' for k, v in labels.items())
+            out.append(f"{name}{{{tags}}} {value}" if tags else f"{name} {value}")
+
+    comps = body["components"]
+    metric(
+        "noc_component_up",
+        "1 when the component is healthy.",
+        "gauge",
+        [({"component": n}, 1.0 if c.get("ok") else 0.0) for n, c in comps.items()],
+    )
+    queues = comps["database"].get("queues", {})
+    metric(
+        "noc_queue_depth",
+        "Alerts waiting: new, unacknowledged critical, NEW older than 1 h.",
+        "gauge",
+        [({"queue": q}, float(v)) for q, v in queues.items()],
+    )
+    actors = comps["actors"].get("actors", [])
+    metric(
+        "noc_actor_up",
+        "1 when the actor answered its last ping.",
+        "gauge",
+        [({"actor": a["name"]}, 1.0 if a["state"] == "ALIVE" else 0.0) for a in actors],
+    )
+    metric(
+        "noc_actor_restarts",
+        "Restarts the supervisor has seen.",
+        "counter",
+        [({"actor": a["name"]}, float(a["restarts"])) for a in actors],
+    )
+    timer = comps["timer"]
+    if "pending" in timer:
+        metric(
+            "noc_escalations_pending",
+            "Deadlines in the escalation timer.",
+            "gauge",
+            [({}, float(timer["pending"]))],
+        )
+        metric(
+            "noc_escalation_lag_seconds",
+            "Lag of the last escalation.",
+            "gauge",
+            [({}, float(timer.get("last_lag_s") or 0.0))],
+        )
+    levels = comps["backpressure"].get("levels", {})
+    metric(
+        "noc_backpressure_level",
+        "0 NORMAL, 1 ELEVATED, 2 CRITICAL (tenants above NORMAL).",
+        "gauge",
+        [({"tenant": t}, float(LEVELS.get(lv, 0))) for t, lv in levels.items()],
+    )
+    return "\n".join(out) + "\n"
+
+
+@router.get("/metrics", summary="Prometheus metrics of the NOC (text format)")
+async def metrics(ctx: Ctx) -> PlainTextResponse:
+    body = await gather_health(ctx)
+    return PlainTextResponse(prometheus_text(body), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,57 @@
+"""Request and response bodies (pydantic), layered Base -> In -> Public."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Action = Literal["acknowledge", "assign", "escalate", "resolve"]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TransitionIn(StrictModel):
+    assignee: str | None = Field(default=None, min_length=1, max_length=128)
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class BulkIn(TransitionIn):
+    action: Action
+    alert_ids: list[str] = Field(min_length=1, max_length=100)
+
+    @field_validator("alert_ids")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        for i, aid in enumerate(v):
+            if not aid or len(aid) > 128:
+                raise ValueError(f"item {i}: alert id must be 1-128 characters")
+        return v
+
+
+class AlertPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+class BulkResult(BaseModel):
+    id: str
+    ok: bool
+    status: int
+    alert: dict[str, Any] | None = None
+    error: str | None = None
+
+
+class BulkOut(BaseModel):
+    action: Action
+    results: list[BulkResult]
+    succeeded: int
+    failed: int
+
+
+class TimeRange(StrictModel):
+    since: datetime | None = None
+    until: datetime | None = None

@@ -1,0 +1,257 @@
+"""REST over real HTTP: authentication, scope, 404 across tenants, audited
+denials with the source address, transitions with audit rows and 409s, PII
+masking, validation errors naming the field, correlation ids."""
+
+from __future__ import annotations
+
+import json
+
+from tests.e2e.conftest import PII_VALUES, Api
+
+
+def test_missing_or_bad_token_is_401_with_a_json_error(api: Api) -> None:
+    with api.client(None) as c:
+        r = c.get("/api/noc/alerts")
+    assert r.status_code == 401
+    err = r.json()["error"]
+    assert err["code"] == "unauthenticated" and err["correlation_id"]
+    assert r.headers["x-correlation-id"] == err["correlation_id"]
+    with api.client(None, Authorization="Bearer noc_not-a-real-token-at-all") as c:
+        assert c.get("/api/noc/alerts").status_code == 401
+
+
+def test_site_scoped_user_sees_exactly_the_alerts_of_its_site(api: Api) -> None:
+    with api.client("guard") as c:
+        r = c.get("/api/noc/alerts", params={"limit": 500})
+        assert r.status_code == 200
+        got = {a["id"] for a in r.json()["items"]}
+        assert got == set(api.alerts["a1-n"])
+        other = api.alerts["a1-s"][0]
+        denied = c.get(f"/api/noc/alerts/{other}", headers={"X-Correlation-ID": "probe-1"})
+        assert denied.status_code == 403
+        assert c.get(f"/api/noc/alerts/{api.alerts['a1-n'][0]}").status_code == 200
+        # Asking for another client explicitly gives nothing, never more.
+        r = c.get("/api/noc/alerts", params={"client_id": api.ids["a2"]})
+        assert r.json()["items"] == []
+    rows = api.sql(
+        "SELECT actor_id, source_ip, entity_id, correlation_id FROM audit_log "
+        "WHERE action = 'UNAUTHORIZED_ACCESS' AND correlation_id = 'probe-1'"
+    )
+    assert [(r[0], r[1], r[2]) for r in rows] == [(api.ids["guard"], "127.0.0.1", other)]
+
+
+def test_every_object_of_another_tenant_is_404(api: Api) -> None:
+    theirs = api.alerts["b1-x"][0]
+    with api.client("admin") as c:
+        assert c.get(f"/api/noc/alerts/{theirs}").status_code == 404
+        assert c.post(f"/api/noc/alerts/{theirs}/acknowledge").status_code == 404
+        r = c.post("/api/noc/alerts/bulk", json={"action": "resolve", "alert_ids": [theirs]})
+        assert r.json()["results"][0]["status"] == 404
+        listed = {a["id"] for a in c.get("/api/noc/alerts", params={"limit": 500}).json()["items"]}
+        assert theirs not in listed
+    with api.client("admin_b") as c:
+        assert c.get(f"/api/noc/alerts/{theirs}").status_code == 200
+
+
+def test_missing_capability_is_403_and_audited_with_the_source_address(api: Api) -> None:
+    target = api.alerts["a2-x"][0]
+    with api.client("viewer", **{"X-Correlation-ID": "probe-2"}) as c:
+        r = c.post(f"/api/noc/alerts/{target}/acknowledge")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
+    rows = api.sql(
+        "SELECT metadata, source_ip FROM audit_log WHERE "
+        "action = 'UNAUTHORIZED_ACCESS' AND correlation_id = 'probe-2'"
+    )
+    assert len(rows) == 1 and rows[0][1] == "127.0.0.1"
+    meta = rows[0][0] if isinstance(rows[0][0], dict) else json.loads(rows[0][0])
+    assert meta["capability"] == "noc:ack_alerts"
+
+
+def test_transitions_set_their_fields_and_audit_rows_and_closed_alerts_answer_409(
+    api: Api,
+) -> None:
+    a, b = api.alerts["a2-x"]
+    with api.client("operator") as c:
+        ack = c.post(f"/api/noc/alerts/{a}/acknowledge")
+        assert ack.status_code == 200, ack.text
+        assert ack.json()["status"] == "ACKNOWLEDGED" and ack.json()["acknowledged_at"]
+        assigned = c.post(f"/api/noc/alerts/{a}/assign", json={"assignee": api.ids["operator"]})
+        assert assigned.json()["status"] == "ASSIGNED" and assigned.json()["assigned_at"]
+        esc = c.post(f"/api/noc/alerts/{b}/escalate")
+        assert esc.json()["status"] == "ESCALATED" and esc.json()["escalation_level"] == 1
+        res = c.post(f"/api/noc/alerts/{a}/resolve", json={"notes": "door repaired"})
+        assert res.json()["status"] == "RESOLVED" and res.json()["resolution_notes"]
+        again = c.post(f"/api/noc/alerts/{a}/acknowledge")
+        assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_transition"
+        missing = c.post(f"/api/noc/alerts/{b}/assign", json={})
+        assert missing.status_code == 422 and "assignee" in missing.json()["error"]["message"]
+    actions = {
+        (r[0], r[1])
+        for r in api.sql(
+            "SELECT action, entity_id FROM audit_log WHERE actor_id = :u", u=api.ids["operator"]
+        )
+    }
+    assert {("ACKNOWLEDGE", a), ("ASSIGN", a), ("ESCALATE", b), ("RESOLVE", a)} <= actions
+
+
+def test_bulk_action_reports_each_alert_and_commits_the_successes(api: Api) -> None:
+    ids = api.alerts["a1-s"]
+    with api.client("operator") as c:
+        r = c.post(
+            "/api/noc/alerts/bulk",
+            json={"action": "acknowledge", "alert_ids": [*ids, "no-such-alert"]},
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert (body["succeeded"], body["failed"]) == (2, 1)
+        assert [x["status"] for x in body["results"]] == [200, 200, 404]
+        assert (
+            c.post(
+                "/api/noc/alerts/bulk", json={"action": "acknowledge", "alert_ids": []}
+            ).status_code
+            == 422
+        )
+        too_many = c.post(
+            "/api/noc/alerts/bulk", json={"action": "acknowledge", "alert_ids": ["x"] * 101}
+        )
+        assert too_many.status_code == 422
+        assert "alert_ids" in too_many.json()["error"]["message"]
+    statuses = {
+        r[0] for r in api.sql("SELECT status FROM alerts WHERE id IN (:a, :b)", a=ids[0], b=ids[1])
+    }
+    assert statuses == {"ACKNOWLEDGED"}
+
+
+def test_user_without_view_pii_never_receives_unmasked_pii(api: Api) -> None:
+    alert_id = api.alerts["a1-n"][0]
+    with api.client("operator") as c:
+        bodies = [
+            c.get("/api/noc/alerts", params={"limit": 500}).text,
+            c.get(f"/api/noc/alerts/{alert_id}").text,
+        ]
+    for text in bodies:
+        for value in PII_VALUES:
+            assert value not in text
+    masked = json.loads(bodies[1])["metadata"]
+    assert masked["email"] == "j***e@example.com" and masked["phone"] == "***-***-5309"
+    assert masked["badge"] == "B-17"
+    with api.client("admin") as c:
+        assert c.get(f"/api/noc/alerts/{alert_id}").json()["metadata"]["email"] == PII_VALUES[1]
+
+
+def test_bad_query_values_are_422_naming_the_field(api: Api) -> None:
+    with api.client("admin") as c:
+        r = c.get("/api/noc/alerts", params={"severity": "LOUD"})
+        assert r.status_code == 422 and r.json()["error"]["message"].startswith("severity")
+        r = c.get("/api/noc/alerts", params={"since": "2026-11-26T10:00:00"})
+        assert r.status_code == 422 and "since" in r.json()["error"]["message"]
+        r = c.get("/api/noc/alerts", params={"limit": 0})
+        assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "limit"
+        r = c.post(
+            "/api/noc/alerts/bulk",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
+        assert r.status_code == 422
+
+
+def test_revoked_token_is_refused_on_the_next_request(api: Api) -> None:
+    import asyncio
+    from datetime import UTC, datetime
+
+    from noc_actors.store.db import make_engine
+    from noc_actors.store.repos import tokens
+
+    async def issue_and_revoke(revoke: bool, token_id: str | None = None) -> tuple[str, str]:
+        engine = make_engine(api.url)
+        try:
+            async with engine.begin() as db:
+                if revoke:
+                    await tokens.revoke_token(
+                        db,
+                        tenant_id=api.ids["tenant_a"],
+                        token_id=token_id or "",
+                        now=datetime.now(UTC),
+                    )
+                    return "", ""
+                plain, row = await tokens.issue_token(
+                    db,
+                    tenant_id=api.ids["tenant_a"],
+                    name="short",
+                    now=datetime.now(UTC),
+                    user_id=api.ids["viewer"],
+                )
+                return plain, row["id"]
+        finally:
+            await engine.dispose()
+
+    plain, token_id = asyncio.run(issue_and_revoke(False))
+    headers = {"Authorization": f"Bearer {plain}"}
+    with __import__("httpx").Client(base_url=api.base_url, headers=headers) as c:
+        assert c.get("/api/noc/alerts").status_code == 200
+        asyncio.run(issue_and_revoke(True, token_id))
+        assert c.get("/api/noc/alerts").status_code == 401
+
+
+def test_health_is_200_with_every_component_and_openapi_is_served(api: Api) -> None:
+    with api.client(None) as c:
+        r = c.get("/api/noc/health")
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["status"] == "healthy"
+        assert set(body["components"]) == {"database", "cache", "actors", "timer", "backpressure"}
+        assert body["components"]["database"]["queues"]["new_alerts"] >= 1
+        assert c.get("/docs").status_code == 200
+        assert "/api/noc/alerts/bulk" in c.get("/openapi.json").json()["paths"]
+
+
+def test_health_is_503_naming_the_database_while_postgres_is_unreachable(api: Api) -> None:
+    import asyncio
+    import time
+
+    import asyncpg
+    import pytest
+    from sqlalchemy.engine import make_url
+
+    if not api.url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: the embedded SQLite file cannot become unreachable")
+    name = make_url(api.url).database
+    admin_dsn = make_url(api.url).set(drivername="postgresql", database="postgres")
+
+    async def allow(flag: bool) -> None:
+        conn = await asyncpg.connect(admin_dsn.render_as_string(hide_password=False))
+        try:
+            await conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(flag).lower()}')
+            if not flag:
+                await conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = $1 AND pid <> pg_backend_pid()",
+                    name,
+                )
+        finally:
+            await conn.close()
+
+    asyncio.run(allow(False))
+    try:
+        with api.client(None) as c:
+            r = c.get("/api/noc/health")
+            assert r.status_code == 503, r.text
+            assert r.json()["failing"] == ["database"]
+            assert r.json()["components"]["database"]["ok"] is False
+    finally:
+        asyncio.run(allow(True))
+    deadline = time.monotonic() + 30
+    with api.client(None) as c:
+        while (r := c.get("/api/noc/health")).status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert r.status_code == 200, r.text
+
+
+def test_metrics_endpoint_speaks_prometheus_text(api: Api) -> None:
+    with api.client(None) as c:
+        r = c.get("/metrics")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    lines = r.text.splitlines()
+    assert 'noc_component_up{component="database"} 1.0' in lines
+    assert any(line.startswith('noc_actor_up{actor="noc:escalation-timer"} 1.0') for line in lines)
+    assert any(line.startswith('noc_queue_depth{queue="new_alerts"}') for line in lines)
