@@ -12,7 +12,7 @@ from serve_app.auth import Caller, authenticate, require
 from serve_app.context import AppContext, context_of
 
 
-def get_context(request: Request) -> AppContext:
+async def get_context(request: Request) -> AppContext:
     return context_of(request)
 
 

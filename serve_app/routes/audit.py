@@ -1,7 +1,62 @@
-"""`/api/noc/audit` (being built)."""
+"""``GET /api/noc/audit``: the tenant's audit log (SPEC section 11), newest
+first with keyset pages. Needs ``noc:audit_view``; the log is tenant-wide
+(not narrowed by client scope). Metadata is PII-masked unless the caller
+holds ``noc:view_pii``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(tags=["audit"])
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime, BaseModel
+
+from noc_actors.domain.enums import AuditAction, Capability
+from noc_actors.store.repos import audit
+from serve_app.auth import Caller
+from serve_app.deps import Ctx, requires
+from serve_app.scoping import public
+
+router = APIRouter(prefix="/api/noc/audit", tags=["audit"])
+
+Auditor = Annotated[Caller, Depends(requires(Capability.AUDIT_VIEW))]
+
+
+class AuditPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def audit_json(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
+    """One audit row as JSON (ISO time), masked unless the caller sees PII."""
+    item = dict(row)
+    item["at"] = item["at"].isoformat()
+    return public(caller, item)
+
+
+@router.get("", response_model=AuditPage, summary="Search the audit log (newest first)")
+async def list_audit(
+    ctx: Ctx,
+    caller: Auditor,
+    action: Annotated[list[AuditAction] | None, Query()] = None,
+    actor_id: Annotated[str | None, Query(max_length=128)] = None,
+    entity_type: Annotated[str | None, Query(max_length=64)] = None,
+    entity_id: Annotated[str | None, Query(max_length=255)] = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> AuditPage:
+    async with ctx.engine.connect() as db:
+        rows, next_cursor = await audit.query_audit(
+            db,
+            tenant_id=caller.tenant_id,
+            action=[a.value for a in action] if action else None,
+            actor_id=actor_id,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=cursor,
+        )
+    return AuditPage(items=[audit_json(caller, r) for r in rows], next_cursor=next_cursor)

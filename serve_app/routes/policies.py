@@ -1,7 +1,204 @@
-"""`/api/noc/policies` (being built)."""
+"""``/api/noc/policies``: the tenant's policy (thresholds, escalation delays)
+and escalation chains. ``noc:configure`` only.
+
+Every change is audited as CONFIG_CHANGE (before/after in the metadata) and
+then every affected, enabled client's aggregator reloads its context, so the
+new numbers apply at once. An aggregator that is not running (or not found)
+is skipped: it reads the policy when it starts."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-router = APIRouter(tags=["policies"])
+from fastapi import APIRouter, Body, Depends
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from noc_actors.actors.client import Unavailable
+from noc_actors.actors.tenancy import effective_policy
+from noc_actors.domain.audit import AuditEntry
+from noc_actors.domain.enums import AuditAction, Capability
+from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.escalation import EscalationPolicy, TargetKind
+from noc_actors.store.repos import audit, clients, policies, tenants
+from serve_app.auth import Caller
+from serve_app.context import AppContext
+from serve_app.deps import Ctx, requires
+from serve_app.schemas import StrictModel
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/noc/policies", tags=["policies"])
+
+Configurer = Annotated[Caller, Depends(requires(Capability.CONFIGURE))]
+RELOAD_TIMEOUT_S = 10.0
+
+
+class TargetIn(StrictModel):
+    kind: TargetKind
+    ref: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Pin a user/contact id."
+    )
+
+
+class EscalationIn(StrictModel):
+    """The ordered chain of ``client_id`` (omitted: the tenant's default)."""
+
+    targets: list[TargetIn] = Field(min_length=1, max_length=20)
+    client_id: str | None = Field(default=None, min_length=1, max_length=128)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+PolicyOverrides = Annotated[
+    dict[str, Any],
+    Body(
+        description="TenantPolicy fields to override (merged into the stored "
+        "overrides); a field set to null goes back to the default.",
+        examples=[{"device_offline_minutes": 10, "escalation_minutes": {"CRITICAL": 5}}],
+    ),
+]
+
+
+def _policy_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "tenant_id"}
+
+
+async def _view(db: AsyncConnection, ctx: AppContext, tenant_id: str) -> dict[str, Any]:
+    tenant = await tenants.get_tenant(db, tenant_id=tenant_id)
+    if tenant is None:
+        raise NotFound("tenant", tenant_id)
+    overrides = dict(tenant.get("policy") or {})
+    chains = await policies.list_escalation_policies(db, tenant_id=tenant_id)
+    return {
+        "policy": effective_policy(ctx.settings.policy, overrides).model_dump(mode="json"),
+        "overrides": overrides,
+        "escalation_policies": [_policy_row(p) for p in chains],
+        "default_escalation_targets": [
+            {"kind": t.kind, "ref": t.ref} for t in EscalationPolicy.default().targets
+        ],
+    }
+
+
+async def _audit(
+    db: AsyncConnection,
+    caller: Caller,
+    entity_type: str,
+    entity_id: str,
+    metadata: dict[str, Any],
+    now: datetime,
+) -> None:
+    entry = AuditEntry(
+        tenant_id=caller.tenant_id,
+        actor_id=caller.user_id,
+        action=AuditAction.CONFIG_CHANGE,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        at=now,
+        metadata=metadata,
+        source_ip=caller.source_ip,
+        user_agent=caller.user_agent,
+        correlation_id=caller.correlation_id,
+    )
+    await audit.append_audit(db, [entry])
+
+
+async def reload_clients(
+    ctx: AppContext, tenant_id: str, client_id: str | None = None
+) -> list[str]:
+    """Ask the aggregators of the tenant's enabled clients (or of one client)
+    to re-read their context; returns the ids that did."""
+    async with ctx.engine.connect() as db:
+        rows = await clients.list_clients(db, tenant_id=tenant_id)
+    ids = [r["id"] for r in rows if r["enabled"] and client_id in (None, r["id"])]
+
+    async def one(cid: str) -> str | None:
+        try:
+            await asyncio.wait_for(ctx.noc.reload_client(tenant_id, cid), RELOAD_TIMEOUT_S)
+        except (NotFound, Unavailable, TimeoutError) as err:
+            log.warning("reload of client %s skipped: %s", cid, type(err).__name__)
+            return None
+        return cid
+
+    return [cid for cid in await asyncio.gather(*(one(c) for c in ids)) if cid]
+
+
+def _validation_error(err: ValidationError) -> RequestValidationError:
+    """Pydantic errors of the merged policy, located in the request body."""
+    return RequestValidationError(
+        [
+            {"loc": ("body", *e["loc"]), "msg": e["msg"], "type": e["type"]}
+            for e in err.errors(include_url=False, include_context=False)
+        ]
+    )
+
+
+@router.get("", summary="Effective tenant policy, stored overrides and escalation chains")
+async def get_policies(ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+    async with ctx.engine.connect() as db:
+        return await _view(db, ctx, caller.tenant_id)
+
+
+@router.put("", summary="Override policy fields (validated; audited; aggregators reload)")
+async def put_policies(body: PolicyOverrides, ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    defaults = ctx.settings.policy
+    async with ctx.engine.begin() as db:
+        tenant = await tenants.get_tenant(db, tenant_id=caller.tenant_id)
+        if tenant is None:
+            raise NotFound("tenant", caller.tenant_id)
+        stored = dict(tenant.get("policy") or {})
+        merged = {k: v for k, v in {**stored, **body}.items() if v is not None}
+        try:
+            after = effective_policy(defaults, merged).model_dump(mode="json")
+        except ValidationError as err:
+            raise _validation_error(err) from err
+        before = effective_policy(defaults, stored).model_dump(mode="json")
+        overrides = {k: after[k] for k in merged}
+        await tenants.update_policy(db, tenant_id=caller.tenant_id, policy=overrides)
+        keys = sorted(body)
+        meta = {
+            "changed": [k for k in keys if before[k] != after[k]],
+            "before": {k: before[k] for k in keys},
+            "after": {k: after[k] for k in keys},
+        }
+        await _audit(db, caller, "tenant_policy", caller.tenant_id, meta, now)
+    reloaded = await reload_clients(ctx, caller.tenant_id)
+    async with ctx.engine.connect() as db:
+        return {**await _view(db, ctx, caller.tenant_id), "reloaded": reloaded}
+
+
+@router.put("/escalation", summary="Set the escalation chain of the tenant or of one client")
+async def put_escalation(body: EscalationIn, ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    cid = body.client_id
+    async with ctx.engine.begin() as db:
+        if cid and await clients.get_client(db, tenant_id=caller.tenant_id, client_id=cid) is None:
+            raise InvalidInput("client_id", f"unknown client {cid!r}")
+        existing = next(
+            (
+                p
+                for p in await policies.list_escalation_policies(db, tenant_id=caller.tenant_id)
+                if p["client_id"] == cid
+            ),
+            None,
+        )
+        saved = await policies.put_escalation_policy(
+            db,
+            tenant_id=caller.tenant_id,
+            name=body.name or (f"client {cid}" if cid else "tenant default"),
+            targets=[t.model_dump() for t in body.targets],
+            now=now,
+            client_id=cid,
+        )
+        meta = {
+            "client_id": cid,
+            "before": existing["targets"] if existing else None,
+            "after": saved["targets"],
+        }
+        await _audit(db, caller, "escalation_policy", saved["id"], meta, now)
+    reloaded = await reload_clients(ctx, caller.tenant_id, cid)
+    return {**_policy_row(saved), "reloaded": reloaded}

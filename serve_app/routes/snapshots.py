@@ -1,7 +1,64 @@
-"""`/api/noc/snapshots` (being built)."""
+"""``GET /api/noc/clients/{client_id}/snapshots``: a client's 5-minute metric
+snapshots (SPEC section 8).
+
+A client of another tenant (or no client) is 404; a client outside the
+caller's scope is 403 and audited. Snapshots are client-wide aggregates, so a
+site-only user (``noc:view_assigned_sites``) is refused them as well: they
+count the alerts, tickets and guards of sites it may not see."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(tags=["snapshots"])
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+from sqlalchemy import select
+
+from noc_actors.domain.errors import NotFound
+from noc_actors.store.repos import clients
+from noc_actors.store.schema import metric_snapshots as snap
+from serve_app.auth import deny
+from serve_app.deps import Ctx, Viewer
+from serve_app.scoping import public
+
+router = APIRouter(prefix="/api/noc/clients", tags=["snapshots"])
+
+
+@router.get(
+    "/{client_id}/snapshots",
+    summary="A client's metric snapshots: the newest `limit` in [since, until), oldest first",
+)
+async def list_client_snapshots(
+    client_id: str,
+    ctx: Ctx,
+    caller: Viewer,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 288,
+) -> dict[str, Any]:
+    async with ctx.engine.connect() as db:
+        client = await clients.get_client(db, tenant_id=caller.tenant_id, client_id=client_id)
+    if client is None:
+        raise NotFound("client", client_id)
+    if not caller.scope.allows_client(client_id) or caller.scope.sites is not None:
+        raise await deny(ctx, caller, "scope", "client", client_id)
+    async with ctx.engine.connect() as db:
+        stmt = select(snap).where(
+            snap.c.tenant_id == caller.tenant_id, snap.c.client_id == client_id
+        )
+        if since is not None:
+            stmt = stmt.where(snap.c.window_start >= since)
+        if until is not None:
+            stmt = stmt.where(snap.c.window_start < until)
+        stmt = stmt.order_by(snap.c.window_start.desc()).limit(limit)
+        rows = list(reversed((await db.execute(stmt)).all()))
+    items = [
+        {
+            "id": r.id,
+            "window_start": r.window_start.isoformat(),
+            "window_end": r.window_end.isoformat(),
+            "metrics": r.metrics,
+        }
+        for r in rows
+    ]
+    return public(caller, {"client_id": client_id, "name": client["name"], "items": items})

@@ -1,0 +1,46 @@
+"""Hot reads are cached in Redis (scoped by tenant and user scope) and a
+committed alert change invalidates them at once: no cached read returns the
+old state."""
+
+from __future__ import annotations
+
+import redis
+
+from tests.e2e.conftest import Api
+
+REDIS = True  # the `api` fixture gives this module's system a Redis cache
+
+
+def tile(api: Api, who: str, client: str) -> dict:
+    with api.client(who) as c:
+        r = c.get("/api/noc/overview")
+    assert r.status_code == 200, r.text
+    return next(t for t in r.json()["clients"] if t["client_id"] == api.ids[client])
+
+
+def test_overview_is_cached_in_redis_per_scope(api: Api) -> None:
+    first = tile(api, "admin", "a1")
+    again = tile(api, "admin", "a1")
+    assert first == again
+    r = redis.Redis.from_url(api.settings.redis_url or "", decode_responses=True)
+    keys = r.keys("noc:cache:overview:*")
+    tile(api, "guard", "a1")  # another scope, another entry
+    assert len(r.keys("noc:cache:overview:*")) == len(keys) + 1
+    assert tile(api, "guard", "a1")["open_total"] == len(api.alerts["a1-n"])
+
+
+def test_an_alert_change_invalidates_cached_reads_at_once(api: Api) -> None:
+    before = tile(api, "admin", "a2")["open_total"]
+    tile(api, "admin", "a2")  # served from the cache now
+    victim = api.alerts["a2-x"][0]
+    with api.client("admin") as c:
+        assert c.post(f"/api/noc/alerts/{victim}/resolve").status_code == 200
+    assert tile(api, "admin", "a2")["open_total"] == before - 1
+    r = redis.Redis.from_url(api.settings.redis_url or "", decode_responses=True)
+    assert int(r.get(f"noc:ver:{api.ids['tenant_a']}:{api.ids['a2']}") or 0) >= 1
+
+
+def test_health_reports_the_redis_cache(api: Api) -> None:
+    with api.client(None) as c:
+        body = c.get("/api/noc/health").json()
+    assert body["components"]["cache"] == {"ok": True, "kind": "redis"}
