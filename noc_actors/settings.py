@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     cache_ttl_overview_s: int = Field(default=300, ge=1)
     cache_ttl_dashboard_s: int = Field(default=180, ge=1)
     cache_ttl_alerts_s: int = Field(default=60, ge=1)
+    cache_warm_interval_s: float = Field(default=300, gt=0)
     ingest_queue_size: int = Field(default=20_000, ge=1)
     max_batch_size: int = Field(default=5_000, ge=1)
     hub_ring_size: int = Field(default=10_000, ge=100)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
 from noc_actors.actors.client import NocClient
+from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
 from serve_app.cache import Cache, MemoryCache, make_cache, watch_hub
@@ -22,6 +23,8 @@ class AppContext:
     noc: NocClient
     cache: Cache
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _started: bool = False
+    warm_loop: PeriodicLoop | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
@@ -34,18 +37,29 @@ class AppContext:
 
     def start_background(self) -> None:
         """Start the replica's background work once, inside its event loop:
-        without Redis, the hub pump that invalidates the in-process cache."""
-        if self._tasks or not isinstance(self.cache, MemoryCache):
+        cache warming every 5 minutes and, without Redis, the hub pump that
+        invalidates the in-process cache."""
+        if self._started:
             return
-        task = asyncio.get_running_loop().create_task(
-            watch_hub(self.cache, lambda: self.noc.subscribe()), name="cache-hub-pump"
+        self._started = True
+        from serve_app.warming import warm_overviews
+
+        self.warm_loop = PeriodicLoop(
+            "cache-warm", self.settings.cache_warm_interval_s, lambda: warm_overviews(self)
         )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.warm_loop.start()
+        if isinstance(self.cache, MemoryCache):
+            task = asyncio.get_running_loop().create_task(
+                watch_hub(self.cache, lambda: self.noc.subscribe()), name="cache-hub-pump"
+            )
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
+        if self.warm_loop is not None:
+            await self.warm_loop.stop()
         await self.engine.dispose()
 
 

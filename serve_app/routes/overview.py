@@ -78,8 +78,9 @@ def _snapshot(row: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-@router.get("/overview", summary="Per visible client: open alerts, latest snapshot, backpressure")
-async def overview(ctx: Ctx, caller: Viewer) -> dict[str, Any]:
+async def overview_tiles(ctx: Ctx, caller: Caller) -> tuple[list[dict[str, Any]], str]:
+    """The caller's client tiles (through the read cache) and the tenant's
+    backpressure level. Also used to warm the cache."""
     site_only = caller.scope.sites is not None
     async with ctx.engine.connect() as db:
         rows = await clients.list_clients(db, tenant_id=caller.tenant_id)
@@ -117,13 +118,18 @@ async def overview(ctx: Ctx, caller: Viewer) -> dict[str, Any]:
         ctx.settings.cache_ttl_overview_s,
         tiles,
     )
-    level = await backpressure_level(ctx, caller.tenant_id)
+    return cached_tiles, await backpressure_level(ctx, caller.tenant_id)
+
+
+@router.get("/overview", summary="Per visible client: open alerts, latest snapshot, backpressure")
+async def overview(ctx: Ctx, caller: Viewer) -> dict[str, Any]:
+    tiles, level = await overview_tiles(ctx, caller)
     return public(
         caller,
         {
             "tenant_id": caller.tenant_id,
             "generated_at": datetime.now(UTC).isoformat(),
             "backpressure": level,
-            "clients": [{**t, "backpressure": level} for t in cached_tiles],
+            "clients": [{**t, "backpressure": level} for t in tiles],
         },
     )

@@ -233,7 +233,10 @@ def api(
     tag = uuid.uuid4().hex[:6]
     ids, toks = asyncio.run(seed(url, tag))
     redis_url = redis_for(request) if getattr(request.module, "REDIS", False) else None
-    settings = Settings(database_url=url, ray_namespace=f"noc-e2e-{tag}", redis_url=redis_url)
+    extra = getattr(request.module, "SETTINGS", {})
+    settings = Settings(
+        database_url=url, ray_namespace=f"noc-e2e-{tag}", redis_url=redis_url, **extra
+    )
     noc = start_system(settings)
     alerts = asyncio.run(seed_alerts(noc, ids))
     serve.run(build(settings), name="noc", route_prefix="/")

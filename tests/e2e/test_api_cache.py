@@ -9,6 +9,7 @@ import redis
 from tests.e2e.conftest import Api
 
 REDIS = True  # the `api` fixture gives this module's system a Redis cache
+SETTINGS = {"cache_warm_interval_s": 1.0}
 
 
 def tile(api: Api, who: str, client: str) -> dict:
@@ -44,3 +45,17 @@ def test_health_reports_the_redis_cache(api: Api) -> None:
     with api.client(None) as c:
         body = c.get("/api/noc/health").json()
     assert body["components"]["cache"] == {"ok": True, "kind": "redis"}
+
+
+def test_overviews_are_warmed_for_all_clients_users_without_a_request(api: Api) -> None:
+    import time
+
+    r = redis.Redis.from_url(api.settings.redis_url or "", decode_responses=True)
+    for key in r.keys("noc:cache:overview:*"):
+        r.delete(key)
+    deadline = time.monotonic() + 15
+    while not r.keys("noc:cache:overview:*") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # Tenant A has all-clients users with PII (admin) and without (operator),
+    # tenant B an admin: three warmed entries.
+    assert len(r.keys("noc:cache:overview:*")) >= 3
