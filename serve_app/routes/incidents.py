@@ -1,7 +1,340 @@
-"""`/api/noc/incidents` (being built)."""
+"""``/api/noc/incidents``: create an incident from alerts, list, detail, and
+the transitions acknowledge / assign / start / resolve / close (SPEC section 7).
+
+The state machine is the domain ``Incident``; this module loads the row,
+applies the transition, stores the result, audits it (``TRANSITION_AUDIT``)
+and pushes it to the hub. Resolving an incident resolves its still-open
+alerts through the aggregators that own them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-router = APIRouter(tags=["incidents"])
+from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from noc_actors.actors.client import Unavailable
+from noc_actors.actors.peers import HubPeer
+from noc_actors.domain.alert import Alert
+from noc_actors.domain.audit import AuditEntry
+from noc_actors.domain.enums import Capability, IncidentState, Severity
+from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound
+from noc_actors.domain.incident import (
+    DEFAULT_PRIORITY,
+    TRANSITION_AUDIT,
+    Incident,
+    create_incident,
+    default_sla_target,
+)
+from noc_actors.store.repos import alert_queries, audit
+from noc_actors.store.repos import incidents as repo
+from noc_actors.store.schema import incidents as incidents_table
+from serve_app.auth import Caller, deny, require
+from serve_app.context import AppContext
+from serve_app.deps import Ctx, Viewer, requires
+from serve_app.schemas import StrictModel, TransitionIn
+from serve_app.scoping import client_filter, public
+
+router = APIRouter(prefix="/api/noc/incidents", tags=["incidents"])
+
+IncidentAction = Literal["acknowledge", "assign", "start", "resolve", "close"]
+AlertId = Annotated[str, Field(min_length=1, max_length=128)]
+ACTION_CAPABILITY: dict[str, Capability] = {
+    a: Capability.ASSIGN_INCIDENTS for a in ("assign", "start", "resolve", "close")
+} | {"acknowledge": Capability.ACK_ALERTS}
+Assigner = Annotated[Caller, Depends(requires(Capability.ASSIGN_INCIDENTS))]
+
+
+class IncidentIn(StrictModel):
+    """Body of ``POST /api/noc/incidents``: 1–100 alerts of one client."""
+
+    alert_ids: list[AlertId] = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=500)
+    description: str = Field(default="", max_length=4000)
+    priority: Literal["P1", "P2", "P3", "P4"] | None = None
+    runbook_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
+    assignee: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+_CREATED = (
+    "tenant_id", "client_id", "site_id", "title", "description", "priority", "assignee",
+    "sla_target", "runbook_url", "created_by", "alert_ids",
+)  # fmt: skip
+_CHANGED = (
+    "assignee", "acknowledged_at", "assigned_at", "resolved_at", "closed_at", "resolution_notes",
+)  # fmt: skip
+"""Fields a transition may change (besides ``state``)."""
+
+
+def _stored(inc: Incident) -> dict[str, Any]:
+    return {"state": inc.state.value} | {k: getattr(inc, k) for k in _CHANGED}
+
+
+class IncidentPage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+_AS_STORED = (
+    "id", "tenant_id", "client_id", "site_id", "title", "created_at", "assignee", "created_by",
+    "runbook_url", "acknowledged_at", "assigned_at", "resolved_at", "resolution_notes",
+    "closed_at",
+)  # fmt: skip
+_DERIVED = ("time_to_ack", "time_to_assign", "time_to_resolve", "sla_met")
+
+
+def _incident(row: dict[str, Any]) -> Incident:
+    """The domain incident of a stored row (with its ``alert_ids``)."""
+    severity = Severity(row["severity"])
+    return Incident(
+        **{k: row[k] for k in _AS_STORED},
+        description=row["description"] or "",
+        severity=severity,
+        priority=row["priority"] or DEFAULT_PRIORITY[severity],
+        sla_target=row["sla_target"] or default_sla_target(severity, row["created_at"]),
+        alert_ids=list(row["alert_ids"]),
+        state=IncidentState(row["state"]),
+    )
+
+
+def _view(row: dict[str, Any]) -> dict[str, Any]:
+    """The stored incident with its derived durations, as JSON types."""
+    inc = _incident(row)
+    return jsonable_encoder(row | {k: getattr(inc, k) for k in _DERIVED})  # type: ignore[no-any-return]
+
+
+def _entry(caller: Caller, action: str, incident_id: str, meta: dict[str, Any]) -> AuditEntry:
+    return AuditEntry(
+        tenant_id=caller.tenant_id,
+        actor_id=caller.user_id,
+        action=TRANSITION_AUDIT[action],
+        entity_type="incident",
+        entity_id=incident_id,
+        at=datetime.now(UTC),
+        metadata=meta,
+        source_ip=caller.source_ip,
+        user_agent=caller.user_agent,
+        correlation_id=caller.correlation_id,
+    )
+
+
+def _publish(ctx: AppContext, kind: str, action: str, view: dict[str, Any]) -> None:
+    """Push the change (unmasked: the WebSocket edge masks per user)."""
+    owners = {k: view[k] for k in ("tenant_id", "client_id", "site_id")}
+    event = {"type": kind, "action": action, **owners, "incident": view}
+    HubPeer(ctx.settings.ray_namespace).publish([event])
+
+
+async def _visible(ctx: Ctx, caller: Caller, incident_id: str) -> dict[str, Any]:
+    """The incident if the caller may see it: 404 for none / another tenant's,
+    403 (audited) outside the caller's scope."""
+    async with ctx.engine.connect() as db:
+        row = await repo.get_incident(db, tenant_id=caller.tenant_id, incident_id=incident_id)
+    if row is None:
+        raise NotFound("incident", incident_id)
+    if not caller.scope.allows_alert(caller.tenant_id, row["client_id"], row["site_id"]):
+        raise await deny(ctx, caller, "scope", "incident", incident_id)
+    return row
+
+
+@router.post("", status_code=201, summary="Create an incident from 1–100 alerts of one client")
+async def create(body: IncidentIn, ctx: Ctx, caller: Assigner) -> dict[str, Any]:
+    async with ctx.engine.connect() as db:
+        found = {
+            a.id: a
+            for a in await alert_queries.get_alerts(
+                db, tenant_id=caller.tenant_id, alert_ids=body.alert_ids
+            )
+        }
+    chosen: dict[str, Alert] = {}
+    for i, aid in enumerate(body.alert_ids):
+        alert = found.get(aid)
+        if alert is None:
+            raise InvalidInput("alert_ids", f"alert {aid!r} not found", item=i)
+        if not caller.scope.allows_alert(alert.tenant_id, alert.client_id, alert.site_id):
+            raise await deny(ctx, caller, "scope", "alert", aid)
+        first = next(iter(chosen.values()), alert)
+        if alert.client_id != first.client_id:
+            raise InvalidInput("alert_ids", "all alerts must belong to one client", item=i)
+        chosen[aid] = alert
+    now = datetime.now(UTC)
+    inc = create_incident(
+        list(chosen.values()),
+        body.title,
+        now,
+        description=body.description,
+        priority=body.priority,
+        assignee=body.assignee,
+        runbook_url=body.runbook_url,
+        created_by=caller.user_id,
+    )
+    meta = {"alert_ids": inc.alert_ids, "severity": inc.severity.value, "priority": inc.priority}
+    entries = [_entry(caller, "create", inc.id, meta | {"client_id": inc.client_id})]
+    async with ctx.engine.begin() as db:
+        await repo.create_incident(
+            db,
+            **{k: getattr(inc, k) for k in _CREATED},
+            severity=inc.severity.value,
+            state=inc.state.value,
+            incident_id=inc.id,
+            now=now,
+        )
+        row = await repo.update_incident(
+            db, tenant_id=inc.tenant_id, incident_id=inc.id, **_stored(inc)
+        )
+        if inc.assignee is not None:
+            entries.append(_entry(caller, "assign", inc.id, {"assignee": inc.assignee}))
+        await audit.append_audit(db, entries)
+    if row is None:  # pragma: no cover - written in this very transaction
+        raise NotFound("incident", inc.id)
+    view = _view(row)
+    _publish(ctx, "incident_new", "create", view)
+    return public(caller, view)
+
+
+@router.get("", response_model=IncidentPage, summary="Incidents (newest first, keyset pages)")
+async def list_incidents(
+    ctx: Ctx,
+    caller: Viewer,
+    state: Annotated[list[IncidentState] | None, Query()] = None,
+    client_id: Annotated[list[str] | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> IncidentPage:
+    """Scoped to the caller's clients; a site-scoped caller gets the incidents
+    of its sites only (so a page may hold fewer than ``limit``)."""
+    async with ctx.engine.connect() as db:
+        rows, next_cursor = await repo.list_incidents(
+            db,
+            tenant_id=caller.tenant_id,
+            client_ids=client_filter(caller, client_id),
+            state=[s.value for s in state] if state else None,
+            limit=limit,
+            cursor=cursor,
+        )
+    items = [
+        public(caller, _view(r))
+        for r in rows
+        if caller.scope.allows_alert(caller.tenant_id, r["client_id"], r["site_id"])
+    ]
+    return IncidentPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{incident_id}", summary="One incident with its alerts")
+async def get_incident(incident_id: str, ctx: Ctx, caller: Viewer) -> dict[str, Any]:
+    row = await _visible(ctx, caller, incident_id)
+    async with ctx.engine.connect() as db:
+        alerts = await alert_queries.get_alerts(
+            db, tenant_id=caller.tenant_id, alert_ids=row["alert_ids"]
+        )
+    view = _view(row) | {"alerts": [a.to_json() for a in sorted(alerts, key=lambda a: a.id)]}
+    return public(caller, view)
+
+
+async def _lock(db: AsyncConnection, tenant_id: str, incident_id: str) -> None:
+    """Take the row's write lock (a no-op UPDATE) so concurrent transitions
+    of one incident apply one after the other, each on the fresh state."""
+    await db.execute(
+        update(incidents_table)
+        .where(incidents_table.c.tenant_id == tenant_id, incidents_table.c.id == incident_id)
+        .values(state=incidents_table.c.state)
+    )
+
+
+def _apply(inc: Incident, action: IncidentAction, caller: Caller, body: TransitionIn) -> None:
+    now = datetime.now(UTC)
+    if action == "acknowledge":
+        inc.acknowledge(caller.user_id, now)
+    elif action == "assign":
+        inc.assign(body.assignee or "", now, by=caller.user_id)
+    elif action == "start":
+        inc.start(now)
+    elif action == "resolve":
+        inc.resolve(caller.user_id, now, body.notes)
+    else:
+        inc.close(caller.user_id, now)
+
+
+async def _resolve_alerts(ctx: Ctx, caller: Caller, inc: Incident) -> dict[str, Any]:
+    """Resolve the incident's still-open alerts, one aggregator call per client.
+    Alerts already closed are fine; failures are reported, not raised (the
+    incident is resolved already)."""
+    async with ctx.engine.connect() as db:
+        alerts = await alert_queries.get_alerts(
+            db, tenant_id=caller.tenant_id, alert_ids=inc.alert_ids
+        )
+    by_client: dict[str, list[str]] = defaultdict(list)
+    for a in alerts:
+        if a.is_open:
+            by_client[a.client_id].append(a.id)
+    notes = inc.resolution_notes or f"resolved with incident {inc.id}"
+    resolved: list[str] = []
+    failed: dict[str, str] = {}
+    for client_id, ids in by_client.items():
+        try:
+            out = await ctx.noc.transition(
+                caller.tenant_id,
+                client_id,
+                "resolve",
+                ids,
+                caller.user_id,
+                notes=notes,
+                source_ip=caller.source_ip,
+                correlation_id=caller.correlation_id,
+            )
+        except (NotFound, Unavailable) as err:
+            failed.update({aid: str(err) for aid in ids})
+            continue
+        resolved.extend(d["id"] for d in out["done"])
+        for aid, problem in out["errors"].items():
+            if not isinstance(problem, InvalidTransition):
+                failed[aid] = str(problem)
+    return {"resolved": sorted(resolved), "failed": failed}
+
+
+@router.post(
+    "/{incident_id}/{action}",
+    summary="acknowledge | assign (body: assignee) | start | resolve (body: notes) | close",
+)
+async def transition(
+    incident_id: str,
+    action: IncidentAction,
+    ctx: Ctx,
+    caller: Viewer,
+    body: TransitionIn | None = None,
+) -> dict[str, Any]:
+    """Apply one transition of the incident state machine (409 when the
+    current state does not allow it). Resolving also resolves the incident's
+    open alerts; the outcome is under ``cascade``."""
+    await require(ctx, caller, ACTION_CAPABILITY[action])
+    body = body or TransitionIn()
+    if action == "assign" and not body.assignee:
+        raise InvalidInput("assignee", "required for assign")
+    await _visible(ctx, caller, incident_id)
+    async with ctx.engine.begin() as db:
+        await _lock(db, caller.tenant_id, incident_id)
+        row = await repo.get_incident(db, tenant_id=caller.tenant_id, incident_id=incident_id)
+        if row is None:
+            raise NotFound("incident", incident_id)
+        inc = _incident(row)
+        before = inc.state
+        _apply(inc, action, caller, body)  # InvalidTransition -> 409, nothing written
+        row = await repo.update_incident(
+            db, tenant_id=caller.tenant_id, incident_id=incident_id, **_stored(inc)
+        )
+        meta: dict[str, Any] = {"from": before.value, "to": inc.state.value}
+        if action == "assign":
+            meta["assignee"] = inc.assignee
+        await audit.append_audit(db, [_entry(caller, action, incident_id, meta)])
+    if row is None:  # pragma: no cover - locked and read in this very transaction
+        raise NotFound("incident", incident_id)
+    view = _view(row)
+    if action == "resolve":
+        view["cascade"] = await _resolve_alerts(ctx, caller, inc)
+    _publish(ctx, "incident_updated", action, view)
+    return public(caller, view)
