@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import HTTPConnection
 
 from noc_actors.domain.access import ClientInfo, Principal, Scope
-from noc_actors.domain.audit import unauthorized
-from noc_actors.domain.enums import Capability
+from noc_actors.domain.audit import AuditEntry, unauthorized
+from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import PermissionDenied
 from noc_actors.store.repos import audit, clients, tokens
 from serve_app.context import AppContext
@@ -46,6 +47,28 @@ class Caller:
     @property
     def sees_pii(self) -> bool:
         return self.principal.has(Capability.VIEW_PII)
+
+    def audit_entry(
+        self,
+        action: AuditAction,
+        entity_type: str,
+        entity_id: str,
+        metadata: dict[str, Any] | None = None,
+        at: datetime | None = None,
+    ) -> AuditEntry:
+        """An audit row for something this caller did, with its source."""
+        return AuditEntry(
+            tenant_id=self.tenant_id,
+            actor_id=self.user_id,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            at=at or datetime.now(UTC),
+            metadata=metadata or {},
+            source_ip=self.source_ip,
+            user_agent=self.user_agent,
+            correlation_id=self.correlation_id,
+        )
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:

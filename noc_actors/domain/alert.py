@@ -153,9 +153,7 @@ class Alert:
 
 
 _FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in fields(Alert))
-_TIME_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(Alert) if "datetime" in str(f.type)
-)
+_TIME_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Alert) if "datetime" in str(f.type))
 
 
 SEVERITY_FROM_TEXT: dict[str, Severity] = {

@@ -18,7 +18,6 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.store.repos import audit, clients, tokens, users
@@ -152,19 +151,9 @@ async def _audit(
     metadata: dict[str, Any],
     now: datetime,
 ) -> None:
-    entry = AuditEntry(
-        tenant_id=caller.tenant_id,
-        actor_id=caller.user_id,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        at=now,
-        metadata=metadata,
-        source_ip=caller.source_ip,
-        user_agent=caller.user_agent,
-        correlation_id=caller.correlation_id,
+    await audit.append_audit(
+        db, [caller.audit_entry(action, entity_type, entity_id, metadata, now)]
     )
-    await audit.append_audit(db, [entry])
 
 
 async def _check_scope(db: AsyncConnection, tenant_id: str, body: UserFields) -> None:

@@ -24,7 +24,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import (
     AlertStatus,
     AuditAction,
@@ -76,20 +75,11 @@ def _filters(values: Mapping[str, Any]) -> dict[str, Any]:
 async def _record_export(
     ctx: AppContext, caller: Caller, kind: str, filters: Mapping[str, Any]
 ) -> None:
-    entry = AuditEntry(
-        tenant_id=caller.tenant_id,
-        actor_id=caller.user_id,
-        action=AuditAction.EXPORT_DATA,
-        entity_type="export",
-        entity_id=kind,
-        at=datetime.now(UTC),
-        metadata={"kind": kind, "filters": _filters(filters), "masked": not caller.sees_pii},
-        source_ip=caller.source_ip,
-        user_agent=caller.user_agent,
-        correlation_id=caller.correlation_id,
-    )
+    meta = {"kind": kind, "filters": _filters(filters), "masked": not caller.sees_pii}
     async with ctx.engine.begin() as db:
-        await audit.append_audit(db, [entry])
+        await audit.append_audit(
+            db, [caller.audit_entry(AuditAction.EXPORT_DATA, "export", kind, meta)]
+        )
 
 
 async def _csv_response(

@@ -109,18 +109,7 @@ def _view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _entry(caller: Caller, action: str, incident_id: str, meta: dict[str, Any]) -> AuditEntry:
-    return AuditEntry(
-        tenant_id=caller.tenant_id,
-        actor_id=caller.user_id,
-        action=TRANSITION_AUDIT[action],
-        entity_type="incident",
-        entity_id=incident_id,
-        at=datetime.now(UTC),
-        metadata=meta,
-        source_ip=caller.source_ip,
-        user_agent=caller.user_agent,
-        correlation_id=caller.correlation_id,
-    )
+    return caller.audit_entry(TRANSITION_AUDIT[action], "incident", incident_id, meta)
 
 
 def _publish(ctx: AppContext, kind: str, action: str, view: dict[str, Any]) -> None:

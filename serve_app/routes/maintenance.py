@@ -83,18 +83,7 @@ def _view(window: MaintenanceWindow, now: datetime | None = None) -> dict[str, A
 
 
 def _entry(caller: Caller, action: AuditAction, window_id: str, meta: dict[str, Any]) -> AuditEntry:
-    return AuditEntry(
-        tenant_id=caller.tenant_id,
-        actor_id=caller.user_id,
-        action=action,
-        entity_type="maintenance_window",
-        entity_id=window_id,
-        at=datetime.now(UTC),
-        metadata=meta,
-        source_ip=caller.source_ip,
-        user_agent=caller.user_agent,
-        correlation_id=caller.correlation_id,
-    )
+    return caller.audit_entry(action, "maintenance_window", window_id, meta)
 
 
 def _sees(caller: Caller, window: MaintenanceWindow) -> bool:

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.actors.client import Unavailable
 from noc_actors.actors.tenancy import effective_policy
-from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.domain.escalation import EscalationPolicy, TargetKind
@@ -91,18 +90,7 @@ async def _audit(
     metadata: dict[str, Any],
     now: datetime,
 ) -> None:
-    entry = AuditEntry(
-        tenant_id=caller.tenant_id,
-        actor_id=caller.user_id,
-        action=AuditAction.CONFIG_CHANGE,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        at=now,
-        metadata=metadata,
-        source_ip=caller.source_ip,
-        user_agent=caller.user_agent,
-        correlation_id=caller.correlation_id,
-    )
+    entry = caller.audit_entry(AuditAction.CONFIG_CHANGE, entity_type, entity_id, metadata, now)
     await audit.append_audit(db, [entry])
 
 

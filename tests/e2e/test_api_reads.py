@@ -286,7 +286,13 @@ def test_user_without_view_pii_never_receives_pii_on_any_read_route(world: Api) 
         "/api/noc/reports/frequency",
         "/api/noc/reports/sla-compliance",
         "/api/noc/reports/noisy-sites",
+        "/api/noc/incidents?limit=100",
+        "/api/noc/maintenance",
     ]
+    with api.client("operator") as c:
+        listed = c.get("/api/noc/incidents", params={"limit": 100}).json()["items"]
+    assert listed, "the world has incidents of tenant A"
+    common += [f"/api/noc/incidents/{i['id']}" for i in listed]
     privileged = [
         "/api/noc/audit?limit=500",
         "/api/noc/exports/alerts.csv",
@@ -307,6 +313,7 @@ def test_user_without_view_pii_never_receives_pii_on_any_read_route(world: Api) 
     assert "j***e@example.com" in bodies["auditor /api/noc/exports/alerts.csv"]
     assert "***-***-5309" in bodies["auditor /api/noc/exports/audit.csv"]
     assert "Ja***oe" in bodies["auditor /api/noc/exports/incidents.csv"]
+    assert "Ja***oe" in bodies["operator /api/noc/incidents?limit=100"]
     assert "j***e@example.com" in bodies["auditor /api/noc/audit?limit=500"]
     with api.client("admin") as c:
         for path, value in (

@@ -123,7 +123,17 @@ async def test_actor_metrics_reach_rays_prometheus_endpoint(noc) -> None:
     wanted = {"ray_noc_alerts_ingested_total", "ray_noc_alerts_folded_total", "ray_noc_open_alerts"}
     seen: dict[str, float] = {}
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not wanted <= set(seen):
+
+    def settled() -> bool:
+        # Gauges are exported with their initial zero first; wait for the
+        # ingest's values rather than stopping at the first sight of a name.
+        return (
+            wanted <= set(seen)
+            and seen["ray_noc_alerts_folded_total"] >= 2
+            and seen["ray_noc_open_alerts"] >= 3
+        )
+
+    while time.monotonic() < deadline and not settled():
         await asyncio.sleep(2)
         body = await asyncio.to_thread(
             lambda: (

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -50,17 +51,21 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
         stderr=subprocess.STDOUT,
         text=True,
     )
-    head: list[str] = []
+    # One reader thread owns the pipe: `communicate(timeout=...)` reads the raw
+    # descriptor and would lose lines already buffered by an earlier readline.
+    lines: list[str] = []
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
         began = time.monotonic()
-        assert proc.stdout is not None
-        while not any("admin token" in line for line in head) and time.monotonic() - began < 120:
-            line = proc.stdout.readline()
-            if not line:
+        while not any("admin token" in line for line in lines) and time.monotonic() - began < 120:
+            if proc.poll() is not None:
                 break
-            head.append(line)
-        token = head[-1].rsplit(" ", 1)[-1].strip()
-        assert token.startswith("noc_"), "".join(head)
+            time.sleep(0.2)
+        token_line = next((line for line in lines if "admin token" in line), "")
+        token = token_line.rsplit(" ", 1)[-1].strip()
+        assert token.startswith("noc_"), "".join(lines)
         wanted = {"SLA_BREACH", "ATTENDANCE_MISSING", "WORK_ORDER_OVERDUE", "DEVICE_OFFLINE"}
         seen: set[str] = set()
         while time.monotonic() - began < 90 and not wanted <= seen:
@@ -76,11 +81,14 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
         )
         assert r.status_code == 200 and r.json()["items"], r.text
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
-    out = "".join(head) + out
+            proc.wait()
+        reader.join(timeout=10)
+        proc.stdout.close()
+    out = "".join(lines)
     assert proc.returncode == 0, out
     assert "NOC is up" in out and "==> stopped" in out
     assert "NEW       CRITICAL SLA_BREACH" in out
