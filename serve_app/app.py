@@ -17,6 +17,7 @@ from serve_app.routes import (
     exports,
     health,
     incidents,
+    ingest,
     maintenance,
     overview,
     policies,
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
         audit,
         policies,
         admin,
+        ingest,
     ):
         app.include_router(module.router)
     return app

@@ -4,7 +4,9 @@ deployment's constructor, never at import time) and kept on ``app.state``."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
@@ -14,6 +16,7 @@ from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
 from serve_app.cache import Cache, MemoryCache, make_cache, watch_hub
+from serve_app.ingest.gate import IngestGate
 
 
 @dataclass
@@ -22,6 +25,7 @@ class AppContext:
     engine: AsyncEngine
     noc: NocClient
     cache: Cache
+    gate: IngestGate
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _started: bool = False
     warm_loop: PeriodicLoop | None = None
@@ -33,6 +37,7 @@ class AppContext:
             engine=make_engine(settings.database_url),
             noc=NocClient(settings.ray_namespace),
             cache=make_cache(settings.redis_url),
+            gate=IngestGate(settings.ingest_queue_size),
         )
 
     def start_background(self) -> None:
@@ -48,12 +53,14 @@ class AppContext:
             "cache-warm", self.settings.cache_warm_interval_s, lambda: warm_overviews(self)
         )
         self.warm_loop.start()
+        self._spawn(self.gate.run(self.noc), "ingest-gate-report")
         if isinstance(self.cache, MemoryCache):
-            task = asyncio.get_running_loop().create_task(
-                watch_hub(self.cache, lambda: self.noc.subscribe()), name="cache-hub-pump"
-            )
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(watch_hub(self.cache, lambda: self.noc.subscribe()), "cache-hub-pump")
+
+    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from noc_actors.actors.client import Unavailable
 from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from serve_app.ingest.gate import Overloaded
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Unavailable)
     async def _unavailable(request: Request, err: Unavailable) -> JSONResponse:
         return error_response(request, 503, "unavailable", str(err), {"Retry-After": "2"})
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, err: Overloaded) -> JSONResponse:
+        return error_response(
+            request, 503, "overloaded", err.reason, {"Retry-After": str(err.retry_after_s)}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:

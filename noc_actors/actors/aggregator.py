@@ -37,6 +37,7 @@ from noc_actors.actors.peers import HubPeer, TimerPeer
 from noc_actors.actors.runtime import was_restarted
 from noc_actors.actors.tenancy import load_client_context
 from noc_actors.domain.aggregate import Changes, ClientAggregate
+from noc_actors.domain.backpressure import TenantBacklog
 from noc_actors.domain.book import Outcome
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import AlertStatus
@@ -111,7 +112,7 @@ class ClientAggregator:
             )
         core = ClientAggregate(self.tenant_id, self.client_id, ctx.policy)
         core.escalation, core.contacts = ctx.escalation, ctx.contacts
-        core.shed_info = self.core.shed_info
+        core.backlog = self.core.backlog
         deadlines = core.load(open_alerts, recent, saved_state, ctx.windows)
         for site_id, fence in ctx.geofences.items():
             core.state.set_geofence(site_id, *fence)
@@ -355,8 +356,13 @@ class ClientAggregator:
 
     # --- backpressure, maintenance ------------------------------------------------
 
-    async def set_shed_info(self, shed: bool) -> None:
-        self.core.shed_info = shed
+    async def set_backlog(self, others: int, forced: bool) -> None:
+        """The controller's view of the tenant: NEW INFO/LOW alerts of the
+        other clients, and whether the tenant is held at CRITICAL."""
+        self.core.backlog = TenantBacklog(others, forced)
+
+    def new_info_low(self) -> int:
+        return self.core.new_info_low()
 
     async def sweep(self, alert_ids: Sequence[str]) -> int:
         changes = await self._run(lambda now: self.core.sweep(alert_ids, now))
@@ -408,7 +414,8 @@ class ClientAggregator:
             "loaded": self._loaded,
             "enabled": self.enabled,
             "open_alerts": len(self.core.book),
-            "shed_info": self.core.shed_info,
+            "shed_info": self.core.shedding(),
+            "new_info_low": self.core.new_info_low(),
             "started_at": self.started_at,
             "restarted": self.restarted,
             "load_seconds": self.load_seconds,

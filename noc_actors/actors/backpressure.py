@@ -3,10 +3,12 @@
 Owns: the backpressure level per tenant (``LevelTracker``) and the ingest
 queue depths reported by the Serve replicas.
 Every ``backpressure_check_interval_s`` it counts NEW INFO/LOW alerts per
-tenant, decides the level, and on a change tells the tenant's aggregators to
-shed (or stop shedding) new INFO alerts and publishes a ``backpressure``
-event. Every ``backpressure_sweep_interval_s`` (1 minute) it moves NEW INFO
-alerts older than the sweep age to SUPPRESSED through their aggregators.
+tenant, decides the level, publishes a ``backpressure`` event on a change,
+and tells each aggregator how many NEW INFO/LOW alerts the *other* clients
+of its tenant hold: the aggregator adds its own live count and sheds new
+INFO alerts exactly at the threshold. Every ``backpressure_sweep_interval_s``
+(1 minute) it moves NEW INFO alerts older than the sweep age to SUPPRESSED
+through their aggregators.
 
 Hard state: none (levels are derived from the alerts table).
 Soft state: levels, queue reports. Idempotent calls: all of them.
@@ -14,7 +16,6 @@ Soft state: levels, queue reports. Idempotent calls: all of them.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import defaultdict
@@ -45,6 +46,7 @@ LEVEL_NUMBER = {
 }
 QUEUE_REPORT_TTL_S = 30.0
 SWEEP_PAGE = 1000
+REPUSH_S = 30.0
 
 
 def utcnow() -> datetime:
@@ -66,6 +68,9 @@ class BackpressureController:
         self.policies: dict[str, TenantPolicy] = {}
         self.queues: dict[str, tuple[int, int, float]] = {}
         self.swept_total = 0
+        # client -> ((others, forced), when pushed); re-pushed now and then so
+        # a restarted aggregator (which starts with an empty view) catches up.
+        self.pushed: dict[str, tuple[tuple[int, bool], float]] = {}
         self.started_at = time.time()
         self.restarted = was_restarted()
         self.check_loop = PeriodicLoop(
@@ -96,14 +101,18 @@ class BackpressureController:
         return any(depth >= capacity for depth, capacity, _ in self._fresh_queues())
 
     async def check(self) -> list[dict[str, Any]]:
-        """Count, decide, and announce level changes."""
+        """Count, decide, announce level changes, and tell each aggregator
+        the rest of its tenant's backlog (so it sheds exactly)."""
         now = utcnow()
-        counts: dict[str, int] = {}
+        per_client: dict[str, dict[str, int]] = {}
         async with self.engine.connect() as conn:
             for tenant in await tenants.list_tenants(conn):
                 tid = tenant["id"]
                 self.policies[tid] = await tenant_policy(conn, tid, self.settings.policy)
-                counts[tid] = await alert_queries.count_new_info_low(conn, tenant_id=tid)
+                per_client[tid] = await alert_queries.count_new_info_low_by_client(
+                    conn, tenant_id=tid
+                )
+        counts = {tid: sum(by.values()) for tid, by in per_client.items()}
         changes = self.tracker.observe_all(
             counts,
             self._queue_full(),
@@ -114,13 +123,37 @@ class BackpressureController:
             self.metrics.new_info_low.set(n, tags={"tenant": tid})
             self.metrics.level.set(LEVEL_NUMBER[self.tracker.level(tid)], tags={"tenant": tid})
         for change in changes:
-            await self._announce(change)
+            self._announce(change)
+        await self._push_backlogs(per_client)
         return [c.to_dict() for c in changes]
+
+    async def _push_backlogs(self, per_client: dict[str, dict[str, int]]) -> None:
+        """``set_backlog(others, forced)`` to every aggregator whose view changed."""
+        directory = await self.supervisor.handle().directory.remote()
+        calls = []
+        for cid, tid in directory.items():
+            by = per_client.get(tid, {})
+            view = (
+                sum(by.values()) - by.get(cid, 0),
+                self.tracker.level(tid) is BackpressureLevel.CRITICAL,
+            )
+            last = self.pushed.get(cid)
+            if last is not None and last[0] == view and time.time() - last[1] < REPUSH_S:
+                continue
+            handle = await self.supervisor.aggregator(cid)
+            calls.append((cid, view, handle.set_backlog.remote(*view)))
+        for cid, view, ref in calls:
+            try:
+                await ref
+                self.pushed[cid] = (view, time.time())
+            except Exception as err:  # noqa: BLE001 - retried on the next check
+                self.pushed.pop(cid, None)
+                log.warning("could not tell %s its backlog: %s", cid, err)
 
     def _policy(self, tenant_id: str) -> TenantPolicy:
         return self.policies.get(tenant_id, self.settings.policy)
 
-    async def _announce(self, change: LevelChange) -> None:
+    def _announce(self, change: LevelChange) -> None:
         log.warning(
             "backpressure %s: %s -> %s (%d NEW INFO/LOW)",
             change.tenant_id,
@@ -139,17 +172,6 @@ class BackpressureController:
                 }
             ]
         )
-        shed = change.level is not BackpressureLevel.NORMAL
-        handles = await self._aggregators(change.tenant_id)
-        await asyncio.gather(*(h.set_shed_info.remote(shed) for h in handles))
-
-    async def _aggregators(self, tenant_id: str) -> list[Any]:
-        directory = await self.supervisor.handle().directory.remote()
-        return [
-            await self.supervisor.aggregator(cid)
-            for cid, tid in directory.items()
-            if tid == tenant_id
-        ]
 
     async def sweep(self) -> int:
         """Move NEW INFO alerts older than the sweep age to SUPPRESSED, for

@@ -16,7 +16,11 @@ from typing import Any
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.audit import SYSTEM_ACTOR, AuditEntry
-from noc_actors.domain.backpressure import SUPPRESSION_REASON
+from noc_actors.domain.backpressure import (
+    SUPPRESSION_REASON,
+    TenantBacklog,
+    count_new_info_low,
+)
 from noc_actors.domain.book import AlertBook, IngestResult, new_uuid
 from noc_actors.domain.draft import AlertDraft, RuleOutput
 from noc_actors.domain.enums import AuditAction
@@ -103,7 +107,7 @@ class ClientAggregate:
         self.windows: list[MaintenanceWindow] = []
         self.escalation = EscalationPolicy.default()
         self.contacts = EscalationContacts()
-        self.shed_info = False
+        self.backlog = TenantBacklog()
 
     # --- (re)loading --------------------------------------------------------
 
@@ -120,6 +124,14 @@ class ClientAggregate:
             self.state = ClientLiveState.from_dict(live_state)
         self.windows = list(windows)
         return self._deadlines(self.book.open_alerts())
+
+    def new_info_low(self) -> int:
+        """This client's NEW INFO/LOW alerts (what backpressure counts)."""
+        return count_new_info_low(self.book.open_alerts())
+
+    def shedding(self) -> bool:
+        """Would a new INFO alert be stored SUPPRESSED right now?"""
+        return self.backlog.sheds(self.new_info_low(), self.policy.backpressure_threshold)
 
     def set_policy(self, policy: TenantPolicy) -> None:
         self.policy = policy
@@ -140,7 +152,7 @@ class ClientAggregate:
 
     def ingest_alerts(self, drafts: Sequence[AlertDraft], now: datetime) -> Changes:
         changes = Changes()
-        changes.ingest = self.book.ingest(drafts, now, self.windows, self.shed_info)
+        changes.ingest = self.book.ingest(drafts, now, self.windows, self.backlog)
         self._after_ingest(changes)
         return changes
 
@@ -161,7 +173,7 @@ class ClientAggregate:
 
     def _apply_rules(self, out: RuleOutput, now: datetime) -> Changes:
         changes = Changes()
-        changes.ingest = self.book.ingest(out.drafts, now, self.windows, self.shed_info)
+        changes.ingest = self.book.ingest(out.drafts, now, self.windows, self.backlog)
         for alert in self.book.auto_resolve(out.resolves, now):
             self._updated(changes, alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now)
         self._after_ingest(changes)

@@ -51,6 +51,25 @@ class BackpressurePolicy:
         return level is BackpressureLevel.CRITICAL
 
 
+@dataclass(slots=True)
+class TenantBacklog:
+    """What a client's aggregator knows of its tenant's backlog, so that it
+    decides shedding per alert *exactly*, with its own count kept live.
+
+    ``others`` is the number of NEW INFO/LOW alerts of the tenant's *other*
+    clients as the controller last counted them (every check interval);
+    ``forced`` is set while the controller holds the tenant at CRITICAL.
+    A storm on one client is therefore counted exactly; across clients the
+    others' part is at most one check interval old."""
+
+    others: int = 0
+    forced: bool = False
+
+    def sheds(self, own: int, threshold: int) -> bool:
+        """Is the tenant above ``threshold`` with this client holding ``own``?"""
+        return self.forced or self.others + own > threshold
+
+
 def counts_toward_threshold(alert: Alert) -> bool:
     """A NEW INFO/LOW alert: what the threshold counts."""
     return alert.status is AlertStatus.NEW and alert.severity in COUNTED_SEVERITIES

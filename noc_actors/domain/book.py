@@ -19,6 +19,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from noc_actors.domain.alert import Alert
+from noc_actors.domain.backpressure import (
+    COUNTED_SEVERITIES,
+    SHED_SEVERITIES,
+    TenantBacklog,
+    count_new_info_low,
+)
 from noc_actors.domain.correlation import Correlator
 from noc_actors.domain.draft import AlertDraft, AutoResolve
 from noc_actors.domain.enums import AlertStatus, Severity
@@ -155,19 +161,27 @@ class AlertBook:
         drafts: Sequence[AlertDraft],
         now: datetime,
         windows: Sequence[MaintenanceWindow] = (),
-        shed_info: bool = False,
+        backlog: TenantBacklog | None = None,
     ) -> IngestResult:
-        """Run the pipeline over a batch. An empty batch changes nothing."""
+        """Run the pipeline over a batch. An empty batch changes nothing.
+
+        With a ``backlog``, each new INFO alert is shed (stored SUPPRESSED)
+        while the tenant is above the backpressure threshold, counting this
+        client's NEW INFO/LOW alerts live, the batch's own included."""
         result = IngestResult()
+        own = count_new_info_low(self._open.values()) if backlog is not None else 0
         for index, draft in enumerate(drafts):
             self._check_owner(draft, index)
             key = draft.key()
+            sheds = backlog is not None and backlog.sheds(own, self.policy.backpressure_threshold)
             item = (
                 self._suppress_for_maintenance(index, draft, key, now, windows, result)
                 or self._fold(index, key, now, result)
-                or self._shed(index, draft, key, now, shed_info, result)
+                or self._shed(index, draft, key, now, sheds, result)
                 or self._create(index, draft, key, now, result)
             )
+            if item.outcome is Outcome.CREATED and self._severity(draft) in COUNTED_SEVERITIES:
+                own += 1
             result.items.append(item)
         return result
 
@@ -207,10 +221,10 @@ class AlertBook:
         draft: AlertDraft,
         key: str,
         now: datetime,
-        shed_info: bool,
+        sheds: bool,
         result: IngestResult,
     ) -> ItemResult | None:
-        if not shed_info or self._severity(draft) is not Severity.INFO:
+        if not sheds or self._severity(draft) not in SHED_SEVERITIES:
             return None
         return self._record_suppressed(index, draft, key, now, "backpressure", result)
 

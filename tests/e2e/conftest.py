@@ -4,7 +4,8 @@ the actor system behind it, on [sqlite] and [postgres].
 The world: tenant A (clients a1 with sites a1-n and a1-s, a2 with site a2-x)
 and tenant B (client b1, site b1-x). Users of A: an admin, an operator who sees
 every client but not PII, and a guard who sees only site a1-n. Each gets a
-token. Alerts carry PII in their metadata (PII_VALUES)."""
+token; tenant A also has two integration keys (noc:ingest): ``key`` for every
+client and ``key_a1`` limited to client a1. Alerts carry PII in their metadata (PII_VALUES)."""
 
 from __future__ import annotations
 
@@ -134,6 +135,18 @@ async def seed(url: str, tag: str) -> tuple[dict[str, str], dict[str, str]]:
                 toks[who], _ = await tokens.issue_token(
                     db, tenant_id=tid, name=who, now=now, user_id=u["id"]
                 )
+            # Integration keys of tenant A: tenant-wide, and limited to client a1.
+            for who, cid in (("key", None), ("key_a1", ids["a1"])):
+                toks[who], rec = await tokens.issue_token(
+                    db,
+                    tenant_id=ta["id"],
+                    name=who,
+                    now=now,
+                    kind="integration",
+                    client_id=cid,
+                    capabilities=["noc:ingest"],
+                )
+                ids[who] = rec["id"]
     finally:
         await engine.dispose()
     return ids, toks

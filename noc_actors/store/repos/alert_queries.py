@@ -148,6 +148,22 @@ async def count_by_status_severity(
     return counts
 
 
+async def count_new_info_low_by_client(
+    conn: AsyncConnection, *, tenant_id: str
+) -> dict[str, int]:
+    """NEW INFO/LOW alerts of the tenant per client (clients with none are absent)."""
+    stmt = (
+        select(alerts.c.client_id, func.count())
+        .where(
+            alerts.c.tenant_id == tenant_id,
+            alerts.c.severity.in_((Severity.INFO.value, Severity.LOW.value)),
+            alerts.c.status == AlertStatus.NEW.value,
+        )
+        .group_by(alerts.c.client_id)
+    )
+    return {cid: int(n) for cid, n in (await conn.execute(stmt)).all()}
+
+
 async def count_new_info_low(conn: AsyncConnection, *, tenant_id: str) -> int:
     """How many NEW alerts of severity INFO or LOW the tenant holds (the
     backpressure gauge)."""

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from noc_actors.domain.backpressure import TenantBacklog
 from noc_actors.domain.book import AlertBook, Outcome
 from noc_actors.domain.draft import AlertDraft, AutoResolve
 from noc_actors.domain.enums import AlertStatus, Severity
@@ -150,7 +151,7 @@ def test_backpressure_sheds_new_info_alerts_as_suppressed_but_keeps_higher_ones(
             draft("l1", severity=Severity.LOW),
         ],
         T0,
-        shed_info=True,
+        backlog=TenantBacklog(forced=True),
     )
     outcomes = {i.dedup_key: i.outcome for i in result.items}
     assert sorted(outcomes.values()) == sorted(
@@ -165,8 +166,45 @@ def test_backpressure_sheds_new_info_alerts_as_suppressed_but_keeps_higher_ones(
 def test_backpressure_still_folds_repeats_of_an_open_info_alert() -> None:
     b = book()
     b.ingest([draft(severity=Severity.INFO)], T0)
-    result = b.ingest([draft(severity=Severity.INFO)], T0, shed_info=True)
+    result = b.ingest([draft(severity=Severity.INFO)], T0, backlog=TenantBacklog(forced=True))
     assert result.items[0].outcome is Outcome.FOLDED
+
+
+def test_a_storm_in_one_batch_sheds_info_exactly_beyond_the_threshold() -> None:
+    """Threshold 1,000: the tenant may hold 1,001 NEW INFO/LOW alerts ("more
+    than" triggers); every INFO alert after that is stored SUPPRESSED, while
+    HIGH alerts in the same batch are created."""
+    b = book()
+    drafts = [draft(f"i{i}", severity=Severity.INFO) for i in range(3000)]
+    drafts[1500:1500] = [draft(f"h{i}", severity=Severity.HIGH) for i in range(10)]
+    result = b.ingest(drafts, T0, backlog=TenantBacklog(others=0))
+    info = [i for i in result.items if drafts[i.index].severity is Severity.INFO]
+    assert sum(i.outcome is Outcome.CREATED for i in info) == 1001
+    assert sum(i.outcome is Outcome.SUPPRESSED for i in info) == 1999
+    assert all(i.outcome is Outcome.SUPPRESSED for i in info[1001:])
+    high = [i for i in result.items if drafts[i.index].severity is Severity.HIGH]
+    assert [i.outcome for i in high] == [Outcome.CREATED] * 10
+
+
+def test_other_clients_backlog_counts_toward_the_threshold() -> None:
+    b = book()
+    result = b.ingest(
+        [draft(f"i{i}", severity=Severity.INFO) for i in range(5)],
+        T0,
+        backlog=TenantBacklog(others=998),
+    )
+    assert [i.outcome for i in result.items] == [Outcome.CREATED] * 3 + [Outcome.SUPPRESSED] * 2
+
+
+def test_low_alerts_count_toward_the_threshold_but_are_never_shed() -> None:
+    b = book()
+    result = b.ingest(
+        [draft(f"l{i}", severity=Severity.LOW) for i in range(3)]
+        + [draft("i", severity=Severity.INFO)],
+        T0,
+        backlog=TenantBacklog(others=999),
+    )
+    assert [i.outcome for i in result.items] == [Outcome.CREATED] * 3 + [Outcome.SUPPRESSED]
 
 
 def test_draft_for_another_client_is_rejected_naming_item_and_field() -> None:

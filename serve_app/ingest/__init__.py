@@ -1,0 +1,1 @@
+"""Ingest: admission at the door and the pipeline all sources share."""
