@@ -12,6 +12,7 @@ from serve_app.errors import install_error_handlers
 from serve_app.middleware import CorrelationIdMiddleware
 from serve_app.routes import (
     admin,
+    alertmanager,
     alerts,
     audit,
     exports,
@@ -20,6 +21,7 @@ from serve_app.routes import (
     ingest,
     maintenance,
     overview,
+    pagerduty,
     policies,
     reports,
     snapshots,
@@ -49,6 +51,8 @@ def create_app() -> FastAPI:
         policies,
         admin,
         ingest,
+        alertmanager,
+        pagerduty,
     ):
         app.include_router(module.router)
     return app

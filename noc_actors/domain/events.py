@@ -34,7 +34,10 @@ def _aware_utc(value: datetime) -> datetime:
             "datetime must include a timezone (e.g. '2026-11-26T10:00:00Z'); "
             "naive datetimes are rejected"
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as err:  # e.g. 0001-01-01T00:00:00+01:00
+        raise ValueError("datetime is out of range once converted to UTC") from err
 
 
 def _upper(value: Any) -> Any:

@@ -83,6 +83,13 @@ def ingest_scope(caller: Caller) -> frozenset[str] | None:
     return frozenset(caller.visible_client_ids)
 
 
+def default_client(caller: Caller) -> str | None:
+    """The client of a key limited to exactly one client (else None): what an
+    item that names no client belongs to."""
+    scope = ingest_scope(caller)
+    return next(iter(scope)) if scope is not None and len(scope) == 1 else None
+
+
 async def authorize_clients(ctx: AppContext, caller: Caller, client_ids: Sequence[str]) -> None:
     """403 (audited as UNAUTHORIZED_ACCESS) for a client outside the scope."""
     allowed = ingest_scope(caller)

@@ -65,6 +65,7 @@ __all__ = [
     "WebhookPayload",
     "dedup_key",
     "fingerprint",
+    "format_time",
     "from_postable",
     "from_webhook",
     "gettable_alert",
@@ -373,20 +374,21 @@ def _time(value: Any) -> datetime | None:
     return parsed
 
 
-def _str_map(value: Any) -> dict[str, str] | None:
+def _str_map(value: Any, keep_empty: bool = False) -> dict[str, str] | None:
     if not isinstance(value, Mapping):
         return None
-    return {str(k): v for k, v in value.items() if isinstance(v, str) and v != ""}
+    return {str(k): v for k, v in value.items() if isinstance(v, str) and (v or keep_empty)}
 
 
 def gettable_alert(alert: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """Render a stored alert (``Alert.to_json()``) as an Alertmanager v2
     GettableAlert, keys in the order Alertmanager 0.25 writes them.
 
-    Alerts that did not come from Alertmanager get synthesized labels
+    Alerts that did not come from Alertmanager (``source``) get synthesized labels
     (alertname, severity, client, site, alert_id). An open alert never times
     out here, so its ``endsAt`` is always ``RESOLVE_TIMEOUT`` ahead of ``now``."""
-    meta = alert.get("metadata") or {}
+    from_am = alert.get("source", SOURCE) == SOURCE
+    meta = (alert.get("metadata") or {}) if from_am else {}
     labels = _str_map(meta.get("labels"))
     if not labels:
         synth = {
@@ -397,7 +399,7 @@ def gettable_alert(alert: Mapping[str, Any], now: datetime) -> dict[str, Any]:
             "alert_id": alert.get("id"),
         }
         labels = {k: str(v) for k, v in synth.items() if v}
-    annotations = _str_map(meta.get("annotations"))
+    annotations = _str_map(meta.get("annotations"), keep_empty=True)
     if annotations is None:
         annotations = {"summary": str(alert.get("message") or "")}
     fp = meta.get("fingerprint")

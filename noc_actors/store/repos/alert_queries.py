@@ -41,6 +41,20 @@ async def load_open_alerts(
     )
 
 
+async def find_open_by_keys(
+    conn: AsyncConnection, *, tenant_id: str, dedup_keys: Sequence[str]
+) -> list[Alert]:
+    """The open alerts holding any of ``dedup_keys`` (at most one per key)."""
+    if not dedup_keys:
+        return []
+    return await _alerts(
+        conn,
+        alerts.c.tenant_id == tenant_id,
+        alerts.c.dedup_key.in_(list(dedup_keys)),
+        alerts.c.status.in_(_OPEN),
+    )
+
+
 async def list_recent_alerts(
     conn: AsyncConnection, *, tenant_id: str, client_id: str | None = None, since: datetime
 ) -> list[Alert]:
@@ -148,9 +162,7 @@ async def count_by_status_severity(
     return counts
 
 
-async def count_new_info_low_by_client(
-    conn: AsyncConnection, *, tenant_id: str
-) -> dict[str, int]:
+async def count_new_info_low_by_client(conn: AsyncConnection, *, tenant_id: str) -> dict[str, int]:
     """NEW INFO/LOW alerts of the tenant per client (clients with none are absent)."""
     stmt = (
         select(alerts.c.client_id, func.count())

@@ -1,0 +1,187 @@
+"""Prometheus Alertmanager compatibility, so Prometheus, ``amtool`` and
+Alertmanager itself can talk to the NOC (label mapping: docs/integrations.md).
+
+* ``POST /api/v2/alerts`` — what Prometheus and ``amtool alert add`` send:
+  firing alerts create or fold (the dedup key is the label fingerprint, per
+  client), an ``endsAt`` in the past resolves. 200 with an empty body.
+* ``GET /api/v2/alerts`` — what ``amtool alert query`` reads: open alerts in
+  the caller's scope as Alertmanager's GettableAlerts, ``filter`` matchers.
+* ``GET /api/v2/status`` — for amtool's version check.
+* ``POST /api/noc/integrations/alertmanager`` — a webhook receiver for
+  Alertmanager's payload version 4: firing creates or folds, resolved resolves.
+
+Authentication: ``Authorization: Bearer <integration key>`` (Prometheus'
+``alerting.alertmanagers[].authorization``, Alertmanager's webhook
+``http_config.authorization``, amtool's ``--http.config.file``).
+Alertmanager and Prometheus retry only 5xx: overload is 503 (Retry-After),
+an alert stored SUPPRESSED (maintenance, backpressure) is a 2xx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Capability
+from noc_actors.domain.integrations.alertmanager import (
+    AmAlert,
+    PostableAlert,
+    WebhookPayload,
+    dedup_key,
+    from_postable,
+    from_webhook,
+    gettable_alert,
+    parse_matchers,
+    status_document,
+)
+from noc_actors.store.repos import alert_queries
+from serve_app.auth import Caller, deny
+from serve_app.deps import Ctx, CurrentCaller, requires
+from serve_app.ingest.service import (
+    MAX_BATCH,
+    Directory,
+    Outcome,
+    alert_items,
+    authorize_clients,
+    default_client,
+    group,
+    ingest_scope,
+    run_batch,
+)
+from serve_app.routes.ingest import answer
+from serve_app.scoping import public
+
+router = APIRouter(tags=["integrations"])
+
+Ingester = Annotated[Caller, Depends(requires(Capability.INGEST))]
+STARTED = datetime.now(UTC)
+LIST_LIMIT = 5000
+
+
+async def ingest_am(
+    request: Request, ctx: Ctx, caller: Caller, items: Sequence[AmAlert], prefix: str
+) -> Outcome | Response:
+    """Firing alerts are ingested, resolved ones resolve their open alert;
+    every item checked before anything is written."""
+    tenant = caller.tenant_id
+    ctx.gate.check(tenant, len(items))
+    directory = await Directory.load(ctx, tenant)
+    fallback = default_client(caller)
+    firing, resolving = [], []
+    now = datetime.now(UTC)
+    for i, am in enumerate(items):
+        where = f"{prefix}{i}.labels"
+        cid = directory.client_id(am.client_ref or fallback, f"{where}.client", i)
+        site = directory.site_id(am.site_ref, cid, f"{where}.site", i)
+        if am.resolved(now):
+            resolving.append((i, cid, dedup_key(cid, am.fingerprint)))
+        else:
+            firing.append((i, cid, am.draft(tenant, cid, site)))
+    await authorize_clients(ctx, caller, [cid for _, cid, _ in firing + resolving])
+    outcome = await run_batch(
+        ctx,
+        tenant,
+        directory,
+        firing,
+        lambda c, ds: ctx.noc.ingest_alerts(tenant, c, ds),
+        alert_items,
+    )
+    for cid, batch in group(resolving).items():
+        if not directory.enabled(cid):
+            continue
+        keys = [k for _, k in batch]
+        resolved = await ctx.noc.resolve_keys(tenant, cid, keys, caller.user_id)
+        for i, key in batch:
+            outcome.items[i] = {"index": i, "status": "resolved", "dedup_key": key}
+        outcome.totals["resolved"] += len(resolved)
+    if outcome.unavailable:
+        return answer(request, outcome)
+    return outcome
+
+
+@router.post(
+    "/api/v2/alerts",
+    summary="Alertmanager API v2: post alerts (Prometheus, amtool alert add)",
+    response_class=Response,
+)
+async def post_alerts(
+    request: Request,
+    ctx: Ctx,
+    caller: Ingester,
+    body: Annotated[list[PostableAlert], Body(max_length=MAX_BATCH)],
+) -> Response:
+    now = datetime.now(UTC)
+    items = [from_postable(a, now, i) for i, a in enumerate(body)]
+    result = await ingest_am(request, ctx, caller, items, "")
+    if isinstance(result, Response):
+        return result
+    return Response(status_code=200)
+
+
+@router.post(
+    "/api/noc/integrations/alertmanager",
+    summary="Alertmanager webhook receiver (payload version 4)",
+)
+async def webhook(request: Request, ctx: Ctx, caller: Ingester, payload: WebhookPayload) -> Any:
+    now = datetime.now(UTC)
+    items = [from_webhook(a, now, i) for i, a in enumerate(payload.alerts)]
+    result = await ingest_am(request, ctx, caller, items, "alerts.")
+    if isinstance(result, Response):
+        return result
+    return answer(request, result)
+
+
+async def reader_clients(ctx: Ctx, caller: Caller) -> tuple[list[str] | None, list[str] | None]:
+    """(client ids, site ids) a reader may list: its view scope, or for an
+    integration key without noc:view, the clients it ingests for."""
+    if caller.principal.has(Capability.VIEW):
+        sites = caller.scope.sites
+        return caller.visible_client_ids, None if sites is None else sorted(sites)
+    if caller.principal.has(Capability.INGEST):
+        scope = ingest_scope(caller)
+        return (None if scope is None else sorted(scope)), None
+    raise await deny(ctx, caller, Capability.VIEW.value)
+
+
+@router.get("/api/v2/alerts", summary="Alertmanager API v2: list alerts (amtool alert query)")
+async def get_alerts(
+    ctx: Ctx,
+    caller: CurrentCaller,
+    filter: Annotated[list[str] | None, Query(max_length=1024)] = None,  # noqa: A002
+    active: bool = True,
+    silenced: bool = True,
+    inhibited: bool = True,
+    unprocessed: bool = True,
+    receiver: Annotated[str | None, Query(max_length=256)] = None,
+) -> JSONResponse:
+    matchers = parse_matchers(filter or [])
+    client_ids, site_ids = await reader_clients(ctx, caller)
+    statuses = [s.value for s in OPEN_STATUSES] if active else []
+    if silenced:
+        statuses.append(AlertStatus.SUPPRESSED.value)
+    async with ctx.engine.connect() as db:
+        found, _ = await alert_queries.query_alerts(
+            db,
+            tenant_id=caller.tenant_id,
+            client_ids=client_ids,
+            site_ids=site_ids,
+            status=statuses,
+            limit=LIST_LIMIT,
+        )
+    now = datetime.now(UTC)
+    out = []
+    for alert in found:
+        rendered = gettable_alert(public(caller, alert.to_json()), now)
+        if all(m.matches(rendered["labels"]) for m in matchers):
+            out.append(rendered)
+    return JSONResponse(out)
+
+
+@router.get("/api/v2/status", summary="Alertmanager API v2: status (amtool's version check)")
+async def get_status(ctx: Ctx, caller: CurrentCaller) -> JSONResponse:
+    await reader_clients(ctx, caller)
+    return JSONResponse(status_document(STARTED, datetime.now(UTC)))
