@@ -3,8 +3,9 @@ facility-management platform.
 
 It migrates the database (the embedded SQLite file by default), seeds a
 ``demo`` tenant from the demo world (clients, sites with geofences, people),
-starts a local Ray instance and the actor system, and feeds the simulator's
-events through the actors every couple of seconds. New alerts, escalations
+starts a local Ray instance, the actor system and the REST API, and posts the
+simulator's events through the public ingest API with an integration key
+every couple of seconds (straight to the actors with ``--port 0``). New alerts, escalations
 and backpressure changes are printed as they happen. Ctrl-C stops everything.
 """
 
@@ -20,15 +21,17 @@ from typing import Annotated, Any
 
 import typer
 
+from noc_actors.demo.feed import ActorFeed, Feed, HttpFeed
 from noc_actors.settings import Settings
 
 DEMO_TENANT = "demo"
 STEP_S = 2.0
 
 
-async def seed_demo(url: str) -> tuple[str, str]:
+async def seed_demo(url: str) -> tuple[str, str, str]:
     """Create the demo tenant, its clients, sites and an admin (idempotent);
-    returns the tenant id and a fresh 24-hour admin token."""
+    returns the tenant id, a fresh 24-hour admin token and a fresh 24-hour
+    integration key for the simulated platform."""
     from noc_actors.demo.world import demo_world
     from noc_actors.store.db import make_engine
     from noc_actors.store.repos import clients, tenants, tokens, users
@@ -79,7 +82,16 @@ async def seed_demo(url: str) -> tuple[str, str]:
                 user_id=admin["id"],
                 expires_at=datetime.now(UTC) + timedelta(days=1),
             )
-            return str(tid), token
+            key, _ = await tokens.issue_token(
+                conn,
+                tenant_id=tid,
+                name="demo platform",
+                now=datetime.now(UTC),
+                kind="integration",
+                capabilities=["noc:ingest"],
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+            return str(tid), token, key
     finally:
         await engine.dispose()
 
@@ -104,13 +116,16 @@ def describe(event: dict[str, Any]) -> str | None:
 
 
 class DemoRunner:
-    """Feeds the simulator into the actors and prints what happens."""
+    """Feeds the simulator into the NOC and prints what happens."""
 
-    def __init__(self, client: Any, tenant_id: str, seed: int, speed: float, quiet: bool) -> None:
+    def __init__(
+        self, client: Any, feed: Feed, tenant_id: str, seed: int, speed: float, quiet: bool
+    ) -> None:
         from noc_actors.demo.simulator import FacilitySimulator
         from noc_actors.demo.world import demo_world
 
         self.client = client
+        self.feed_ = feed
         self.tenant_id = tenant_id
         self.sim = FacilitySimulator(demo_world(), seed=seed, speed=speed)
         self.quiet = quiet
@@ -118,36 +133,13 @@ class DemoRunner:
         self.errors = 0
 
     async def step(self) -> None:
-        from noc_actors.domain.draft import AlertDraft
-        from noc_actors.domain.enums import Severity
-        from noc_actors.domain.events import parse_events
-
         now = datetime.now(UTC)
-        by_client: dict[str, list[dict[str, Any]]] = {}
-        for e in self.sim.step(now):
-            by_client.setdefault(e["client_id"], []).append(e)
-        calls = [
-            self.client.ingest_events(self.tenant_id, cid, parse_events(evs))
-            for cid, evs in by_client.items()
-        ]
-        alerts: dict[str, list[AlertDraft]] = {}
-        for a in self.sim.generic_alerts(now):
-            alerts.setdefault(a["client_id"], []).append(
-                AlertDraft(
-                    self.tenant_id,
-                    a["client_id"],
-                    a["alert_type"],
-                    a["message"],
-                    severity=Severity(a["severity"]),
-                    site_id=a.get("site_id"),
-                    entity_type=a.get("entity_type"),
-                    entity_id=a.get("entity_id"),
-                    metadata=a.get("metadata") or {},
-                    source="demo-monitoring",
-                )
-            )
-        calls += [self.client.ingest_alerts(self.tenant_id, cid, d) for cid, d in alerts.items()]
-        for report in await asyncio.gather(*calls, return_exceptions=True):
+        sent = await asyncio.gather(
+            self.feed_.events(self.sim.step(now)),
+            self.feed_.alerts(self.sim.generic_alerts(now)),
+            return_exceptions=True,
+        )
+        for report in sent:
             if isinstance(report, BaseException):
                 self.errors += 1
                 typer.secho(f"ingest failed: {report}", err=True, fg=typer.colors.YELLOW)
@@ -192,18 +184,19 @@ class DemoRunner:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 15)
-            t = self.totals
-            typer.secho(
-                f"-- alerts created {t['created']}, folded {t['folded']}, suppressed "
-                f"{t['suppressed']}, resolved {t['resolved']}",
-                fg=typer.colors.CYAN,
-            )
+            typer.secho(f"-- {self.summary()}", fg=typer.colors.CYAN)
 
 
 async def run_demo(
-    client: Any, tenant_id: str, seed: int, speed: float, duration: float | None, quiet: bool
+    client: Any,
+    feed: Feed,
+    tenant_id: str,
+    seed: int,
+    speed: float,
+    duration: float | None,
+    quiet: bool,
 ) -> DemoRunner:
-    runner = DemoRunner(client, tenant_id, seed, speed, quiet)
+    runner = DemoRunner(client, feed, tenant_id, seed, speed, quiet)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -219,6 +212,7 @@ async def run_demo(
         reporter.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.gather(watcher, reporter)
+        await feed.close()
     return runner
 
 
@@ -245,7 +239,7 @@ def demo(
     settings = Settings()
     typer.echo(f"==> database {redact_url(settings.database_url)}")
     upgrade(settings.database_url)
-    tenant_id, token = asyncio.run(seed_demo(settings.database_url))
+    tenant_id, token, key = asyncio.run(seed_demo(settings.database_url))
     typer.echo("==> starting a local Ray instance and the NOC actors")
     ray.init(
         address="local",
@@ -257,21 +251,21 @@ def demo(
     try:
         began = time.perf_counter()
         client = start_system(settings)
+        feed: Feed = ActorFeed(client, tenant_id)
+        via = "straight to the actors"
         if port:
             from noc_actors.cli.system import deploy_api
 
             deploy_api(settings, port)
             typer.echo(f"==> sign in with the demo admin token (valid 24 h): {token}")
+            feed = HttpFeed(f"http://127.0.0.1:{port}", key)
+            via = "through the ingest API"
         typer.echo(
             f"==> NOC is up in {time.perf_counter() - began:.1f}s; tenant 'demo' "
-            f"({tenant_id}); feeding simulated events every {STEP_S:.0f}s — Ctrl-C stops"
+            f"({tenant_id}); feeding simulated events {via} every {STEP_S:.0f}s — Ctrl-C stops"
         )
-        runner = asyncio.run(run_demo(client, tenant_id, seed, speed, duration, quiet))
-        t = runner.totals
-        typer.echo(
-            f"==> stopping: alerts created {t['created']}, folded {t['folded']}, "
-            f"suppressed {t['suppressed']}, resolved {t['resolved']}"
-        )
+        runner = asyncio.run(run_demo(client, feed, tenant_id, seed, speed, duration, quiet))
+        typer.echo(f"==> stopping: {runner.summary()}")
     finally:
         stop_system(settings.ray_namespace)
         ray.shutdown()

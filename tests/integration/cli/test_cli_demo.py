@@ -40,6 +40,21 @@ def alert_types(url: str) -> set[str]:
     return asyncio.run(run())
 
 
+def used_integration_key(url: str) -> bool:
+    async def run() -> bool:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as conn:
+                rows = await conn.execute(
+                    text("SELECT last_used_at FROM api_tokens WHERE kind = 'integration'")
+                )
+                return any(r[0] is not None for r in rows)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
 def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/noc.db"
     env = {**os.environ, "NOC_DATABASE_URL": url, "NO_COLOR": "1", "COLUMNS": "200"}
@@ -91,5 +106,7 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
     out = "".join(lines)
     assert proc.returncode == 0, out
     assert "NOC is up" in out and "==> stopped" in out
+    assert "through the ingest API" in out
+    assert used_integration_key(url), "the simulator posts through the public ingest API"
     assert "NEW       CRITICAL SLA_BREACH" in out
     assert "Traceback" not in out
