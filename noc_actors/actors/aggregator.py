@@ -10,9 +10,11 @@ operation commits in one transaction before it answers, so a returned call
 means the change is stored. Soft state (rebuilt on start by ``_load``): the
 in-memory indexes, the correlation memory, the suppressed-row memory.
 
-Idempotent calls: ``status``, ``snapshot``, ``reload``. Ingest and
-transitions are not retried by Ray (a retry could count a repeat twice); the
-caller decides. ``escalate_due`` is idempotent through the fencing token.
+Idempotent calls: ``status``, ``snapshot``, ``reload``, and ingest with a
+``batch_key`` (its answer is stored in ``ingest_batches`` in the batch's own
+transaction). Ingest without a key and transitions are not retried by Ray (a
+retry could count a repeat twice); the caller decides. ``escalate_due`` is
+idempotent through the fencing token.
 
 Periodic jobs: clock rules (SLA breach, overdue work orders, silent devices,
 missing punch-ins) and the 5-minute metric snapshot.
@@ -29,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import ray
+from sqlalchemy.exc import IntegrityError
 
 from noc_actors import cache_keys
 from noc_actors.actors.loops import PeriodicLoop
@@ -47,7 +50,7 @@ from noc_actors.domain.events import AnyEvent
 from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
-from noc_actors.store.repos import alert_queries, alerts, audit, live_state, snapshots
+from noc_actors.store.repos import alert_queries, alerts, audit, batches, live_state, snapshots
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +142,9 @@ class ClientAggregator:
 
     # --- the one write path -------------------------------------------------------
 
-    async def _run(self, op: Callable[[datetime], Changes]) -> Changes:
+    async def _run(
+        self, op: Callable[[datetime], Changes], batch_key: str | None = None
+    ) -> Changes:
         """Apply ``op`` to the core and persist its changes in one transaction.
 
         On any failure the core is rebuilt from the database, so memory never
@@ -150,8 +155,8 @@ class ClientAggregator:
             started = time.perf_counter()
             try:
                 changes = op(now)
-                if not changes.empty:
-                    await self._persist(changes, now)
+                if not changes.empty or batch_key is not None:
+                    await self._persist(changes, now, batch_key)
             except Exception:
                 self._loaded = False
                 raise
@@ -160,8 +165,17 @@ class ClientAggregator:
             self.metrics.batch_seconds.observe(time.perf_counter() - started, tags=self.tags)
             return changes
 
-    async def _persist(self, changes: Changes, now: datetime) -> None:
+    async def _persist(self, changes: Changes, now: datetime, batch_key: str | None) -> None:
         async with self.engine.begin() as conn:
+            if batch_key is not None:
+                await batches.save_batch(
+                    conn,
+                    tenant_id=self.tenant_id,
+                    client_id=self.client_id,
+                    batch_key=batch_key,
+                    report=self._report(changes),
+                    now=now,
+                )
             # Updates first: a resolved alert frees its dedup key for a new one.
             await alerts.update_alerts(conn, list(changes.updated.values()))
             await alerts.insert_alerts(conn, changes.ingest.inserted)
@@ -237,15 +251,40 @@ class ClientAggregator:
 
     # --- ingest -------------------------------------------------------------------
 
-    async def ingest_alerts(self, drafts: Sequence[AlertDraft]) -> dict[str, Any]:
+    async def ingest_alerts(
+        self, drafts: Sequence[AlertDraft], batch_key: str | None = None
+    ) -> dict[str, Any]:
         """One batch of alert drafts: one call, one transaction."""
-        changes = await self._run(lambda now: self.core.ingest_alerts(drafts, now))
-        return self._report(changes)
+        return await self._ingest(lambda now: self.core.ingest_alerts(drafts, now), batch_key)
 
-    async def ingest_events(self, events: Sequence[AnyEvent]) -> dict[str, Any]:
+    async def ingest_events(
+        self, events: Sequence[AnyEvent], batch_key: str | None = None
+    ) -> dict[str, Any]:
         """One batch of platform events through the rules."""
-        changes = await self._run(lambda now: self.core.ingest_events(events, now))
-        return self._report(changes)
+        return await self._ingest(lambda now: self.core.ingest_events(events, now), batch_key)
+
+    async def _ingest(
+        self, op: Callable[[datetime], Changes], batch_key: str | None
+    ) -> dict[str, Any]:
+        """Apply a batch; with a ``batch_key`` at most once: the answer is
+        stored with the batch, and a retry gets it back (``replayed``)."""
+        if batch_key is None:
+            return self._report(await self._run(op))
+        stored = await self._stored_batch(batch_key)
+        if stored is not None:
+            return stored
+        try:
+            return self._report(await self._run(op, batch_key))
+        except IntegrityError:
+            stored = await self._stored_batch(batch_key)  # a concurrent retry won
+            if stored is None:
+                raise
+            return stored
+
+    async def _stored_batch(self, batch_key: str) -> dict[str, Any] | None:
+        async with self.engine.connect() as conn:
+            stored = await batches.get_batch(conn, client_id=self.client_id, batch_key=batch_key)
+        return None if stored is None else {**stored, "replayed": True}
 
     async def resolve_keys(self, keys: Sequence[str], by: str | None = None) -> list[str]:
         """Resolve open alerts by dedup key (an integration said 'resolved')."""

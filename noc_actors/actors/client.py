@@ -119,16 +119,26 @@ class NocClient:
     # --- ingest -------------------------------------------------------------------
 
     async def ingest_alerts(
-        self, tenant_id: str, client_id: str, drafts: Sequence[AlertDraft]
+        self,
+        tenant_id: str,
+        client_id: str,
+        drafts: Sequence[AlertDraft],
+        batch_key: str | None = None,
     ) -> dict[str, Any]:
-        """One batch of alerts of one client: one actor call, one transaction."""
-        return await self._call(tenant_id, client_id, "ingest_alerts", list(drafts))
+        """One batch of alerts of one client: one actor call, one transaction.
+        With a ``batch_key`` the batch is applied at most once: a retry with
+        the same key gets the first answer back (``"replayed": True``)."""
+        return await self._call(tenant_id, client_id, "ingest_alerts", list(drafts), batch_key)
 
     async def ingest_events(
-        self, tenant_id: str, client_id: str, events: Sequence[AnyEvent]
+        self,
+        tenant_id: str,
+        client_id: str,
+        events: Sequence[AnyEvent],
+        batch_key: str | None = None,
     ) -> dict[str, Any]:
-        """One batch of platform events of one client."""
-        return await self._call(tenant_id, client_id, "ingest_events", list(events))
+        """One batch of platform events of one client (``batch_key``: as above)."""
+        return await self._call(tenant_id, client_id, "ingest_events", list(events), batch_key)
 
     async def resolve_keys(
         self, tenant_id: str, client_id: str, keys: Sequence[str], by: str | None = None
@@ -211,6 +221,10 @@ class NocClient:
 
     async def replay(self, tenant_id: str, after_seq: int) -> dict[str, Any]:
         return await self._actor(names.BROADCAST_HUB).replay.remote(tenant_id, after_seq)
+
+    async def last_seq(self, tenant_id: str) -> int:
+        """The tenant's latest event sequence number at the hub."""
+        return int(await self._actor(names.BROADCAST_HUB).last_seq.remote(tenant_id))
 
     async def subscribe(
         self, subscriber_id: str | None = None, retry_s: float = 0.5

@@ -35,11 +35,12 @@ from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
-from noc_actors.store.repos import clients, snapshots, tenants
+from noc_actors.store.repos import batches, clients, snapshots, tenants
 
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 5.0
+BATCH_KEY_TTL = timedelta(days=1)  # how long an Idempotency-Key is remembered
 
 
 def utcnow() -> datetime:
@@ -244,11 +245,19 @@ class Supervisor:
     # --- periodic jobs ------------------------------------------------------------
 
     async def archive(self) -> int:
-        """Move snapshots older than the retention period to the archive."""
-        cutoff = utcnow() - timedelta(days=self.settings.snapshot_retention_days)
+        """Move snapshots older than the retention period to the archive, and
+        forget idempotent-ingest answers older than a day."""
+        now = utcnow()
+        cutoff = now - timedelta(days=self.settings.snapshot_retention_days)
         async with self.engine.begin() as conn:
             moved = await snapshots.archive_older_than(conn, cutoff=cutoff)
-        log.info("archived %d snapshots older than %s", moved, cutoff.isoformat())
+            pruned = await batches.prune_batches(conn, before=now - BATCH_KEY_TTL)
+        log.info(
+            "archived %d snapshots older than %s; forgot %d ingest batch answers",
+            moved,
+            cutoff.isoformat(),
+            pruned,
+        )
         return moved
 
     async def stop(self) -> int:

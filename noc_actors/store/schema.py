@@ -348,3 +348,18 @@ client_live_state = Table(
     _ts("updated_at", nullable=False),
     ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
 )
+
+ingest_batches = Table(
+    "ingest_batches",
+    metadata,
+    Column("client_id", String(ID), primary_key=True),
+    Column("batch_key", String(200), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("report", json_type(), nullable=False),
+    _ts("created_at", nullable=False),
+    ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
+    Index(None, "created_at"),
+)
+"""Answers of ingest batches sent with an ``Idempotency-Key``, written in the
+same transaction as the batch: a retried batch gets the stored answer and is
+not applied twice. Kept a day."""

@@ -89,6 +89,11 @@ class IngestOut(BaseModel):
     suppressed: int
     resolved: int
     items: list[ItemOut]
+    replayed: bool = Field(
+        default=False,
+        description="True when this answer is the stored one of a batch already applied "
+        "with the same Idempotency-Key (nothing was applied again).",
+    )
     alerts: list[ItemOut] = Field(
         default_factory=list, description="Events only: the alerts the rules raised."
     )

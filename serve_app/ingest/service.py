@@ -114,8 +114,10 @@ class Outcome:
         default_factory=lambda: {"created": 0, "folded": 0, "suppressed": 0, "resolved": 0}
     )
     unavailable: list[str] = field(default_factory=list)
+    replayed: bool = False
 
     def add_report(self, indexes: Sequence[int], report: dict[str, Any]) -> None:
+        self.replayed = self.replayed or bool(report.get("replayed"))
         for key in self.totals:
             self.totals[key] += int(report.get(key, 0))
 

@@ -3,14 +3,15 @@ through the rules) and ``POST /api/noc/alerts`` (alerts raised by any
 source). Both need noc:ingest (integration keys hold it), take batches of up
 to 5,000 items, and answer per item. A 200 means every accepted item is in
 the database; a 503 (Retry-After) means the NOC is overloaded or an
-aggregator was unavailable — the body then says which items were stored."""
+aggregator was unavailable — the body then says which items were stored.
+Retry with the same ``Idempotency-Key`` header and nothing is applied twice."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
 from noc_actors.domain.draft import AlertDraft
@@ -31,6 +32,17 @@ from serve_app.ingest.service import (
 router = APIRouter(tags=["ingest"])
 
 Ingester = Annotated[Caller, Depends(requires(Capability.INGEST))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Send the same key when retrying a batch: it is applied at most once, "
+        "and the retry gets the first answer back.",
+    ),
+]
 
 OBSERVED: dict[str, tuple[str, ...]] = {
     "ticket": ("created_at",),
@@ -53,6 +65,7 @@ def answer(request: Request, outcome: Outcome, alerts: list[dict[str, Any]] | No
         rejected=outcome.count("rejected"),
         items=outcome.ordered(),
         alerts=alerts or [],
+        replayed=outcome.replayed,
         **outcome.totals,
     ).model_dump(exclude_none=True)
     if outcome.unavailable:
@@ -74,7 +87,9 @@ def answer(request: Request, outcome: Outcome, alerts: list[dict[str, Any]] | No
     responses=RESPONSES,
     summary="Ingest a batch of platform events (tickets, work orders, devices, attendance)",
 )
-async def post_events(request: Request, body: EventBatchIn, ctx: Ctx, caller: Ingester) -> Any:
+async def post_events(
+    request: Request, body: EventBatchIn, ctx: Ctx, caller: Ingester, key: IdempotencyKey = None
+) -> Any:
     tenant = caller.tenant_id
     ctx.gate.check(tenant, len(body.events))
     now = datetime.now(UTC)
@@ -106,7 +121,7 @@ async def post_events(request: Request, body: EventBatchIn, ctx: Ctx, caller: In
         tenant,
         directory,
         triples,
-        lambda cid, evs: ctx.noc.ingest_events(tenant, cid, evs),
+        lambda cid, evs: ctx.noc.ingest_events(tenant, cid, evs, key),
         on_report,
     )
     for n, item in enumerate(raised):
@@ -120,7 +135,9 @@ async def post_events(request: Request, body: EventBatchIn, ctx: Ctx, caller: In
     responses=RESPONSES,
     summary="Ingest a batch of alerts (repeats of an open alert fold into it)",
 )
-async def post_alerts(request: Request, body: AlertBatchIn, ctx: Ctx, caller: Ingester) -> Any:
+async def post_alerts(
+    request: Request, body: AlertBatchIn, ctx: Ctx, caller: Ingester, key: IdempotencyKey = None
+) -> Any:
     tenant = caller.tenant_id
     ctx.gate.check(tenant, len(body.alerts))
     now = datetime.now(UTC)
@@ -151,7 +168,7 @@ async def post_alerts(request: Request, body: AlertBatchIn, ctx: Ctx, caller: In
         tenant,
         directory,
         triples,
-        lambda cid, ds: ctx.noc.ingest_alerts(tenant, cid, ds),
+        lambda cid, ds: ctx.noc.ingest_alerts(tenant, cid, ds, key),
         alert_items,
     )
     return answer(request, outcome)

@@ -112,6 +112,28 @@ def test_alert_batch_answers_per_item_and_folds_repeats(api: Api) -> None:
     assert got["severity"] == "INFO" and got["site_id"] == api.ids["a2-x"]
 
 
+def test_a_batch_retried_with_its_idempotency_key_is_applied_once(api: Api) -> None:
+    key = f"k-{uuid.uuid4().hex[:6]}"
+    items = [alert(api, dedup_key=key), alert(api, "a2", dedup_key=key)]
+    batch = f"batch-{uuid.uuid4().hex}"
+    with api.client("key", **{"Idempotency-Key": batch}) as http:
+        first = http.post(ALERTS, json={"alerts": items})
+        again = http.post(ALERTS, json={"alerts": items})
+    assert first.status_code == again.status_code == 200, again.text
+    assert first.json()["replayed"] is False and again.json()["replayed"] is True
+    assert again.json()["items"] == first.json()["items"]
+    counts = api.sql(
+        "SELECT suppressed_count FROM alerts WHERE dedup_key LIKE :k", k=f"api:%:{key}"
+    )
+    assert sorted(counts) == [(0,), (0,)], "the retry was not counted as a repeat"
+    with api.client("key") as http:  # without the key, a resend is a repeat
+        resent = http.post(ALERTS, json={"alerts": items[:1]})
+    assert resent.json()["items"][0]["status"] == "folded"
+    with api.client("key", **{"Idempotency-Key": "x" * 201}) as http:
+        bad = http.post(ALERTS, json={"alerts": items})
+    assert bad.status_code == 422 and "Idempotency-Key" in bad.text
+
+
 def test_key_limited_to_client_a1_cannot_create_an_alert_for_a2(api: Api) -> None:
     before = count_alerts(api)
     with api.client("key_a1", **{"User-Agent": "probe/1"}) as http:

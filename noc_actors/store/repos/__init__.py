@@ -13,6 +13,7 @@ Every query is scoped to one tenant; nothing crosses tenants.
 from noc_actors.store.repos import (
     alerts,
     audit,
+    batches,
     clients,
     incidents,
     live_state,
@@ -27,6 +28,7 @@ from noc_actors.store.repos import (
 __all__ = [
     "alerts",
     "audit",
+    "batches",
     "clients",
     "incidents",
     "live_state",

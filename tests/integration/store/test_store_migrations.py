@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from noc_actors.store.db import downgrade, make_engine, upgrade, upgrade_async
 from noc_actors.store.schema import metadata
 
+HEAD = "0002"  # the newest revision in noc_actors/store/migrations/versions
+
 
 async def _version(engine: AsyncEngine) -> str:
     async with engine.connect() as conn:
@@ -24,7 +26,7 @@ async def test_migrations_run_twice_are_a_no_op(migrated_url: str, engine: Async
     before = await _version(engine)
     upgrade(migrated_url)
     await upgrade_async(migrated_url)
-    assert await _version(engine) == before == "0001"
+    assert await _version(engine) == before == HEAD
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert set(metadata.tables) <= tables
@@ -51,7 +53,7 @@ async def test_downgrade_to_base_and_upgrade_again_restores_the_schema(
             tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
         assert not set(metadata.tables) & tables
         upgrade(migrated_url)
-        assert await _version(eng) == "0001"
+        assert await _version(eng) == HEAD
     finally:
         await eng.dispose()
 
