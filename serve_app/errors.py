@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from noc_actors.actors.client import Unavailable
 from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from serve_app.ingest.gate import Overloaded
+from serve_app.ingest.gate import Overloaded, TooLarge
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             request, 503, "overloaded", err.reason, {"Retry-After": str(err.retry_after_s)}
         )
+
+    @app.exception_handler(TooLarge)
+    async def _too_large(request: Request, err: TooLarge) -> JSONResponse:
+        return error_response(request, 413, "batch_too_large", str(err))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:

@@ -287,14 +287,15 @@ class ClientAggregator:
         return None if stored is None else {**stored, "replayed": True}
 
     async def resolve_keys(self, keys: Sequence[str], by: str | None = None) -> list[str]:
-        """Resolve open alerts by dedup key (an integration said 'resolved')."""
+        """Resolve open alerts by dedup key (an integration said 'resolved');
+        returns the keys that had an open alert."""
 
         def op(now: datetime) -> Changes:
             ids = [a.id for k in keys if (a := self.core.book.open_for_key(k)) is not None]
             return self.core.resolve(ids, by, now, "resolved by source")
 
         changes = await self._run(op)
-        return list(changes.updated)
+        return [a.dedup_key for a in changes.updated.values()]
 
     async def tick(self) -> dict[str, Any]:
         """Clock-driven rules (also run by the periodic loop)."""

@@ -6,13 +6,22 @@ import hashlib
 
 
 def dedup_key(
-    alert_type: str, site_id: str | None, entity_type: str | None, entity_id: str | None
+    alert_type: str,
+    site_id: str | None,
+    entity_type: str | None,
+    entity_id: str | None,
+    client_id: str | None = None,
 ) -> str:
     """Stable key of (alert_type, site, entity_type, entity_id).
 
+    A site belongs to exactly one client; an alert *without* a site is keyed
+    by its client instead (when given), so two clients reporting the same
+    entity id never share a key — the database allows one open alert per
+    (tenant, key) and each client's aggregator only sees its own alerts.
     Same inputs give the same key in every process and release; ``None`` and
     the empty string are the same (absent)."""
-    parts = [alert_type, site_id or "", entity_type or "", entity_id or ""]
+    scope = site_id or (f"client\x1e{client_id}" if client_id else "")
+    parts = [alert_type, scope, entity_type or "", entity_id or ""]
     raw = "\x1f".join(parts).encode()
     return hashlib.sha256(raw).hexdigest()[:40]
 

@@ -15,7 +15,8 @@ from noc_actors.domain.enums import Severity
 class AlertDraft:
     """An alert someone wants raised. ``severity`` None means the tenant's
     default for the type; ``dedup_key`` None means the stable hash of
-    (alert_type, site, entity_type, entity_id)."""
+    (alert_type, site — or the client when there is no site —, entity_type,
+    entity_id)."""
 
     tenant_id: str
     client_id: str
@@ -33,7 +34,9 @@ class AlertDraft:
     def key(self) -> str:
         if self.dedup_key:
             return self.dedup_key
-        return dedup_key(self.alert_type, self.site_id, self.entity_type, self.entity_id)
+        return dedup_key(
+            self.alert_type, self.site_id, self.entity_type, self.entity_id, self.client_id
+        )
 
 
 @dataclass(slots=True, frozen=True)

@@ -45,6 +45,19 @@ class Overloaded(Exception):
         super().__init__(reason)
 
 
+class TooLarge(Exception):
+    """A batch that can never fit the ingest queue: 413, send smaller ones
+    (a 503 would make senders retry it forever)."""
+
+    def __init__(self, n: int, capacity: int) -> None:
+        self.n = n
+        self.capacity = capacity
+        super().__init__(
+            f"a batch of {n} items is larger than the ingest queue ({capacity} items, "
+            "NOC_INGEST_QUEUE_SIZE); send smaller batches"
+        )
+
+
 class IngestGate:
     """The replica's bounded ingest queue plus the cached backpressure levels."""
 
@@ -60,7 +73,10 @@ class IngestGate:
         return BackpressureLevel(self.levels.get(tenant_id, BackpressureLevel.NORMAL.value))
 
     def check(self, tenant_id: str, n: int) -> None:
-        """Raise ``Overloaded`` when ``n`` more items may not enter now."""
+        """Raise ``Overloaded`` when ``n`` more items may not enter now
+        (``TooLarge`` when they never could)."""
+        if n > self.capacity:
+            raise TooLarge(n, self.capacity)
         if BackpressurePolicy.rejects_ingest(self.level(tenant_id)):
             self.refused += 1
             raise Overloaded("the NOC is shedding load (backpressure CRITICAL); retry later")

@@ -76,6 +76,9 @@ class ItemOut(BaseModel):
     alert_id: str | None = None
     dedup_key: str | None = None
     reason: str | None = None
+    retry: bool | None = Field(
+        default=None, description="True when the item was not stored and a retry may succeed."
+    )
 
 
 class IngestOut(BaseModel):

@@ -11,6 +11,7 @@ answer then is 503 (retry) and says which items were stored.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -176,6 +177,16 @@ async def run_batch(
         if not directory.enabled(cid):
             outcome.reject(index, f"client {cid!r} is disabled")
     return outcome
+
+
+def batch_key(key: str | None, payloads: Sequence[Any]) -> str | None:
+    """The stored key of one client's part of an idempotent batch: the
+    request's Idempotency-Key plus a digest of the items, so a key reused for
+    different items is simply a different batch (never a wrong answer)."""
+    if key is None:
+        return None
+    digest = hashlib.sha256(repr(list(payloads)).encode()).hexdigest()[:16]
+    return f"{key}#{digest}"
 
 
 def group(pairs: Sequence[tuple[int, str, Any]]) -> dict[str, list[tuple[int, Any]]]:

@@ -92,11 +92,14 @@ async def ingest_am(
     )
     for cid, batch in group(resolving).items():
         if not directory.enabled(cid):
+            for i, _ in batch:
+                outcome.reject(i, f"client {cid!r} is disabled")
             continue
         keys = [k for _, k in batch]
-        resolved = await ctx.noc.resolve_keys(tenant, cid, keys, caller.user_id)
+        resolved = set(await ctx.noc.resolve_keys(tenant, cid, keys, caller.user_id))
         for i, key in batch:
-            outcome.items[i] = {"index": i, "status": "resolved", "dedup_key": key}
+            status = "resolved" if key in resolved else "not_open"
+            outcome.items[i] = {"index": i, "status": status, "dedup_key": key}
         outcome.totals["resolved"] += len(resolved)
     if outcome.unavailable:
         return answer(request, outcome)
@@ -163,15 +166,22 @@ async def get_alerts(
     statuses = [s.value for s in OPEN_STATUSES] if active else []
     if silenced:
         statuses.append(AlertStatus.SUPPRESSED.value)
+    found = []
+    cursor: str | None = None
     async with ctx.engine.connect() as db:
-        found, _ = await alert_queries.query_alerts(
-            db,
-            tenant_id=caller.tenant_id,
-            client_ids=client_ids,
-            site_ids=site_ids,
-            status=statuses,
-            limit=LIST_LIMIT,
-        )
+        while len(found) < LIST_LIMIT:  # newest first, in pages of the store's maximum
+            page, cursor = await alert_queries.query_alerts(
+                db,
+                tenant_id=caller.tenant_id,
+                client_ids=client_ids,
+                site_ids=site_ids,
+                status=statuses,
+                limit=LIST_LIMIT,
+                cursor=cursor,
+            )
+            found.extend(page)
+            if cursor is None:
+                break
     now = datetime.now(UTC)
     out = []
     for alert in found:

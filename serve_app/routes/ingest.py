@@ -25,6 +25,7 @@ from serve_app.ingest.service import (
     Outcome,
     alert_items,
     authorize_clients,
+    batch_key,
     not_in_future,
     run_batch,
 )
@@ -37,7 +38,7 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         min_length=1,
-        max_length=200,
+        max_length=128,
         pattern=r"^[\x21-\x7e]+$",
         description="Send the same key when retrying a batch: it is applied at most once, "
         "and the retry gets the first answer back.",
@@ -121,7 +122,7 @@ async def post_events(
         tenant,
         directory,
         triples,
-        lambda cid, evs: ctx.noc.ingest_events(tenant, cid, evs, key),
+        lambda cid, evs: ctx.noc.ingest_events(tenant, cid, evs, batch_key(key, evs)),
         on_report,
     )
     for n, item in enumerate(raised):
@@ -168,7 +169,7 @@ async def post_alerts(
         tenant,
         directory,
         triples,
-        lambda cid, ds: ctx.noc.ingest_alerts(tenant, cid, ds, key),
+        lambda cid, ds: ctx.noc.ingest_alerts(tenant, cid, ds, batch_key(key, ds)),
         alert_items,
     )
     return answer(request, outcome)

@@ -129,9 +129,22 @@ def test_a_batch_retried_with_its_idempotency_key_is_applied_once(api: Api) -> N
     with api.client("key") as http:  # without the key, a resend is a repeat
         resent = http.post(ALERTS, json={"alerts": items[:1]})
     assert resent.json()["items"][0]["status"] == "folded"
-    with api.client("key", **{"Idempotency-Key": "x" * 201}) as http:
+    with api.client("key", **{"Idempotency-Key": batch}) as http:  # same key, other items
+        other = http.post(ALERTS, json={"alerts": [alert(api)]})
+    assert other.status_code == 200 and other.json()["replayed"] is False
+    assert other.json()["items"][0]["status"] == "created"
+    with api.client("key", **{"Idempotency-Key": "x" * 129}) as http:
         bad = http.post(ALERTS, json={"alerts": items})
     assert bad.status_code == 422 and "Idempotency-Key" in bad.text
+
+
+def test_two_clients_may_report_the_same_entity_without_a_site(api: Api) -> None:
+    entity = f"ups-{uuid.uuid4().hex[:6]}"
+    items = [alert(api, "a1", entity_id=entity), alert(api, "a2", entity_id=entity)]
+    with api.client("key") as http:
+        r = http.post(ALERTS, json={"alerts": items})
+    assert r.status_code == 200, r.text
+    assert [i["status"] for i in r.json()["items"]] == ["created", "created"]
 
 
 def test_key_limited_to_client_a1_cannot_create_an_alert_for_a2(api: Api) -> None:

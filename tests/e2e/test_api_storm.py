@@ -1,8 +1,9 @@
 """Backpressure at the door, over real HTTP: an alert storm of 5,000 INFO
 alerts for one tenant is shed exactly beyond the threshold (stored
 SUPPRESSED, counted, never pushed), the HIGH and CRITICAL alerts in it are
-untouched and pushed; a batch that does not fit the bounded ingest queue is
-answered 503 with Retry-After and nothing of it is written."""
+untouched and pushed; a batch that does not fit the bounded ingest queue now
+is answered 503 with Retry-After and nothing of it is written (one that
+never could is 413)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import asyncio
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import httpx
 
 from noc_actors.actors.client import NocClient
 from tests.e2e.conftest import Api
@@ -130,14 +134,47 @@ def test_storm_sheds_info_beyond_the_threshold_exactly_and_pushes_the_rest(api: 
     assert escalated == (0,)
 
 
-def test_a_batch_beyond_the_ingest_queue_is_503_with_retry_after_and_writes_nothing(
-    api: Api,
-) -> None:
+def test_a_full_ingest_queue_answers_503_and_never_accepts_then_drops(api: Api) -> None:
+    """Six concurrent batches of 1,000 against a queue of 2,000 items: some are
+    refused with 503 + Retry-After and wrote nothing; every 200 is stored whole."""
     run = uuid.uuid4().hex[:6]
-    items = storm(api, run)[:2001]
+    batches = [
+        [
+            {
+                "alert_type": "QUEUE_PROBE",
+                "message": "probe",
+                "client_id": api.ids["a2"],
+                "severity": "MEDIUM",
+                "entity_type": "probe",
+                "entity_id": f"{run}-b{b}-{i}",
+            }
+            for i in range(1000)
+        ]
+        for b in range(6)
+    ]
+
+    def send(batch: list[dict[str, Any]]) -> httpx.Response:
+        with api.client("key") as http:
+            return http.post("/api/noc/alerts", json={"alerts": batch})
+
+    with ThreadPoolExecutor(len(batches)) as pool:
+        answers = list(pool.map(send, batches))
+    codes = [r.status_code for r in answers]
+    assert set(codes) <= {200, 503} and 503 in codes and 200 in codes, codes
+    for b, r in enumerate(answers):
+        (stored,) = api.sql(
+            "SELECT count(*) FROM alerts WHERE entity_id LIKE :p", p=f"{run}-b{b}-%"
+        )[0]
+        if r.status_code == 200:
+            assert stored == 1000
+        else:
+            assert stored == 0 and int(r.headers["Retry-After"]) > 0
+            assert "queue" in r.json()["error"]["message"]
+
+
+def test_a_batch_larger_than_the_queue_is_413_not_a_retry_forever(api: Api) -> None:
+    items = storm(api, uuid.uuid4().hex[:6])[:2001]
     with api.client("key") as http:
         r = http.post("/api/noc/alerts", json={"alerts": items})
-    assert r.status_code == 503, r.text
-    assert int(r.headers["Retry-After"]) > 0
-    assert "queue" in r.json()["error"]["message"]
-    assert api.sql("SELECT count(*) FROM alerts WHERE entity_id LIKE :p", p=f"{run}-%") == [(0,)]
+    assert r.status_code == 413, r.text
+    assert "smaller batches" in r.json()["error"]["message"]

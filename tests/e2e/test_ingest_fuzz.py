@@ -63,6 +63,8 @@ weird_text = st.one_of(
 def mutate(item: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     """One random change to a valid item: replace, drop or add a field."""
     item = dict(item)
+    if not item:
+        return {data.draw(st.text(min_size=1, max_size=12)): data.draw(json_values)}
     how = data.draw(st.sampled_from(["keep", "replace", "drop", "add", "time", "text"]))
     key = data.draw(st.sampled_from(sorted(item)))
     if how == "replace":

@@ -1,8 +1,10 @@
 """SPEC 12 and Appendix: Alertmanager API v2 and webhook payloads become alert
-drafts; NOC alerts render back the way Alertmanager 0.25 shows them."""
+drafts. Rendering is tested in test_integrations_am_render, matchers in
+test_integrations_matchers."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,13 +22,9 @@ from noc_actors.domain.integrations.alertmanager import (
     WebhookPayload,
     dedup_key,
     fingerprint,
-    format_time,
     from_postable,
     from_webhook,
-    gettable_alert,
-    parse_matchers,
     parse_postable,
-    status_document,
 )
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -298,163 +296,17 @@ def test_webhook_refuses_naive_times_and_bad_fingerprints() -> None:
         WebhookAlert.model_validate({**base, "fingerprint": "not-hex"})
 
 
-# --- matchers ----------------------------------------------------------------------
-
-LABELS = {"alertname": "DiskFull", "severity": "critical", "client": "c1"}
+# --- one import path ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "hit"),
-    [
-        ("alertname=DiskFull", True),
-        ('alertname="DiskFull"', True),
-        ('alertname = "DiskFull"', True),
-        ("alertname!=DiskFull", False),
-        ('client!="c2"', True),
-        ("severity=~crit.*", True),
-        ('severity=~"crit"', False),  # anchored: must match the whole value
-        ('severity!~"warn|info"', True),
-        ("severity!~crit.*", False),
-        ('(?i)x=~"y"', None),
-        ('site=""', True),  # a missing label is the empty string
-        ('site!=""', False),
-        ('severity=~"(?i)CRIT.*"', True),
-        ('alertname="a,b"', False),
-    ],
-)
-def test_matcher_operators(text: str, hit: bool | None) -> None:
-    if hit is None:
-        with pytest.raises(InvalidInput):
-            parse_matchers([text])
-        return
-    [matcher] = parse_matchers([text])
-    assert matcher.matches(LABELS) is hit
-
-
-def test_regex_is_anchored_even_against_a_trailing_newline() -> None:
-    [m] = parse_matchers(['alertname=~"Disk"'])
-    assert not m.matches({"alertname": "DiskFull"})
-    [m] = parse_matchers(['alertname=~"DiskFull$"'])
-    assert not m.matches({"alertname": "DiskFull\n"})
-
-
-def test_group_quotes_and_escapes() -> None:
-    ms = parse_matchers(['{alertname="DiskFull",client=~"c.*"}', 'note="say \\"hi\\", ok"'])
-    assert [(m.name, m.op, m.value) for m in ms] == [
-        ("alertname", "=", "DiskFull"),
-        ("client", "=~", "c.*"),
-        ("note", "=", 'say "hi", ok'),
-    ]
-    assert str(ms[2]) == 'note="say \\"hi\\", ok"'
-    assert parse_matchers(["{}"]) == [] and parse_matchers([]) == []
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "bad",
-        "1a=b",
-        'alertname=~"("',
-        'alertname=Fo"o',
-        'alertname="Foo',
-        # what amtool sends when its own parse of the first argument fails
-        'alertname={alertname="Foo",client="c1"}',
-        'a=~"(?=x)"',
-        'a=~"(x)\\1"',
-    ],
-)
-def test_bad_matchers_are_invalid_filter_input(text: str) -> None:
-    with pytest.raises(InvalidInput) as err:
-        parse_matchers([text])
-    assert err.value.field == "filter"
-
-
-# --- rendering ---------------------------------------------------------------------
-
-# Keys, in order, and value types of a GettableAlert from Alertmanager 0.25.
-GETTABLE_KEYS = [
-    "annotations",
-    "endsAt",
-    "fingerprint",
-    "receivers",
-    "startsAt",
-    "status",
-    "updatedAt",
-    "generatorURL",
-    "labels",
-]
-
-
-def stored(**kw: Any) -> dict[str, Any]:
-    d: dict[str, Any] = {
-        "id": "a1",
-        "client_id": "c1",
-        "site_id": "s1",
-        "alert_type": "DEVICE_OFFLINE",
-        "severity": "HIGH",
-        "status": "NEW",
-        "message": "Device d1 offline",
-        "first_seen": "2026-11-26T11:00:00.123456+00:00",
-        "last_seen": "2026-11-26T11:30:00+00:00",
-        "resolved_at": None,
-        "metadata": {},
-        "source": "alertmanager",
-    }
-    d.update(kw)
-    return d
-
-
-def test_alertmanager_alert_renders_with_its_labels_and_fingerprint() -> None:
-    am = from_postable(
-        postable(annotations={"summary": "s", "empty": ""}, generatorURL="http://p/g"), NOW, 0
-    )
-    out = gettable_alert(stored(metadata=am.metadata), NOW)
-    assert list(out) == GETTABLE_KEYS
-    assert out["labels"] == am.labels and out["fingerprint"] == am.fingerprint
-    assert out["annotations"] == {"summary": "s", "empty": ""}
-    assert out["generatorURL"] == "http://p/g"
-    assert out["receivers"] == [{"name": "noc"}]
-    assert out["status"] == {"inhibitedBy": [], "silencedBy": [], "state": "active"}
-    assert out["startsAt"] == "2026-11-26T11:00:00.123Z"
-    assert out["updatedAt"] == "2026-11-26T11:30:00.000Z"
-    assert out["endsAt"] == "2026-11-26T12:05:00.000Z"
-
-
-def test_platform_alert_gets_synthesized_labels_and_no_generator_url() -> None:
-    generic = {"labels": {"x": "y"}, "generator_url": "http://g"}
-    out = gettable_alert(stored(status="SUPPRESSED", source="api", metadata=generic), NOW)
-    assert list(out) == [k for k in GETTABLE_KEYS if k != "generatorURL"]
-    assert out["labels"] == {
-        "alertname": "DEVICE_OFFLINE",
-        "severity": "high",
-        "client": "c1",
-        "site": "s1",
-        "alert_id": "a1",
-    }
-    assert out["fingerprint"] == fingerprint(out["labels"])
-    assert out["annotations"] == {"summary": "Device d1 offline"}
-    assert out["status"]["state"] == "suppressed"
-    assert "site" not in gettable_alert(stored(site_id=None), NOW)["labels"]
-
-
-def test_resolved_alert_ends_when_it_was_resolved() -> None:
-    out = gettable_alert(stored(status="RESOLVED", resolved_at="2026-11-26T11:45:00Z"), NOW)
-    assert out["endsAt"] == "2026-11-26T11:45:00.000Z"
-    assert json.loads(json.dumps(out)) == out
-
-
-def test_format_time_is_rfc3339_utc_with_milliseconds() -> None:
-    t = datetime(2026, 11, 26, 11, 0, 0, 999999, tzinfo=UTC)
-    assert format_time(t) == "2026-11-26T11:00:00.999Z"
-
-
-def test_status_document_has_the_shape_amtool_reads() -> None:
-    doc = status_document(NOW - timedelta(hours=2), NOW)
-    assert list(doc) == ["cluster", "config", "uptime", "versionInfo"]
-    assert doc["cluster"] == {"peers": [], "status": "disabled"}
-    original = doc["config"]["original"]
-    assert isinstance(original, str) and "receiver: noc" in original
-    assert doc["uptime"] == "2026-11-26T10:00:00.000Z"
-    info = doc["versionInfo"]
-    assert set(info) == {"branch", "buildDate", "buildUser", "goVersion", "revision", "version"}
-    assert info["version"] == "0.25.0" and all(isinstance(v, str) for v in info.values())
+def test_every_public_name_is_importable_from_the_alertmanager_module() -> None:
+    """The route imports from ``alertmanager``; the split modules stay an
+    implementation detail."""
+    facade = importlib.import_module("noc_actors.domain.integrations.alertmanager")
+    for module in ("am_identity", "am_wire", "am_render", "matchers"):
+        part = importlib.import_module(f"noc_actors.domain.integrations.{module}")
+        for name in part.__all__:
+            assert getattr(facade, name) is getattr(part, name), f"{module}.{name}"
+            assert name in facade.__all__, name
+    for name in ("MAX_BATCH", "MAX_MATCHERS", "SOURCE", "RECEIVER", "AM_VERSION"):
+        assert hasattr(facade, name), name

@@ -91,3 +91,13 @@ def test_correlation_memory_is_rebuilt_from_loaded_alerts() -> None:
     c = _correlator()
     c.seed([old])
     assert c.assign(_alert("b"), T0 + timedelta(minutes=10)) == "corr-old"
+
+
+def test_alerts_without_a_site_are_keyed_by_their_client() -> None:
+    """Two clients reporting the same entity id without a site must not share
+    a key (the database allows one open alert per tenant and key)."""
+    a = dedup_key("UPS_ON_BATTERY", None, "ups", "ups-1", "client-a")
+    b = dedup_key("UPS_ON_BATTERY", None, "ups", "ups-1", "client-b")
+    assert a != b
+    # With a site, the site decides (it belongs to one client).
+    assert dedup_key("X", "s1", "d", "1", "client-a") == dedup_key("X", "s1", "d", "1", "client-b")
