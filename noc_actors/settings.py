@@ -17,6 +17,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from noc_actors.domain.policy import TenantPolicy
 
+DEFAULT_WS_ORIGINS = (
+    "http://localhost:*",
+    "https://localhost:*",
+    "http://127.0.0.1:*",
+    "https://127.0.0.1:*",
+    "http://[::1]:*",
+)
+"""Local development pages may open the dashboard socket on any port."""
+
 
 def default_data_dir() -> Path:
     return Path(user_data_dir("noc", appauthor=False))
@@ -59,7 +68,23 @@ class Settings(BaseSettings):
     ingest_queue_size: int = Field(default=20_000, ge=1)
     max_batch_size: int = Field(default=5_000, ge=1)
     hub_ring_size: int = Field(default=10_000, ge=100)
-    ws_rate_limit_per_minute: int = Field(default=100, ge=1)
+    ws_rate_limit_per_minute: int = Field(
+        default=100, ge=1, description="Client messages per minute per user, across replicas."
+    )
+    ws_allowed_origins: tuple[str, ...] = Field(
+        default=DEFAULT_WS_ORIGINS,
+        description="Browser origins allowed to open the dashboard WebSocket besides the "
+        "app's own: 'https://noc.example.com', 'http://localhost:*' (any port) or '*'.",
+    )
+    ws_send_queue_size: int = Field(
+        default=1000, ge=10, description="Messages queued for one socket before it is dropped."
+    )
+    ws_auth_timeout_s: float = Field(default=5, gt=0)
+    ws_idle_timeout_s: float = Field(
+        default=60,
+        gt=0,
+        description="A socket whose client sends nothing (no heartbeat) for this long is closed.",
+    )
 
     @field_validator("database_url")
     @classmethod

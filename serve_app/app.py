@@ -15,6 +15,7 @@ from serve_app.routes import (
     alertmanager,
     alerts,
     audit,
+    dashboard,
     exports,
     health,
     incidents,
@@ -26,6 +27,7 @@ from serve_app.routes import (
     reports,
     snapshots,
 )
+from serve_app.ws import endpoint as ws_endpoint
 
 
 def create_app() -> FastAPI:
@@ -53,6 +55,8 @@ def create_app() -> FastAPI:
         ingest,
         alertmanager,
         pagerduty,
+        ws_endpoint,
+        dashboard,
     ):
         app.include_router(module.router)
     return app

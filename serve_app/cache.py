@@ -4,13 +4,13 @@ is set, else an in-process cache per replica.
 Entries are keyed by tenant, the caller's scope (visible clients and sites,
 PII flag) and the *versions* of the clients they cover. Aggregators bump a
 client's version in Redis after every committed alert change; without Redis
-each replica bumps its own versions from the hub's events (``watch_hub``).
+each replica bumps its own versions from the hub's events
+(``invalidate_from_hub``).
 So no cached read returns state older than the last committed change, and
 TTLs (300 / 180 / 60 s) only bound memory."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -130,17 +130,16 @@ async def cached(
     return value
 
 
-async def watch_hub(cache: Cache, subscribe: Callable[[], Any]) -> None:
-    """Bump local versions from hub events (in-process cache only). A hub
-    restart (new ``subscribed`` marker) or an overflow drops every version
-    forward, since changes may have been missed."""
-    async for batch in subscribe():
-        for event in batch:
-            kind = event.get("type", "")
-            if kind.startswith("alert_") or kind == "metrics_update":
-                if event.get("client_id"):
-                    await cache.bump(event["tenant_id"], event["client_id"])
-            elif kind in ("subscribed", "overflow") and isinstance(cache, MemoryCache):
-                cache._versions = {k: v + 1 for k, v in cache._versions.items()}
-                cache._data.clear()
-        await asyncio.sleep(0)
+async def invalidate_from_hub(cache: Cache, batch: list[dict[str, Any]]) -> None:
+    """Bump local versions from one batch of hub events (in-process cache
+    only; a listener of the replica's hub pump, ``serve_app.ws.pump``). A
+    (re)subscription or an overflow drops every version forward, since
+    changes may have been missed."""
+    for event in batch:
+        kind = event.get("type", "")
+        if kind.startswith("alert_") or kind == "metrics_update":
+            if event.get("client_id"):
+                await cache.bump(event["tenant_id"], event["client_id"])
+        elif kind in ("subscribed", "overflow") and isinstance(cache, MemoryCache):
+            cache._versions = {k: v + 1 for k, v in cache._versions.items()}
+            cache._data.clear()

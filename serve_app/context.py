@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
@@ -15,8 +15,11 @@ from noc_actors.actors.client import NocClient
 from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
-from serve_app.cache import Cache, MemoryCache, make_cache, watch_hub
+from serve_app.cache import Cache, make_cache
 from serve_app.ingest.gate import IngestGate
+
+if TYPE_CHECKING:
+    from serve_app.ws.realtime import Realtime
 
 
 @dataclass
@@ -29,6 +32,7 @@ class AppContext:
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _started: bool = False
     warm_loop: PeriodicLoop | None = None
+    realtime: Realtime | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
@@ -42,8 +46,10 @@ class AppContext:
 
     def start_background(self) -> None:
         """Start the replica's background work once, inside its event loop:
-        cache warming every 5 minutes and, without Redis, the hub pump that
-        invalidates the in-process cache."""
+        cache warming every 5 minutes, the ingest gate's reports, and the
+        replica's one hub subscription (``serve_app.ws.realtime``), which
+        invalidates the in-process cache (without Redis) and feeds the
+        dashboard sockets."""
         if self._started:
             return
         self._started = True
@@ -54,8 +60,10 @@ class AppContext:
         )
         self.warm_loop.start()
         self._spawn(self.gate.run(self.noc), "ingest-gate-report")
-        if isinstance(self.cache, MemoryCache):
-            self._spawn(watch_hub(self.cache, lambda: self.noc.subscribe()), "cache-hub-pump")
+        from serve_app.ws.realtime import Realtime
+
+        self.realtime = Realtime.build(self.settings, self.noc, self.cache)
+        self._spawn(self.realtime.pump.run(), "hub-pump")
 
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)

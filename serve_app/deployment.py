@@ -1,5 +1,7 @@
 """The Ray Serve deployment: FastAPI ingress, replicas that reserve no whole
-CPU and hold many concurrent requests (WebSockets later).
+CPU and hold many concurrent requests — each dashboard WebSocket is one for
+as long as it is open, hence ``max_ongoing_requests=1000`` and no request
+timeout (it would cut sockets).
 
 ``build(settings)`` returns the Serve application; ``serve run`` and
 ``serve deploy`` use ``serve_app.deployment:app`` (settings from ``NOC_*``)."""

@@ -5,7 +5,10 @@ The world: tenant A (clients a1 with sites a1-n and a1-s, a2 with site a2-x)
 and tenant B (client b1, site b1-x). Users of A: an admin, an operator who sees
 every client but not PII, and a guard who sees only site a1-n. Each gets a
 token; tenant A also has two integration keys (noc:ingest): ``key`` for every
-client and ``key_a1`` limited to client a1. Alerts carry PII in their metadata (PII_VALUES)."""
+client and ``key_a1`` limited to client a1. Alerts carry PII in their metadata (PII_VALUES).
+
+A test module may set ``SETTINGS`` (Settings overrides), ``REDIS = True``,
+``REPLICAS = n`` (Serve replicas of the app) and ``BACKENDS``."""
 
 from __future__ import annotations
 
@@ -254,7 +257,11 @@ def api(
     )
     noc = start_system(settings)
     alerts = asyncio.run(seed_alerts(noc, ids))
-    serve.run(build(settings), name="noc", route_prefix="/")
+    serve.run(
+        build(settings, replicas=getattr(request.module, "REPLICAS", 1)),
+        name="noc",
+        route_prefix="/",
+    )
     base = f"http://127.0.0.1:{serve_port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -1,0 +1,80 @@
+// The dashboard page: sign-in with a token (kept in sessionStorage for this
+// tab), sign-out, and the start of a Session (see session.js).
+
+import { $, Session } from "./session.js";
+
+const TOKEN_KEY = "noc.token";
+
+let session = null;
+
+function showSignedIn(signedIn) {
+  $("sign-in").hidden = signedIn;
+  $("dashboard").hidden = !signedIn;
+  $("sign-out").hidden = !signedIn;
+  if (!signedIn) $("user-info").hidden = true;
+}
+
+function signInError(message) {
+  const el = $("sign-in-error");
+  el.textContent = message ?? "";
+  el.hidden = !message;
+}
+
+function signedOut(reason) {
+  session = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  showSignedIn(false);
+  signInError(reason);
+  $("token-input").focus();
+}
+
+async function signIn(token) {
+  const button = $("sign-in-button");
+  button.disabled = true;
+  signInError(null);
+  const candidate = new Session(token, signedOut);
+  try {
+    await candidate.verify();
+  } catch (err) {
+    sessionStorage.removeItem(TOKEN_KEY);
+    signInError(
+      err.status === 401
+        ? "This token was not accepted."
+        : err.status === 403
+          ? "This token may not open the NOC (it lacks noc:view)."
+          : `Sign-in failed: ${err.describe()}`,
+    );
+    return;
+  } finally {
+    button.disabled = false;
+  }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  session = candidate;
+  $("token-input").value = "";
+  showSignedIn(true);
+  session.start();
+}
+
+function boot() {
+  // `noc demo` may print a link with #token=...: take it, then drop it from the address bar.
+  const fromLink = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromLink) {
+    sessionStorage.setItem(TOKEN_KEY, fromLink);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  $("sign-in-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const token = $("token-input").value.trim();
+    if (token) signIn(token);
+    else signInError("Paste a token first.");
+  });
+  $("sign-out").addEventListener("click", () => {
+    session?.stop();
+    signedOut(null);
+  });
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) signIn(saved);
+  else showSignedIn(false);
+}
+
+boot();

@@ -1,0 +1,203 @@
+"""What each client message does, for one authenticated socket.
+
+Every message gets its own correlation id (in ``error`` frames, audit rows
+and the aggregator's audit of an acknowledgement), counts against the user's
+rate limit (over it: ``error`` ``rate_limited``, the message is dropped) and
+is checked against the user's capabilities and scope like the REST API: an
+unknown client or alert is ``not_found``; one outside the scope, or a missing
+capability, is ``forbidden`` and written to the audit log as
+UNAUTHORIZED_ACCESS."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import uuid
+from typing import Any
+
+from ray.exceptions import RayError
+
+from noc_actors.actors.client import Unavailable
+from noc_actors.domain.enums import Capability
+from noc_actors.domain.errors import NotFound
+from noc_actors.store.repos import alert_queries, clients, snapshots
+from serve_app.auth import Caller, deny, require
+from serve_app.context import AppContext
+from serve_app.scoping import public
+from serve_app.ws import protocol as p
+from serve_app.ws.connection import Connection
+from serve_app.ws.fanout import EncodedEvent
+from serve_app.ws.ratelimit import RateLimiter, retry_after
+
+log = logging.getLogger(__name__)
+
+
+class Session:
+    """One authenticated socket's conversation: owns its caller, the clients
+    it may see, and the handling of each client message."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        caller: Caller,
+        conn: Connection,
+        visible: list[str],
+        limiter: RateLimiter,
+    ) -> None:
+        self.ctx = ctx
+        self.caller = caller
+        self.conn = conn
+        self.visible = visible
+        self.limiter = limiter
+
+    async def handle(self, text: str | None) -> None:
+        """One client frame (None: a binary frame)."""
+        cid = uuid.uuid4().hex
+        if not await self.limiter.allow(self.caller.user_id):
+            self.conn.send(
+                p.error(
+                    "rate_limited",
+                    f"more than {self.limiter.limit} messages a minute",
+                    cid,
+                    p.peek_id(text or ""),
+                    retry_after_s=retry_after(time.time()),
+                )
+            )
+            return
+        try:
+            if text is None:
+                raise p.BadMessage("binary frames are not supported; send JSON text")
+            msg = p.parse(text)
+        except p.BadMessage as err:
+            self.conn.send(p.error("invalid_message", err.message, cid, err.message_id))
+            return
+        caller = dataclasses.replace(self.caller, correlation_id=cid)
+        try:
+            await self._dispatch(msg, caller)
+        except (Unavailable, RayError) as err:
+            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
+            self.conn.send(p.error("unavailable", detail, cid, msg.id, request=msg.type))
+        except Exception as err:  # noqa: BLE001 - mapped to an error frame in one place
+            code, message = p.error_for(err)
+            if code == "internal_error":
+                log.exception("websocket %s failed (correlation id %s)", msg.type, cid)
+            self.conn.send(p.error(code, message, cid, msg.id, request=msg.type))
+
+    async def _dispatch(self, msg: p.ClientMessage, caller: Caller) -> None:
+        match msg:
+            case p.Heartbeat():
+                if msg.last_seq is None or self.conn.confirm(msg.last_seq):
+                    self.conn.send(p.reply("heartbeat_ack", msg.id, seq=self.conn.gate.floor))
+            case p.SubscribeClient() | p.UnsubscribeClient():
+                await self._subscription(msg, caller)
+            case p.AcknowledgeAlert():
+                await self._acknowledge(msg, caller)
+            case p.RequestMetrics():
+                await self._metrics(msg, caller)
+            case p.Resume():
+                await self.resume(msg.after_seq, msg.id)
+            case p.Auth():
+                raise p.BadMessage("already authenticated", msg.id)
+
+    async def resume(self, after_seq: int, message_id: Any = None) -> None:
+        """Replay the tenant's events after ``after_seq`` (scope-filtered), in
+        order and without duplicates against the live stream, or resync."""
+        if not self.conn.gate.hold():
+            self.conn.send(p.reply("resync", reason="resume_after_live_events"))
+            return
+        tenant = self.caller.tenant_id
+        try:
+            latest = await self.ctx.noc.last_seq(tenant)
+            found = await self.ctx.noc.replay(tenant, after_seq)
+        except BaseException:
+            self.conn.open(self.conn.gate.floor, resync=True, reason="replay_unavailable")
+            raise
+        replayed = [EncodedEvent(e) for e in found["events"]]
+        n = self.conn.open(after_seq, replayed, bool(found["resync"]), latest)
+        self.conn.send(p.reply("resumed", message_id, after_seq=after_seq, replayed=n))
+
+    async def _client_in_scope(self, client_id: str, caller: Caller, what: str) -> None:
+        """404 for no such client of the tenant, audited 403 outside the scope."""
+        if client_id in self.visible:
+            return
+        async with self.ctx.engine.connect() as db:
+            row = await clients.get_client(db, tenant_id=caller.tenant_id, client_id=client_id)
+        if row is None:
+            raise NotFound("client", client_id)
+        raise await deny(self.ctx, caller, what, "client", client_id)
+
+    async def _subscription(
+        self, msg: p.SubscribeClient | p.UnsubscribeClient, caller: Caller
+    ) -> None:
+        await self._client_in_scope(msg.client_id, caller, "scope")
+        if isinstance(msg, p.SubscribeClient):
+            self.conn.filter.unsubscribed.discard(msg.client_id)
+            kind = "subscribed"
+        else:
+            self.conn.filter.unsubscribed.add(msg.client_id)
+            kind = "unsubscribed"
+        self.conn.send(
+            p.reply(
+                kind,
+                msg.id,
+                client_id=msg.client_id,
+                clients=self.conn.filter.subscribed(self.visible),
+            )
+        )
+
+    async def _acknowledge(self, msg: p.AcknowledgeAlert, caller: Caller) -> None:
+        await require(self.ctx, caller, Capability.ACK_ALERTS)
+        async with self.ctx.engine.connect() as db:
+            alert = await alert_queries.get_alert(
+                db, tenant_id=caller.tenant_id, alert_id=msg.alert_id
+            )
+        if alert is None:
+            raise NotFound("alert", msg.alert_id)
+        if not caller.scope.allows_alert(alert.tenant_id, alert.client_id, alert.site_id):
+            raise await deny(self.ctx, caller, "scope", "alert", msg.alert_id)
+        done = await self.ctx.noc.acknowledge(
+            caller.tenant_id,
+            alert.client_id,
+            msg.alert_id,
+            caller.user_id,
+            notes=msg.notes,
+            source_ip=caller.source_ip,
+            correlation_id=caller.correlation_id,
+        )
+        self.conn.send(
+            p.reply(
+                "alert_acknowledged",
+                msg.id,
+                alert=public(caller, done),
+                correlation_id=caller.correlation_id,
+            )
+        )
+
+    async def _metrics(self, msg: p.RequestMetrics, caller: Caller) -> None:
+        """The latest snapshot of one visible client, or of every visible
+        client (none for a site-only user: snapshots are client-wide)."""
+        if msg.client_id is not None:
+            await self._client_in_scope(msg.client_id, caller, "scope")
+            if caller.scope.sites is not None:
+                raise await deny(self.ctx, caller, "scope", "client", msg.client_id)
+            ids = [msg.client_id]
+        else:
+            ids = [] if caller.scope.sites is not None else self.visible
+        latest: dict[str, dict[str, Any]] = {}
+        if ids:
+            async with self.ctx.engine.connect() as db:
+                latest = await snapshots.latest_snapshots(
+                    db, tenant_id=caller.tenant_id, client_ids=ids
+                )
+        items = [
+            {
+                "client_id": cid,
+                "window_start": row["window_start"].isoformat(),
+                "window_end": row["window_end"].isoformat(),
+                "metrics": row["metrics"],
+            }
+            for cid in ids
+            if (row := latest.get(cid)) is not None
+        ]
+        self.conn.send(public(caller, p.reply("metrics_update", msg.id, items=items)))

@@ -1,0 +1,116 @@
+"""Slow and silent dashboard clients, over real sockets on one Serve replica
+(the worst case: the stuck socket shares the replica and the proxy with the
+healthy one): a client that never reads does not delay another, and is
+dropped — when its heartbeat shows it too far behind (1013), or when it falls
+silent (4408)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from tests.e2e.conftest import Api
+from tests.e2e.ws_client import (
+    Dash,
+    RawSocket,
+    alert_item,
+    is_alert,
+    is_message,
+    post_alerts,
+    run_id,
+)
+
+IDLE_S = 3.0
+SETTINGS = {"ws_idle_timeout_s": IDLE_S, "ws_send_queue_size": 100}
+BLOB = {"notes": "x" * 15_000}  # ~16 KB per event: 500 of them overflow every buffer
+
+
+@pytest_asyncio.fixture(autouse=True)
+async def close_sockets() -> AsyncIterator[None]:
+    yield
+    await Dash.close_all()
+
+
+async def test_a_client_that_never_reads_does_not_delay_another_and_is_dropped(
+    api: Api,
+) -> None:
+    stuck = await asyncio.to_thread(RawSocket, api, "operator")
+    fast = await Dash.open(api, "admin", heartbeat_s=1.0)
+    run = run_id()
+    latencies: list[float] = []
+    for batch in range(20):
+        # The stuck client keeps writing (alive) but never reads a byte.
+        stuck.send_text(json.dumps({"type": "heartbeat"}))
+        n = batch * 25
+        posted = await post_alerts(
+            api, [alert_item(api, run, n + i, metadata=BLOB) for i in range(25)]
+        )
+        arrived, _ = await fast.arrival(is_message(f"{run} #{n + 24}"), 5)
+        latencies.append(arrived - posted.started)
+    print(
+        f"\nhealthy socket, POST start -> last event of each batch of 25: "
+        f"max {max(latencies):.3f} s, mean {sum(latencies) / len(latencies):.3f} s"
+    )
+    assert max(latencies) < 1.0
+    # Its heartbeat admits it has processed nothing: 500 events behind > 100.
+    stuck.send_text(json.dumps({"type": "heartbeat", "last_seq": 0}))
+    await asyncio.sleep(0.5)
+    frames, closed, received = await asyncio.to_thread(stuck.drain, 15)
+    stuck.close()
+    print(f"stuck socket: {received / 1e6:.1f} MB buffered, then closed {closed}")
+    assert closed is not None and closed[0] == 1013, closed  # too far behind, or queue full
+    # It had stalled the whole time: far more than every kernel buffer holds.
+    assert received > 5_000_000
+    assert frames[0]["type"] == "connected"
+    assert fast.close_code is None
+    probe = run_id()
+    posted = await post_alerts(api, [alert_item(api, probe, 0)])
+    arrived, _ = await fast.arrival(is_alert(probe))
+    assert arrived - posted.started < 1.0
+
+
+async def test_a_client_that_falls_silent_is_closed_after_the_idle_timeout(api: Api) -> None:
+    silent = await asyncio.to_thread(RawSocket, api, "operator")
+    talking = await Dash.open(api, "admin", heartbeat_s=1.0)
+    started = time.monotonic()
+    frames, closed, _ = await asyncio.to_thread(silent.drain, IDLE_S + 5)
+    silent.close()
+    assert closed is not None and closed[0] == 4408 and "heartbeat" in closed[1]
+    assert IDLE_S - 0.5 < time.monotonic() - started < IDLE_S + 3
+    assert [f["type"] for f in frames] == ["connected"]
+    assert talking.close_code is None
+    assert (await talking.request({"type": "heartbeat"}))["type"] == "heartbeat_ack"
+
+
+async def test_a_hub_restart_tells_every_socket_to_resync_and_the_stream_goes_on(
+    api: Api,
+) -> None:
+    import ray
+
+    from noc_actors.actors import names
+
+    a, b = (
+        await Dash.open(api, "admin", heartbeat_s=1.0),
+        await Dash.open(api, "guard", heartbeat_s=1.0),
+    )
+    before = a.connected["seq"]
+    hub = ray.get_actor(names.BROADCAST_HUB, namespace=api.settings.ray_namespace)
+    ray.kill(hub, no_restart=False)
+    for d in (a, b):
+        assert (await d.next(lambda f: f["type"] == "resync", 15))["reason"] == "hub_restarted"
+    run = run_id()
+    deadline = time.monotonic() + 15
+    while not a.of("alert_new") and time.monotonic() < deadline:
+        try:
+            await post_alerts(api, [alert_item(api, run, len(a.frames))])
+        except AssertionError:  # the ingest path may see the hub restarting
+            await asyncio.sleep(0.3)
+            continue
+        await asyncio.sleep(0.3)
+    for d in (a, b):
+        pushed = await d.next(lambda f: f["type"] == "alert_new" and run in f["alert"]["message"])
+        assert pushed["seq"] > before + 1  # the new hub numbers from a larger base
