@@ -257,6 +257,10 @@ def demo(
             from noc_actors.cli.system import deploy_api
 
             deploy_api(settings, port)
+            typer.echo(
+                f"==> dashboard: http://127.0.0.1:{port}/#token={token} "
+                f"(or open http://127.0.0.1:{port}/ and paste the token)"
+            )
             typer.echo(f"==> sign in with the demo admin token (valid 24 h): {token}")
             feed = HttpFeed(f"http://127.0.0.1:{port}", key)
             via = "through the ingest API"
