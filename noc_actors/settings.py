@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         gt=0,
         description="A socket whose client sends nothing (no heartbeat) for this long is closed.",
     )
+    ws_token_recheck_s: float = Field(
+        default=15,
+        gt=0,
+        description="How often an open socket's token is checked again (revocation, expiry).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from ray.exceptions import RayError
@@ -172,15 +173,27 @@ async def _run(
 
 
 async def _read(ws: WebSocket, conn: Connection, session: Session, idle_s: float) -> None:
-    """The client's frames, one at a time, until it goes away or falls silent."""
+    """The client's frames, one at a time, until it goes away, falls silent
+    or its token stops being valid (checked between frames and while idle)."""
+    heard = time.monotonic()
     while True:
-        try:
-            message = await asyncio.wait_for(ws.receive(), idle_s)
-        except TimeoutError:
+        left = idle_s - (time.monotonic() - heard)
+        if left <= 0:
             conn.close(p.CLOSE_TIMEOUT, f"no message for {idle_s:g} s; send heartbeat")
             return
+        try:
+            message = await asyncio.wait_for(
+                ws.receive(), min(left, session.ctx.settings.ws_token_recheck_s)
+            )
+        except TimeoutError:
+            if not await session.still_authorized():
+                return
+            continue
         if message["type"] == "websocket.disconnect":
             conn.disconnected()
+            return
+        heard = time.monotonic()
+        if not await session.still_authorized():
             return
         await session.handle(message.get("text"))
 

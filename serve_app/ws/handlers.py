@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from ray.exceptions import RayError
@@ -21,7 +22,7 @@ from ray.exceptions import RayError
 from noc_actors.actors.client import Unavailable
 from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import NotFound
-from noc_actors.store.repos import alert_queries, clients, snapshots
+from noc_actors.store.repos import alert_queries, clients, snapshots, tokens
 from serve_app.auth import Caller, deny, require
 from serve_app.context import AppContext
 from serve_app.scoping import public
@@ -50,6 +51,34 @@ class Session:
         self.conn = conn
         self.visible = visible
         self.limiter = limiter
+        self.token_checked = time.monotonic()
+
+    async def still_authorized(self) -> bool:
+        """Check the socket's token again, at most every ``ws_token_recheck_s``:
+        a revoked or expired token closes the socket (4401), so revocation
+        reaches open dashboards too, not only the next request. A database
+        error keeps the socket (it is re-checked on the next beat)."""
+        now = time.monotonic()
+        if now - self.token_checked < self.ctx.settings.ws_token_recheck_s:
+            return True
+        self.token_checked = now
+        try:
+            async with self.ctx.engine.connect() as db:
+                record = await tokens.get_token(
+                    db, tenant_id=self.caller.tenant_id, token_id=self.caller.token_id
+                )
+        except Exception as err:  # noqa: BLE001 - keep the socket on a transient error
+            log.warning("websocket token re-check failed: %s", type(err).__name__)
+            return True
+        at = datetime.now(UTC)
+        if (
+            record is not None
+            and record["revoked_at"] is None
+            and (record["expires_at"] is None or record["expires_at"] > at)
+        ):
+            return True
+        self.conn.close(p.CLOSE_UNAUTHENTICATED, "token revoked or expired")
+        return False
 
     async def handle(self, text: str | None) -> None:
         """One client frame (None: a binary frame)."""

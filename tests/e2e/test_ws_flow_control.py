@@ -21,11 +21,12 @@ from tests.e2e.ws_client import (
     is_alert,
     is_message,
     post_alerts,
+    rest,
     run_id,
 )
 
 IDLE_S = 3.0
-SETTINGS = {"ws_idle_timeout_s": IDLE_S, "ws_send_queue_size": 100}
+SETTINGS = {"ws_idle_timeout_s": IDLE_S, "ws_send_queue_size": 100, "ws_token_recheck_s": 1.0}
 BLOB = {"notes": "x" * 15_000}  # ~16 KB per event: 500 of them overflow every buffer
 
 
@@ -114,3 +115,25 @@ async def test_a_hub_restart_tells_every_socket_to_resync_and_the_stream_goes_on
     for d in (a, b):
         pushed = await d.next(lambda f: f["type"] == "alert_new" and run in f["alert"]["message"])
         assert pushed["seq"] > before + 1  # the new hub numbers from a larger base
+
+
+async def test_revoking_a_token_closes_its_open_sockets(api: Api) -> None:
+    """Revocation takes effect on open dashboards too (within the re-check
+    interval), for a socket that talks and for one that only listens."""
+    issued = await rest(
+        api, "admin", "POST", "/api/noc/tokens", json={"user_id": api.ids["operator"]}
+    )
+    assert issued.status_code == 201, issued.text
+    api.tokens["operator-temp"] = issued.json()["token"]
+    talking = await Dash.open(api, "operator-temp", heartbeat_s=0.5)
+    listening = await Dash.open(api, "operator-temp")
+    other = await Dash.open(api, "operator", heartbeat_s=0.5)
+    revoked = await rest(api, "admin", "DELETE", f"/api/noc/tokens/{issued.json()['id']}")
+    assert revoked.status_code == 200, revoked.text
+    started = time.monotonic()
+    for dash in (talking, listening):
+        code, reason = await dash.closed(5)
+        assert code == 4401 and "revoked" in reason, (code, reason)
+    assert time.monotonic() - started < 3.5
+    assert other.close_code is None  # the user's other token still works
+    assert (await other.request({"type": "heartbeat"}))["type"] == "heartbeat_ack"
