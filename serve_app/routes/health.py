@@ -90,14 +90,32 @@ async def _backpressure(ctx: Ctx) -> dict[str, Any]:
     return {"ok": True, "levels": await ctx.noc.backpressure_levels()}
 
 
+async def _replica(ctx: Ctx) -> dict[str, Any]:
+    """This replica: its hub subscription and sockets, its ingest queue.
+    Degraded only when the subscription failed and is not back (while it is
+    first connecting the replica is still healthy)."""
+    gate = ctx.gate
+    out: dict[str, Any] = {
+        "ok": True,
+        "ingest_queue": {"depth": gate.depth, "capacity": gate.capacity, "refused": gate.refused},
+    }
+    if ctx.realtime is not None:
+        status = ctx.realtime.status()
+        pump = status["pump"]
+        out.update(status)
+        out["ok"] = bool(pump["subscribed"] or not pump["failures"])
+    return out
+
+
 async def gather_health(ctx: Ctx) -> dict[str, Any]:
-    names = ("database", "cache", "actors", "timer", "backpressure")
+    names = ("database", "cache", "actors", "timer", "backpressure", "replica")
     results = await asyncio.gather(
         _guard("database", _database(ctx)),
         _guard("cache", _cache(ctx)),
         _guard("actors", _actors(ctx)),
         _guard("timer", _timer(ctx)),
         _guard("backpressure", _backpressure(ctx)),
+        _guard("replica", _replica(ctx)),
     )
     components = dict(zip(names, results, strict=True))
     failing = [n for n, c in components.items() if not c.get("ok")]
@@ -183,6 +201,32 @@ def prometheus_text(body: dict[str, Any]) -> str:
         "gauge",
         [({"tenant": t}, float(LEVELS.get(lv, 0))) for t, lv in levels.items()],
     )
+    replica = comps["replica"]
+    queue = replica.get("ingest_queue", {})
+    if queue:
+        metric(
+            "noc_ingest_queue_items",
+            "Ingest items in flight on this replica, and its capacity.",
+            "gauge",
+            [
+                ({"kind": "depth"}, float(queue["depth"])),
+                ({"kind": "capacity"}, float(queue["capacity"])),
+            ],
+        )
+        metric(
+            "noc_ingest_refused_total",
+            "Ingest batches this replica refused with 503 (queue full or CRITICAL).",
+            "counter",
+            [({}, float(queue["refused"]))],
+        )
+    dispatcher = replica.get("dispatcher")
+    if dispatcher:
+        metric("noc_ws_sockets", "Dashboard sockets on this replica.", "gauge",
+               [({}, float(dispatcher["sockets"]))])  # fmt: skip
+        metric("noc_ws_events_total", "Hub events dispatched by this replica.", "counter",
+               [({}, float(dispatcher["events"]))])  # fmt: skip
+        metric("noc_ws_gaps_total", "Gaps in the hub stream (resync sent).", "counter",
+               [({}, float(dispatcher["gaps"]))])  # fmt: skip
     return "\n".join(out) + "\n"
 
 

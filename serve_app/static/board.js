@@ -35,6 +35,7 @@ export class AlertBoard {
    * @param {(alert) => void} hooks.onResolve
    * @param {(clientId: string) => string} hooks.clientName
    * @param {() => string|null} hooks.me the signed-in user id
+   * @param {() => boolean} hooks.canAct may the user acknowledge and resolve?
    */
   constructor(root, hooks) {
     this.root = root;
@@ -93,6 +94,11 @@ export class AlertBoard {
 
   get(id) {
     return this.alerts.get(id);
+  }
+
+  /** Draw every card again (e.g. once the user's capabilities are known). */
+  rerender() {
+    for (const a of this.alerts.values()) this.place(a, false);
   }
 
   setBusy(id, busy) {
@@ -163,7 +169,7 @@ export class AlertBoard {
           age(a.first_seen),
         ),
         who ? h("span", { class: "muted small", title: "Acknowledged by" }, `ack: ${who}`) : null,
-        h(
+        !this.hooks.canAct() ? null : h(
           "span",
           { class: "card-actions" },
           ACKABLE.has(a.status)

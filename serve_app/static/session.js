@@ -38,7 +38,9 @@ export class Session {
       onResolve: (a) => this.askResolve(a),
       clientName: (id) => this.tiles.name(id),
       me: () => this.userId,
+      canAct: () => this.capabilities === null || this.capabilities.has("noc:ack_alerts"),
     });
+    this.capabilities = null; // from `connected`; until then the server decides (403)
     this.banner = new BackpressureBanner($("backpressure-banner"));
     this.indicator = new ConnectionIndicator($("connection-status"));
     this.socket = new LiveSocket({
@@ -137,6 +139,10 @@ export class Session {
     switch (msg.type) {
       case "connected":
         this.userId = msg.user_id;
+        if (Array.isArray(msg.capabilities)) {
+          this.capabilities = new Set(msg.capabilities);
+          this.board.rerender();
+        }
         showUser(msg);
         if (!msg.resumed) this.reload(); // a fresh stream: load what it starts from
         return;

@@ -153,6 +153,7 @@ async def _run(
                     seq=latest,
                     replica=rt.replica_id,
                     pii=caller.sees_pii,
+                    capabilities=sorted(c.value for c in Capability if caller.principal.has(c)),
                 )
             )
             if resume_from is None:

@@ -199,8 +199,13 @@ def test_health_is_200_with_every_component_and_openapi_is_served(api: Api) -> N
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["status"] == "healthy"
-        assert set(body["components"]) == {"database", "cache", "actors", "timer", "backpressure"}
+        assert set(body["components"]) == {
+            "database", "cache", "actors", "timer", "backpressure", "replica"
+        }  # fmt: skip
         assert body["components"]["database"]["queues"]["new_alerts"] >= 1
+        replica = body["components"]["replica"]
+        assert replica["ingest_queue"]["capacity"] == api.settings.ingest_queue_size
+        assert replica["pump"]["subscriptions"] >= 1 and "sockets" in replica["dispatcher"]
         assert c.get("/docs").status_code == 200
         assert "/api/noc/alerts/bulk" in c.get("/openapi.json").json()["paths"]
 
@@ -255,3 +260,6 @@ def test_metrics_endpoint_speaks_prometheus_text(api: Api) -> None:
     assert 'noc_component_up{component="database"} 1.0' in lines
     assert any(line.startswith('noc_actor_up{actor="noc:escalation-timer"} 1.0') for line in lines)
     assert any(line.startswith('noc_queue_depth{queue="new_alerts"}') for line in lines)
+    assert 'noc_component_up{component="replica"} 1.0' in lines
+    assert any(line.startswith('noc_ingest_queue_items{kind="capacity"}') for line in lines)
+    assert any(line.startswith("noc_ws_sockets ") for line in lines)

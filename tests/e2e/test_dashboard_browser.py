@@ -258,6 +258,21 @@ def test_user_without_view_pii_sees_masked_values_on_the_page(api: Api, tab: Tab
     assert tab.errors == []
 
 
+def test_a_user_who_may_not_acknowledge_gets_no_action_buttons(api: Api, tab: Tab) -> None:
+    from playwright.sync_api import expect
+
+    page = tab.page
+    sign_in(page, api.tokens["viewer"])  # noc:view + every client, no noc:ack_alerts
+    (alert_id,), _ = post_alerts(
+        api, alert(api, "a1", "a1-s", "DEVICE_OFFLINE", "HIGH", f"Gate reader offline ({api.tag})")
+    )
+    card = page.locator(f'[data-testid="alert-card"][data-alert-id="{alert_id}"]')
+    expect(card).to_be_visible(timeout=3000)
+    expect(card.get_by_test_id("ack-button")).to_have_count(0)
+    expect(card.get_by_test_id("resolve-button")).to_have_count(0)
+    assert tab.errors == []
+
+
 def test_page_reconnects_after_going_offline_and_resumes_the_events_it_missed(
     api: Api, tab: Tab
 ) -> None:

@@ -106,6 +106,7 @@ async def test_connected_says_who_where_and_from_which_seq(api: Api) -> None:
     assert c["user_id"] == api.ids["guard"] and c["tenant_id"] == api.ids["tenant_a"]
     assert c["clients"] == [api.ids["a1"]] and c["pii"] is False
     assert isinstance(c["seq"], int) and c["replica"]
+    assert "noc:ack_alerts" in c["capabilities"] and "noc:export" not in c["capabilities"]
     admin = await Dash.open(api, "admin")
     assert admin.connected["pii"] is True
     assert sorted(admin.connected["clients"]) == sorted([api.ids["a1"], api.ids["a2"]])

@@ -1,6 +1,7 @@
 """`noc demo` — the README's run command — brings the whole actor system up on
 the embedded defaults, and the simulated platform makes the rules fire within
-a minute; it stops cleanly on its own (and on Ctrl-C, the same path)."""
+a minute — on the dashboard page too, opened from the printed link; it stops
+cleanly on its own (and on Ctrl-C, the same path)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,31 @@ def alert_types(url: str) -> set[str]:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def page_shows_alerts(link: str, shot: Path) -> int:
+    """Open the dashboard link in Debian's Chromium; the number of alert
+    cards once the board has loaded (a screenshot is kept in ``shot``)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.e2e.test_dashboard_browser import ensure_chromium
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=ensure_chromium(), headless=True, args=["--no-sandbox"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(link)
+            expect(page.get_by_test_id("connection-status")).to_have_attribute(
+                "data-state", "connected", timeout=30_000
+            )
+            cards = page.get_by_test_id("alert-card")
+            expect(cards.first).to_be_visible(timeout=30_000)
+            page.screenshot(path=str(shot))
+            return cards.count()
+        finally:
+            browser.close()
 
 
 def used_integration_key(url: str) -> bool:
@@ -95,6 +121,10 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
             timeout=30,
         )
         assert r.status_code == 200 and r.json()["items"], r.text
+        # The printed link signs in and the page shows the demo's alerts.
+        link = next(line for line in lines if "==> dashboard:" in line).split()[2]
+        assert page_shows_alerts(link, tmp_path / "demo.png") > 0
+        assert time.monotonic() - began < 120
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:
