@@ -223,10 +223,19 @@ def demo(
         float | None, typer.Option(help="Stop after this many seconds (default: until Ctrl-C).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Print totals only.")] = False,
-    dashboard: Annotated[bool, typer.Option(help="Start the Ray dashboard (port 8265).")] = False,
-    port: Annotated[int, typer.Option(help="Port of the REST API; 0 = no API.")] = 8000,
+    dashboard: Annotated[
+        bool, typer.Option(help="Also start Ray's own dashboard (port 8265).")
+    ] = False,
+    port: Annotated[
+        int,
+        typer.Option(
+            help="Port of the REST API and dashboard (the simulator posts through it); "
+            "0 = no API, the simulator feeds the actors directly."
+        ),
+    ] = 8000,
 ) -> None:
-    """Run the NOC locally with a simulated facility platform feeding it."""
+    """Run the NOC locally — actors, REST API and dashboard — with a simulated
+    facility platform posting to its ingest API."""
     import ray
 
     from noc_actors.actors.client import start_system, stop_system

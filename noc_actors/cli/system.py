@@ -119,7 +119,7 @@ def deploy_api(settings: Settings, port: int, host: str = "127.0.0.1") -> str:
     serve.start(http_options={"host": host, "port": port})
     serve.run(build(settings), name="noc", route_prefix="/")
     url = f"http://{host}:{port}"
-    typer.echo(f"==> REST API at {url}/api/noc/ (OpenAPI at {url}/docs)")
+    typer.echo(f"==> REST API at {url}/api/noc/ (OpenAPI at {url}/docs), dashboard at {url}/")
     return url
 
 
