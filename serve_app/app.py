@@ -25,6 +25,7 @@ from serve_app.routes import (
     pagerduty,
     policies,
     reports,
+    sites,
     snapshots,
 )
 from serve_app.ws import endpoint as ws_endpoint
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
         incidents,
         maintenance,
         snapshots,
+        sites,
         reports,
         exports,
         audit,

@@ -60,6 +60,11 @@ export class Api {
     return this.get("/api/noc/overview");
   }
 
+  /** The sites the caller may see: [{id, name, client_id}]. */
+  sites() {
+    return this.get("/api/noc/sites");
+  }
+
   /** Every open alert the caller may see (newest first), up to `max`. */
   async openAlerts(max = 1000) {
     const q = ["NEW", "ACKNOWLEDGED", "ESCALATED", "ASSIGNED"].map((s) => `status=${s}`);

@@ -34,6 +34,7 @@ export class AlertBoard {
    * @param {(alert) => void} hooks.onAcknowledge
    * @param {(alert) => void} hooks.onResolve
    * @param {(clientId: string) => string} hooks.clientName
+   * @param {(siteId: string) => string|null} hooks.siteName null when unknown
    * @param {() => string|null} hooks.me the signed-in user id
    * @param {() => boolean} hooks.canAct may the user acknowledge and resolve?
    */
@@ -129,7 +130,7 @@ export class AlertBoard {
   card(a) {
     const busy = this.busy.has(a.id);
     const label = `${humanize(a.alert_type)}: ${a.message}`;
-    const site = a.site_id ? ` · ${shortId(a.site_id)}` : "";
+    const site = a.site_id ? ` · ${this.hooks.siteName(a.site_id) ?? shortId(a.site_id)}` : "";
     const repeats = a.suppressed_count
       ? h("span", { class: "repeats", "data-testid": "alert-repeats", title: "Folded duplicates" }, `×${a.suppressed_count + 1}`)
       : null;

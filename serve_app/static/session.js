@@ -37,10 +37,12 @@ export class Session {
       onAcknowledge: (a) => this.acknowledge(a),
       onResolve: (a) => this.askResolve(a),
       clientName: (id) => this.tiles.name(id),
+      siteName: (id) => this.siteNames.get(id) ?? null,
       me: () => this.userId,
       canAct: () => this.capabilities === null || this.capabilities.has("noc:ack_alerts"),
     });
     this.capabilities = null; // from `connected`; until then the server decides (403)
+    this.siteNames = new Map(); // site id -> name, from GET /api/noc/sites
     this.banner = new BackpressureBanner($("backpressure-banner"));
     this.indicator = new ConnectionIndicator($("connection-status"));
     this.socket = new LiveSocket({
@@ -92,11 +94,13 @@ export class Session {
     this.reloading = true;
     this.pending = [];
     try {
-      const [overview, alerts, incidents] = await Promise.all([
+      const [overview, alerts, incidents, sites] = await Promise.all([
         this.api.overview(),
         this.api.openAlerts(),
         this.api.incidents(),
+        this.api.sites(),
       ]);
+      this.siteNames = new Map(sites.map((s) => [s.id, s.name]));
       this.applyOverview(overview);
       this.board.reset(alerts);
       this.incidents.reset(incidents.items);

@@ -354,3 +354,18 @@ def test_reports_agree_with_the_reference_functions(world: Api) -> None:
     assert noisy["sites"] == reports.noisy_sites(mine, now)
     assert (sla["resolved"], sla["within_sla"], sla["open_past_sla"]) == (2, 1, 1)
     assert sla["compliance"] == pytest.approx(0.5)
+
+
+def test_sites_list_names_exactly_the_sites_a_user_may_see(api: Api) -> None:
+    def sites(who: str) -> dict[str, tuple[str, str]]:
+        with api.client(who) as c:
+            r = c.get("/api/noc/sites")
+        assert r.status_code == 200, r.text
+        return {s["id"]: (s["name"], s["client_id"]) for s in r.json()}
+
+    ids = api.ids
+    assert sites("guard") == {ids["a1-n"]: ("a1-n", ids["a1"])}
+    assert set(sites("operator")) == {ids["a1-n"], ids["a1-s"], ids["a2-x"]}
+    assert set(sites("admin_b")) == {ids["b1-x"]}
+    with api.client("key") as c:  # an integration key has no noc:view
+        assert c.get("/api/noc/sites").status_code == 403

@@ -268,6 +268,7 @@ def test_a_user_who_may_not_acknowledge_gets_no_action_buttons(api: Api, tab: Ta
     )
     card = page.locator(f'[data-testid="alert-card"][data-alert-id="{alert_id}"]')
     expect(card).to_be_visible(timeout=3000)
+    expect(card.get_by_test_id("alert-where")).to_have_text("A1 · a1-s")  # names, not ids
     expect(card.get_by_test_id("ack-button")).to_have_count(0)
     expect(card.get_by_test_id("resolve-button")).to_have_count(0)
     assert tab.errors == []
