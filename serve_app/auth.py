@@ -11,12 +11,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import HTTPConnection
 
-from noc_actors.domain.access import ClientInfo, Principal, Scope
+from noc_actors.domain.access import Principal, Scope
 from noc_actors.domain.audit import AuditEntry, unauthorized
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import PermissionDenied
-from noc_actors.store.repos import audit, clients, tokens
+from noc_actors.store.repos import audit, tokens
 from serve_app.context import AppContext
+from serve_app.directory import Directory
 from serve_app.errors import ApiError
 
 BEARER = "bearer "
@@ -35,6 +36,8 @@ class Caller:
     scope: Scope
     visible_client_ids: list[str] | None
     """Client ids the caller may see; None = every client of the tenant."""
+    directory: Directory
+    """The tenant's clients and sites, read with the token (no second read)."""
 
     @property
     def tenant_id(self) -> str:
@@ -104,19 +107,17 @@ def principal_of(record: dict) -> Principal:
     )
 
 
-async def scope_for(conn: AsyncConnection, principal: Principal) -> tuple[Scope, list[str] | None]:
-    """The principal's scope and the explicit list of its visible clients
-    (None when it sees every client of the tenant)."""
-    rows = await clients.list_clients(conn, tenant_id=principal.tenant_id)
-    infos = {r["id"]: ClientInfo(r["id"], bool(r["enabled"]), r["name"]) for r in rows}
-    sites = {
-        s["id"]: s["client_id"]
-        for s in await clients.list_sites(conn, tenant_id=principal.tenant_id)
-    }
-    scope = Scope.for_principal(principal, infos, sites)
+async def scope_for(
+    conn: AsyncConnection, principal: Principal
+) -> tuple[Scope, list[str] | None, Directory]:
+    """The principal's scope, the explicit list of its visible clients (None
+    when it sees every client of the tenant) and the tenant's directory."""
+    directory = await Directory.read(conn, principal.tenant_id)
+    infos = directory.client_infos()
+    scope = Scope.for_principal(principal, infos, directory.site_client)
     if scope.is_all and not scope.hidden_clients:
-        return scope, None
-    return scope, scope.filter_client_ids(sorted(infos))
+        return scope, None, directory
+    return scope, scope.filter_client_ids(sorted(infos)), directory
 
 
 async def authenticate(ctx: AppContext, conn: HTTPConnection, token: str | None = None) -> Caller:
@@ -141,7 +142,7 @@ async def authenticate(ctx: AppContext, conn: HTTPConnection, token: str | None 
             )
         await tokens.touch_token(db, token_id=record["id"], now=now)
         principal = principal_of(record)
-        scope, visible = await scope_for(db, principal)
+        scope, visible, directory = await scope_for(db, principal)
     client = conn.client
     return Caller(
         principal=principal,
@@ -151,6 +152,7 @@ async def authenticate(ctx: AppContext, conn: HTTPConnection, token: str | None 
         correlation_id=getattr(conn.state, "correlation_id", None),
         scope=scope,
         visible_client_ids=visible,
+        directory=directory,
     )
 
 

@@ -35,8 +35,10 @@ async def warm_overviews(ctx: AppContext) -> int:
                 if pii in seen:
                     continue
                 seen.add(pii)
-                scope, visible = await scope_for(db, principal)
-                callers.append(Caller(principal, "warm", None, None, None, scope, visible))
+                scope, visible, directory = await scope_for(db, principal)
+                callers.append(
+                    Caller(principal, "warm", None, None, None, scope, visible, directory)
+                )
         for caller in callers:
             await overview_tiles(ctx, caller)  # type: ignore[arg-type]
             warmed += 1

@@ -36,6 +36,26 @@ def service_unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
+def debian_tool(package: str, *paths: str) -> None:
+    """Make sure Debian's ``package`` provides ``paths`` (commands or absolute
+    paths): installed with apt-get when missing and we are root; otherwise
+    the test skips (fails under NOC_REQUIRE_SERVICES=1)."""
+    import shutil
+    import subprocess
+
+    def present() -> bool:
+        return all(os.path.exists(p) if os.path.isabs(p) else shutil.which(p) for p in paths)
+
+    if not present() and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "--no-install-recommends", package]
+        if subprocess.run(install, env=env, capture_output=True, timeout=900).returncode:
+            subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
+            subprocess.run(install, env=env, capture_output=True, timeout=900)
+    if not present():
+        service_unavailable(f"Debian's {package} is not installed ({', '.join(paths)})")
+
+
 async def create_postgres_database() -> tuple[str, str]:
     """Create a fresh, uniquely named database; returns (its URL, admin DSN).
     Skips (or fails under NOC_REQUIRE_SERVICES=1) without a server."""

@@ -401,9 +401,6 @@ class ClientAggregator:
         other clients, and whether the tenant is held at CRITICAL."""
         self.core.backlog = TenantBacklog(others, forced)
 
-    def new_info_low(self) -> int:
-        return self.core.new_info_low()
-
     async def sweep(self, alert_ids: Sequence[str]) -> int:
         changes = await self._run(lambda now: self.core.sweep(alert_ids, now))
         return len(changes.updated)

@@ -85,13 +85,12 @@ class BackpressureController:
         self.sweep_loop.start()
         return True
 
-    def report_queue(self, replica_id: str, depth: int, capacity: int) -> BackpressureLevel:
-        """A Serve replica reports its ingest queue; answers the worst level."""
+    def report_queue(self, replica_id: str, depth: int, capacity: int) -> dict[str, str]:
+        """A Serve replica reports its ingest queue; answers the tenants' levels
+        (those above NORMAL), so one call per beat serves the admission check."""
         self.queues[replica_id] = (depth, capacity, time.time())
         self.metrics.queue_depth.set(sum(d for d, _, _ in self._fresh_queues()))
-        return max(
-            self.tracker.snapshot().values(), key=LEVEL_NUMBER.get, default=BackpressureLevel.NORMAL
-        )
+        return self.levels()
 
     def _fresh_queues(self) -> list[tuple[int, int, float]]:
         cutoff = time.time() - QUEUE_REPORT_TTL_S

@@ -209,8 +209,9 @@ class NocClient:
     async def backpressure_levels(self) -> dict[str, str]:
         return await self._actor(names.BACKPRESSURE).levels.remote()
 
-    async def report_queue(self, replica_id: str, depth: int, capacity: int) -> str:
-        return str(
+    async def report_queue(self, replica_id: str, depth: int, capacity: int) -> dict[str, str]:
+        """Report a replica's ingest queue; the tenants' backpressure levels back."""
+        return dict(
             await self._actor(names.BACKPRESSURE).report_queue.remote(replica_id, depth, capacity)
         )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+DEDUP_KEY_MAX = 300  # the alerts.dedup_key column
+
 
 def dedup_key(
     alert_type: str,
@@ -26,7 +28,13 @@ def dedup_key(
     return hashlib.sha256(raw).hexdigest()[:40]
 
 
-def external_dedup_key(source: str, key: str) -> str:
-    """Namespace an integration's own key (Alertmanager fingerprint,
-    PagerDuty dedup_key) so two sources cannot collide."""
-    return f"{source}:{key}"
+def external_dedup_key(source: str, client_id: str, key: str) -> str:
+    """An integration's own key (API ``dedup_key``, Alertmanager fingerprint,
+    PagerDuty ``dedup_key``) as the NOC stores it: namespaced by source and
+    client (``<source>:<client>:<key>``), so neither two sources nor two
+    clients can collide. A key that would not fit the column is replaced by
+    its SHA-256."""
+    full = f"{source}:{client_id}:{key}"
+    if len(full) <= DEDUP_KEY_MAX:
+        return full
+    return f"{source}:{client_id}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"

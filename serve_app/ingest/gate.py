@@ -9,7 +9,7 @@ ingest request on this Serve replica.
   is full) its ingest is refused the same way.
 
 The gate reports its depth to the BackpressureController every
-``REPORT_INTERVAL_S`` and takes the tenants' levels back in the same beat, so
+``REPORT_INTERVAL_S`` and takes the tenants' levels back in the same call, so
 the admission check itself costs no actor call.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -66,7 +65,6 @@ class IngestGate:
         self.replica_id = replica_id or f"replica-{os.getpid()}"
         self.depth = 0
         self.levels: dict[str, str] = {}
-        self.levels_at = 0.0
         self.refused = 0
 
     def level(self, tenant_id: str) -> BackpressureLevel:
@@ -98,9 +96,7 @@ class IngestGate:
 
     async def report(self, noc: NocClient) -> None:
         """One beat: report the depth, take the levels back."""
-        await noc.report_queue(self.replica_id, self.depth, self.capacity)
-        self.levels = await noc.backpressure_levels()
-        self.levels_at = time.monotonic()
+        self.levels = await noc.report_queue(self.replica_id, self.depth, self.capacity)
 
     async def run(self, noc: NocClient) -> None:
         """Report forever (a replica background task); failures are logged."""

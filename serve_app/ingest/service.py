@@ -20,56 +20,13 @@ from typing import Any
 
 from noc_actors.actors.client import Unavailable
 from noc_actors.domain.errors import InvalidInput
-from noc_actors.store.repos import clients
 from serve_app.auth import Caller, deny
 from serve_app.context import AppContext
+from serve_app.directory import Directory
 
 MAX_BATCH = 5000
 MAX_FUTURE = timedelta(hours=1)
 """Observation times further ahead than this are refused (clock skew allowance)."""
-
-
-@dataclass(frozen=True)
-class Directory:
-    """The tenant's clients (by id and by name) and sites, to check references."""
-
-    clients: dict[str, dict[str, Any]]
-    by_name: dict[str, str]
-    site_client: dict[str, str]
-
-    @classmethod
-    async def load(cls, ctx: AppContext, tenant_id: str) -> Directory:
-        async with ctx.engine.connect() as db:
-            rows = await clients.list_clients(db, tenant_id=tenant_id)
-            sites = await clients.list_sites(db, tenant_id=tenant_id)
-        return cls(
-            clients={r["id"]: r for r in rows},
-            by_name={r["name"]: r["id"] for r in rows},
-            site_client={s["id"]: s["client_id"] for s in sites},
-        )
-
-    def client_id(self, ref: str | None, where: str, item: int | None) -> str:
-        """The id of the client named by ``ref`` (an id, or a name)."""
-        if not ref:
-            raise InvalidInput(where, "a client is required", item)
-        if ref in self.clients:
-            return ref
-        if ref in self.by_name:
-            return self.by_name[ref]
-        raise InvalidInput(where, f"unknown client {ref!r}", item)
-
-    def site_id(self, ref: str | None, client_id: str, where: str, item: int | None) -> str | None:
-        if ref is None:
-            return None
-        owner = self.site_client.get(ref)
-        if owner is None:
-            raise InvalidInput(where, f"unknown site {ref!r}", item)
-        if owner != client_id:
-            raise InvalidInput(where, f"site {ref!r} is not a site of client {client_id!r}", item)
-        return ref
-
-    def enabled(self, client_id: str) -> bool:
-        return bool(self.clients[client_id]["enabled"])
 
 
 def ingest_scope(caller: Caller) -> frozenset[str] | None:
@@ -117,7 +74,7 @@ class Outcome:
     unavailable: list[str] = field(default_factory=list)
     replayed: bool = False
 
-    def add_report(self, indexes: Sequence[int], report: dict[str, Any]) -> None:
+    def add_report(self, report: dict[str, Any]) -> None:
         self.replayed = self.replayed or bool(report.get("replayed"))
         for key in self.totals:
             self.totals[key] += int(report.get(key, 0))
@@ -152,7 +109,7 @@ async def dispatch(
             for i in indexes:
                 outcome.reject(i, f"unavailable: {err}; retry", retry=True)
             return
-        outcome.add_report(indexes, report)
+        outcome.add_report(report)
         on_report(outcome, indexes, report)
 
     await asyncio.gather(*(one(cid, batch) for cid, batch in groups.items()))

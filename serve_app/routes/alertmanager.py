@@ -43,7 +43,6 @@ from serve_app.auth import Caller, deny
 from serve_app.deps import Ctx, CurrentCaller, requires
 from serve_app.ingest.service import (
     MAX_BATCH,
-    Directory,
     Outcome,
     alert_items,
     authorize_clients,
@@ -69,7 +68,7 @@ async def ingest_am(
     every item checked before anything is written."""
     tenant = caller.tenant_id
     ctx.gate.check(tenant, len(items))
-    directory = await Directory.load(ctx, tenant)
+    directory = caller.directory
     fallback = default_client(caller)
     firing, resolving = [], []
     now = datetime.now(UTC)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import JSONResponse
 
+from noc_actors.domain.dedup import external_dedup_key
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Capability
 from serve_app.auth import Caller
@@ -21,7 +22,6 @@ from serve_app.deps import Ctx, requires
 from serve_app.errors import error_response
 from serve_app.ingest.schemas import AlertBatchIn, EventBatchIn, IngestOut
 from serve_app.ingest.service import (
-    Directory,
     Outcome,
     alert_items,
     authorize_clients,
@@ -94,7 +94,7 @@ async def post_events(
     tenant = caller.tenant_id
     ctx.gate.check(tenant, len(body.events))
     now = datetime.now(UTC)
-    directory = await Directory.load(ctx, tenant)
+    directory = caller.directory
     triples = []
     for i, ev in enumerate(body.events):
         cid = directory.client_id(ev.client_id, f"events.{i}.client_id", i)
@@ -142,7 +142,7 @@ async def post_alerts(
     tenant = caller.tenant_id
     ctx.gate.check(tenant, len(body.alerts))
     now = datetime.now(UTC)
-    directory = await Directory.load(ctx, tenant)
+    directory = caller.directory
     triples = []
     for i, a in enumerate(body.alerts):
         cid = directory.client_id(a.client_id, f"alerts.{i}.client_id", i)
@@ -158,7 +158,7 @@ async def post_alerts(
             entity_type=a.entity_type,
             entity_id=a.entity_id,
             metadata=a.metadata,
-            dedup_key=f"api:{cid}:{a.dedup_key}" if a.dedup_key else None,
+            dedup_key=external_dedup_key("api", cid, a.dedup_key) if a.dedup_key else None,
             source="api",
             observed_at=a.observed_at,
         )

@@ -29,7 +29,6 @@ from noc_actors.store.repos import alert_queries
 from serve_app.auth import Caller, authenticate, bearer_token, require
 from serve_app.deps import Ctx
 from serve_app.ingest.service import (
-    Directory,
     alert_items,
     authorize_clients,
     default_client,
@@ -59,7 +58,7 @@ async def enqueue(request: Request, event: PdEvent, ctx: Ctx) -> Any:
 async def _trigger(request: Request, ctx: Ctx, caller: Caller, event: PdEvent) -> Any:
     tenant = caller.tenant_id
     ctx.gate.check(tenant, 1)
-    directory = await Directory.load(ctx, tenant)
+    directory = caller.directory
     ref = event.client_ref() or default_client(caller)
     cid = directory.client_id(ref, "payload.custom_details.client_id", None)
     site = directory.site_id(event.site_ref(), cid, "payload.custom_details.site_id", None)
@@ -88,9 +87,8 @@ async def _act(ctx: Ctx, caller: Caller, event: PdEvent) -> Any:
     key = event.dedup_key
     assert key is not None  # the model requires it for these actions
     scope = ingest_scope(caller)
-    if scope is None:
-        directory = await Directory.load(ctx, tenant)
-        scope = frozenset(directory.clients)
+    if scope is None:  # every client of the tenant (an empty scope stays empty)
+        scope = frozenset(caller.directory.clients)
     candidates = [pd_dedup_key(cid, key) for cid in sorted(scope)]
     async with ctx.engine.connect() as db:
         found = await alert_queries.find_open_by_keys(db, tenant_id=tenant, dedup_keys=candidates)

@@ -18,7 +18,6 @@ from ray.exceptions import RayError
 
 from noc_actors.actors.client import Unavailable
 from noc_actors.domain.enums import Capability
-from noc_actors.store.repos import clients
 from serve_app.auth import Caller, authenticate, bearer_token, deny
 from serve_app.context import AppContext, context_of
 from serve_app.errors import ApiError
@@ -58,7 +57,7 @@ async def dashboard(ws: WebSocket) -> None:
     await ws.accept()
     try:
         caller, resume_from, auth_id = await _authenticate(ctx, ws)
-        visible = await _visible_clients(ctx, caller)
+        visible = caller.scope.filter_client_ids(list(caller.directory.clients))  # by name
         if ctx.realtime is None or not await ctx.realtime.pump.wait_ready(READY_TIMEOUT_S):
             raise Refused(p.CLOSE_TRY_AGAIN, "event stream unavailable; retry")
     except Refused as err:
@@ -111,13 +110,6 @@ def _resume_param(ws: WebSocket) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 20:
         raise Refused(p.CLOSE_BAD_REQUEST, "resume_from must be a sequence number")
     return int(raw)
-
-
-async def _visible_clients(ctx: AppContext, caller: Caller) -> list[str]:
-    """Every client of the tenant the caller may see, by name."""
-    async with ctx.engine.connect() as db:
-        rows = await clients.list_clients(db, tenant_id=caller.tenant_id)
-    return caller.scope.filter_client_ids([r["id"] for r in rows])
 
 
 async def _run(

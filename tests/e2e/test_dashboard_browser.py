@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 
 from noc_actors.actors.client import NocClient
-from tests.conftest import service_unavailable
+from tests.conftest import debian_tool, service_unavailable
 from tests.e2e.conftest import PII_VALUES, Api, pii_metadata
 
 CHROMIUM = "/usr/bin/chromium"
@@ -35,14 +34,7 @@ MODULES = ("app.js", "session.js", "api.js", "socket.js", "board.js", "panels.js
 
 def ensure_chromium() -> str:
     """Debian's Chromium, installed with apt when missing and we are root."""
-    if not os.path.exists(CHROMIUM) and os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]
-        if subprocess.run(install, env=env, capture_output=True, timeout=900).returncode:
-            subprocess.run(["apt-get", "update"], env=env, capture_output=True, timeout=600)
-            subprocess.run(install, env=env, capture_output=True, timeout=900)
-    if not os.path.exists(CHROMIUM):
-        service_unavailable(f"Debian's chromium is not installed at {CHROMIUM}")
+    debian_tool("chromium", CHROMIUM)
     return CHROMIUM
 
 

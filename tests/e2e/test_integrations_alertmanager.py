@@ -6,8 +6,6 @@ Alertmanager. Also the API v2 semantics Prometheus relies on."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import time
 import uuid
@@ -19,24 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import service_unavailable
+from tests.conftest import debian_tool
 from tests.e2e.conftest import Api, free_port
 
 AM_BIN = "prometheus-alertmanager"
 
 
 def ensure_alertmanager() -> None:
-    """Install Debian's Alertmanager when missing (root only); else skip/fail."""
-    if shutil.which(AM_BIN) and shutil.which("amtool"):
-        return
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        cmd = ["apt-get", "install", "-y", "--no-install-recommends", "prometheus-alertmanager"]
-        if subprocess.run(cmd, env=env, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update"], env=env, capture_output=True)
-            subprocess.run(cmd, env=env, capture_output=True)
-    if not (shutil.which(AM_BIN) and shutil.which("amtool")):
-        service_unavailable("prometheus-alertmanager / amtool not installed (apt-get install)")
+    debian_tool("prometheus-alertmanager", AM_BIN, "amtool")
 
 
 def wait_until(predicate: Any, timeout_s: float, step: float = 0.3) -> bool:

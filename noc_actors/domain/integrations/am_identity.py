@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from noc_actors.domain.dedup import external_dedup_key
+
 __all__ = ["SOURCE", "dedup_key", "fingerprint"]
 
 SOURCE = "alertmanager"
@@ -29,4 +31,4 @@ def fingerprint(labels: Mapping[str, str]) -> str:
 
 def dedup_key(client_id: str, fp: str) -> str:
     """The NOC dedup key of an Alertmanager alert of one client."""
-    return f"am:{client_id}:{fp}"
+    return external_dedup_key("am", client_id, fp)

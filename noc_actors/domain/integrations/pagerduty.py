@@ -25,7 +25,6 @@ metadata       pd_dedup_key, component, group, class, custom_details, client,
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -41,6 +40,7 @@ from pydantic import (
     field_validator,
 )
 
+from noc_actors.domain.dedup import external_dedup_key
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import InvalidInput
@@ -50,7 +50,6 @@ SOURCE = "pagerduty"
 DEFAULT_ALERT_TYPE = "PagerDutyEvent"
 ALERT_TYPE_MAX = 64
 DEDUP_KEY_MAX = 255
-DRAFT_KEY_MAX = 300  # the alerts.dedup_key column
 CUSTOM_DETAILS_MAX_BYTES = 16_384
 MAX_LINKS = 50
 FUTURE_SKEW = timedelta(hours=1)
@@ -205,12 +204,8 @@ class PdEvent(_Strict):
 
 
 def pd_dedup_key(client_id: str, key: str) -> str:
-    """The NOC dedup key of a PagerDuty ``dedup_key`` of one client. A key
-    that would not fit the column is replaced by its SHA-256."""
-    full = f"pd:{client_id}:{key}"
-    if len(full) <= DRAFT_KEY_MAX:
-        return full
-    return f"pd:{client_id}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+    """The NOC dedup key of a PagerDuty ``dedup_key`` of one client."""
+    return external_dedup_key("pd", client_id, key)
 
 
 def accepted_response(dedup_key: str) -> dict[str, str]:

@@ -40,7 +40,8 @@ def test_different_subjects_never_share_a_dedup_key(
 
 
 def test_external_keys_are_namespaced_by_source() -> None:
-    assert external_dedup_key("alertmanager", "abc") != external_dedup_key("pagerduty", "abc")
+    assert external_dedup_key("am", "c1", "abc") != external_dedup_key("pd", "c1", "abc")
+    assert external_dedup_key("pd", "c1", "abc") != external_dedup_key("pd", "c2", "abc")
 
 
 def _alert(aid: str, client: str = "c1", typ: str = "SLA_BREACH", tenant: str = "t1") -> Alert:
