@@ -13,8 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from noc_actors.actors.client import Unavailable
-from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from noc_actors.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from serve_app.ingest.gate import Overloaded, TooLarge
 
 log = logging.getLogger(__name__)

@@ -24,23 +24,9 @@ from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
 from noc_actors.actors import names
 from noc_actors.actors.supervisor import Supervisor
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.errors import DomainError, NotFound
+from noc_actors.domain.errors import NotFound, Unavailable
 from noc_actors.domain.events import AnyEvent
 from noc_actors.settings import Settings
-
-
-class Unavailable(DomainError):
-    """The owning actor is dead or restarting: nothing was applied, or the
-    caller cannot know — retry (ingest folds repeats, transitions refuse
-    duplicates)."""
-
-    def __init__(self, actor: str, detail: str = "") -> None:
-        self.actor = actor
-        self.detail = detail
-        super().__init__(f"{actor} is unavailable{': ' + detail if detail else ''}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.actor, self.detail))
 
 
 def start_system(settings: Settings, timeout_s: float = 120) -> NocClient:

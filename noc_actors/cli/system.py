@@ -172,7 +172,8 @@ def render_status(health: dict[str, Any]) -> list[str]:
 
 def status(address: Annotated[str | None, typer.Option(help="Ray address.")] = None) -> None:
     """Show each actor: state, restarts and, for aggregators, client and open alerts."""
-    from noc_actors.actors.client import NocClient, Unavailable
+    from noc_actors.actors.client import NocClient
+    from noc_actors.domain.errors import Unavailable
 
     settings = Settings()
     connect(address)

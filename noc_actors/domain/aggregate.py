@@ -2,7 +2,8 @@
 state, its maintenance windows and escalation contacts, glued to the rules.
 
 Every operation returns a ``Changes`` value describing what to persist (one
-batched write), which deadlines to arm or cancel, and which events to publish.
+batched write), which deadlines to arm or cancel, and which events to publish
+(``noc_actors.domain.changes``).
 The actor shell (``noc_actors.actors.aggregator``) does the I/O; nothing here
 reads a clock or touches a database.
 """
@@ -10,7 +11,6 @@ reads a clock or touches a database.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,8 @@ from noc_actors.domain.backpressure import (
     TenantBacklog,
     count_new_info_low,
 )
-from noc_actors.domain.book import AlertBook, IngestResult, new_uuid
+from noc_actors.domain.book import AlertBook, new_uuid
+from noc_actors.domain.changes import Changes, alert_event
 from noc_actors.domain.draft import AlertDraft, RuleOutput
 from noc_actors.domain.enums import AuditAction
 from noc_actors.domain.escalation import (
@@ -36,57 +37,6 @@ from noc_actors.domain.maintenance import MaintenanceWindow, client_under_full_m
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.rules import apply_events, evaluate_clock
 from noc_actors.domain.snapshot import MetricSnapshot, compute_snapshot
-
-
-@dataclass(slots=True)
-class Changes:
-    """Effects of one aggregator operation, shaped for one batched write."""
-
-    ingest: IngestResult = field(default_factory=IngestResult)
-    updated: dict[str, Alert] = field(default_factory=dict)
-    audit: list[AuditEntry] = field(default_factory=list)
-    arm: list[Deadline] = field(default_factory=list)
-    cancel: list[str] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    state_changed: bool = False
-
-    def merge(self, other: Changes) -> None:
-        """Fold ``other`` (a later operation) into this one."""
-        self.ingest.items.extend(other.ingest.items)
-        for alert in other.ingest.inserted:
-            self.ingest.insert(alert)
-        for alert in other.ingest.folded.values():
-            self.ingest.touch(alert)
-        self.updated.update(other.updated)
-        self.audit.extend(other.audit)
-        self.arm.extend(other.arm)
-        self.cancel.extend(other.cancel)
-        self.events.extend(other.events)
-        self.state_changed = self.state_changed or other.state_changed
-
-    @property
-    def empty(self) -> bool:
-        return not (
-            self.ingest.inserted
-            or self.ingest.folded
-            or self.updated
-            or self.audit
-            or self.state_changed
-        )
-
-
-def alert_event(kind: str, alert: Alert, action: str | None = None) -> dict[str, Any]:
-    """The hub event for an alert change (masked later, at the edge)."""
-    event: dict[str, Any] = {
-        "type": kind,
-        "tenant_id": alert.tenant_id,
-        "client_id": alert.client_id,
-        "site_id": alert.site_id,
-        "alert": alert.to_json(),
-    }
-    if action is not None:
-        event["action"] = action
-    return event
 
 
 class ClientAggregate:

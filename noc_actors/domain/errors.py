@@ -62,3 +62,58 @@ class InvalidInput(DomainError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (type(self), (self.field, self.message, self.item))
+
+
+class Conflict(DomainError):
+    """A change that clashes with what is stored (HTTP 409): a duplicate
+    email, the last admin demoted, a token revoked twice."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.message,))
+
+
+class Unavailable(DomainError):
+    """The owning actor is dead or restarting: nothing was applied, or the
+    caller cannot know — retry (ingest folds repeats, transitions refuse
+    duplicates). HTTP 503 with Retry-After."""
+
+    def __init__(self, actor: str, detail: str = "") -> None:
+        self.actor = actor
+        self.detail = detail
+        super().__init__(f"{actor} is unavailable{': ' + detail if detail else ''}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.actor, self.detail))
+
+
+class Overloaded(DomainError):
+    """Ingest refused for now (the bounded queue is full, or the tenant is at
+    backpressure CRITICAL): HTTP 503 with Retry-After. Alertmanager and
+    well-behaved clients retry 5xx; nothing was written."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reason,))
+
+
+class BatchTooLarge(DomainError):
+    """A batch that can never fit the ingest queue: HTTP 413, send smaller
+    ones (a 503 would make senders retry it forever)."""
+
+    def __init__(self, n: int, capacity: int) -> None:
+        self.n = n
+        self.capacity = capacity
+        super().__init__(
+            f"a batch of {n} items is larger than the ingest queue ({capacity} items, "
+            "NOC_INGEST_QUEUE_SIZE); send smaller batches"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.n, self.capacity))

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from noc_actors.actors.client import Unavailable
-from noc_actors.domain.errors import InvalidInput
+from noc_actors.domain.errors import InvalidInput, Unavailable
 from serve_app.auth import Caller, deny
 from serve_app.context import AppContext
 from serve_app.directory import Directory

@@ -18,12 +18,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from noc_actors.actors.client import Unavailable
 from noc_actors.actors.peers import HubPeer
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import Capability, IncidentState, Severity
-from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound
+from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, Unavailable
 from noc_actors.domain.incident import (
     DEFAULT_PRIORITY,
     TRANSITION_AUDIT,

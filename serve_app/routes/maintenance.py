@@ -26,10 +26,9 @@ from pydantic import (
     field_validator,
 )
 
-from noc_actors.actors.client import Unavailable
 from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import AuditAction, Capability
-from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
 from noc_actors.domain.maintenance import MaintenanceWindow
 from noc_actors.store.repos import audit, clients, maintenance
 from noc_actors.store.rows import window_to_row

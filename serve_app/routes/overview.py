@@ -18,9 +18,9 @@ from ray.exceptions import RayError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from noc_actors.actors.client import Unavailable
 from noc_actors.domain.access import ClientInfo
 from noc_actors.domain.enums import OPEN_STATUSES, Severity
+from noc_actors.domain.errors import Unavailable
 from noc_actors.store.repos import clients, snapshots
 from noc_actors.store.schema import alerts
 from serve_app.auth import Caller

@@ -16,8 +16,8 @@ import time
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from ray.exceptions import RayError
 
-from noc_actors.actors.client import Unavailable
 from noc_actors.domain.enums import Capability
+from noc_actors.domain.errors import Unavailable
 from serve_app.auth import Caller, authenticate, bearer_token, deny
 from serve_app.context import AppContext, context_of
 from serve_app.errors import ApiError

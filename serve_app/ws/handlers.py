@@ -19,9 +19,8 @@ from typing import Any
 
 from ray.exceptions import RayError
 
-from noc_actors.actors.client import Unavailable
 from noc_actors.domain.enums import Capability
-from noc_actors.domain.errors import NotFound
+from noc_actors.domain.errors import NotFound, Unavailable
 from noc_actors.store.repos import alert_queries, clients, snapshots, tokens
 from serve_app.auth import Caller, deny, require
 from serve_app.context import AppContext

@@ -9,12 +9,17 @@ it echoes that ``id``. Server pushes of hub events carry the tenant's
 from __future__ import annotations
 
 import json
-import sys
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from noc_actors.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 
 # --- close codes ----------------------------------------------------------------
 
@@ -168,7 +173,6 @@ def error_for(exc: BaseException) -> tuple[str, str]:
         return "invalid_input", str(exc)
     if isinstance(exc, BadMessage):
         return "invalid_message", exc.message
-    client = sys.modules.get("noc_actors.actors.client")  # not imported: not raised
-    if client is not None and isinstance(exc, client.Unavailable):
+    if isinstance(exc, Unavailable):
         return "unavailable", str(exc)
     return "internal_error", "internal error; quote the correlation id when reporting it"

@@ -11,9 +11,9 @@ import time
 import ray
 
 from noc_actors.actors import names
-from noc_actors.actors.client import Unavailable
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
+from noc_actors.domain.errors import Unavailable
 
 BATCH = 50
 

@@ -1,0 +1,112 @@
+"""What one operation on a client's aggregate changed (``Changes``), shaped for
+one batched write, and the typed answer of an ingest batch (``IngestReport``)
+that crosses Ray, is stored with idempotent batches and becomes the HTTP answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, NotRequired, TypedDict
+
+from noc_actors.domain.alert import Alert
+from noc_actors.domain.audit import AuditEntry
+from noc_actors.domain.book import IngestResult, Outcome
+from noc_actors.domain.enums import AlertStatus
+from noc_actors.domain.escalation import Deadline
+
+
+class ItemReport(TypedDict):
+    """What happened to item ``index`` of an ingest batch (or, for platform
+    events, to the n-th alert the rules raised)."""
+
+    index: int
+    outcome: str
+    """``created``, ``folded`` or ``suppressed`` (``noc_actors.domain.book.Outcome``)."""
+    alert_id: str
+    dedup_key: str
+    reason: str | None
+
+
+class IngestReport(TypedDict):
+    """The answer of one ingest batch of one client: per item, and totals."""
+
+    items: list[ItemReport]
+    created: int
+    folded: int
+    suppressed: int
+    resolved: int
+    replayed: NotRequired[bool]
+    """True when this is the stored answer of a batch applied before (same
+    ``batch_key``): nothing was applied again."""
+
+
+@dataclass(slots=True)
+class Changes:
+    """Effects of one aggregator operation, shaped for one batched write."""
+
+    ingest: IngestResult = field(default_factory=IngestResult)
+    updated: dict[str, Alert] = field(default_factory=dict)
+    audit: list[AuditEntry] = field(default_factory=list)
+    arm: list[Deadline] = field(default_factory=list)
+    cancel: list[str] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    state_changed: bool = False
+
+    def merge(self, other: Changes) -> None:
+        """Fold ``other`` (a later operation) into this one."""
+        self.ingest.items.extend(other.ingest.items)
+        for alert in other.ingest.inserted:
+            self.ingest.insert(alert)
+        for alert in other.ingest.folded.values():
+            self.ingest.touch(alert)
+        self.updated.update(other.updated)
+        self.audit.extend(other.audit)
+        self.arm.extend(other.arm)
+        self.cancel.extend(other.cancel)
+        self.events.extend(other.events)
+        self.state_changed = self.state_changed or other.state_changed
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.ingest.inserted
+            or self.ingest.folded
+            or self.updated
+            or self.audit
+            or self.state_changed
+        )
+
+    def report(self) -> IngestReport:
+        """The ingest answer: per item, plus created / folded / suppressed
+        totals and how many alerts this operation resolved."""
+        ingest = self.ingest
+        return {
+            "items": [
+                {
+                    "index": i.index,
+                    "outcome": i.outcome.value,
+                    "alert_id": i.alert_id,
+                    "dedup_key": i.dedup_key,
+                    "reason": i.reason,
+                }
+                for i in ingest.items
+            ],
+            "created": ingest.count(Outcome.CREATED),
+            "folded": ingest.count(Outcome.FOLDED),
+            "suppressed": ingest.count(Outcome.SUPPRESSED),
+            "resolved": sum(1 for a in self.updated.values() if a.status is AlertStatus.RESOLVED),
+        }
+
+
+def alert_event(kind: str, alert: Alert, action: str | None = None) -> dict[str, Any]:
+    """The hub event for an alert change (masked later, at the edge)."""
+    event: dict[str, Any] = {
+        "type": kind,
+        "tenant_id": alert.tenant_id,
+        "client_id": alert.client_id,
+        "site_id": alert.site_id,
+        "alert": alert.to_json(),
+    }
+    if action is not None:
+        event["action"] = action
+    return event
