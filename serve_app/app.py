@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from noc_actors import __version__
-from serve_app.errors import install_error_handlers
+from serve_app.http_errors import install_error_handlers
 from serve_app.middleware import CorrelationIdMiddleware
 from serve_app.routes import (
     admin,

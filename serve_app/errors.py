@@ -1,137 +1,122 @@
-"""Errors become JSON in exactly one place: ``install_error_handlers``.
+"""The one error table (STYLE 8): which answer each exception gets, over HTTP
+(``serve_app.http_errors``) and on the dashboard socket
+(``serve_app.ws.protocol.error``) alike.
 
-Every 4xx/5xx body is ``{"error": {"status", "code", "message",
-"correlation_id", "fields"?}}``; validation errors name each field."""
+``ERRORS`` maps an exception class to its status, machine code and
+Retry-After; ``answer_for`` looks an exception up by its class hierarchy
+(the nearest listed ancestor wins, as Starlette's exception handlers do), and
+anything not listed is a 500 ``internal_error`` whose message reveals
+nothing. Pure: no web framework is imported here, so the socket protocol and
+the unit tier use the same table.
+
+Besides the domain errors (``noc_actors.domain.errors``) two errors belong to
+the edge and live here: ``Unauthenticated`` (401) and ``BadMessage`` (a
+socket frame that is not a valid message).
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
-
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from dataclasses import dataclass
+from typing import Any, Final
 
 from noc_actors.domain.errors import (
+    BatchTooLarge,
+    Conflict,
     InvalidInput,
     InvalidTransition,
     NotFound,
+    Overloaded,
     PermissionDenied,
     Unavailable,
 )
-from serve_app.ingest.gate import Overloaded, TooLarge
 
-log = logging.getLogger(__name__)
+INTERNAL_MESSAGE: Final = "internal error; quote the correlation id when reporting it"
 
 
-class ApiError(Exception):
-    """An HTTP error with a stable machine code."""
+class Unauthenticated(Exception):
+    """No bearer token, or one that is invalid, expired or revoked (401; no
+    audit row: no tenant is known)."""
 
-    def __init__(
-        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        self.status = status
-        self.code = code
+    def __init__(self, message: str) -> None:
         self.message = message
-        self.headers = headers or {}
         super().__init__(message)
 
 
-def correlation_id(request: Request) -> str:
-    return str(getattr(request.state, "correlation_id", "") or "")
+class BadMessage(Exception):
+    """A client frame that is not a valid message; ``message_id`` is its
+    ``id`` when one could be read, so the error can echo it."""
+
+    def __init__(self, message: str, message_id: Any = None) -> None:
+        self.message = message
+        self.message_id = message_id
+        super().__init__(message)
 
 
-def error_response(
-    request: Request,
-    status: int,
-    code: str,
-    message: str,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
-    body = {
-        "error": {
-            "status": status,
-            "code": code,
-            "message": message,
-            "correlation_id": correlation_id(request),
-            **extra,
-        }
-    }
-    return JSONResponse(body, status_code=status, headers=headers)
+class PartlyStored(Unavailable):
+    """Some clients' aggregators were unavailable: their items were not
+    stored (retry them), the others were. ``result`` is the per-item answer
+    the error body carries."""
 
-
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api(request: Request, err: ApiError) -> JSONResponse:
-        return error_response(request, err.status, err.code, err.message, err.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
-        fields = [
-            {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
-            for e in err.errors()
-        ]
-        first = fields[0] if fields else {"field": "body", "message": "invalid"}
-        return error_response(
-            request, 422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields
+    def __init__(self, client_ids: list[str], result: dict[str, Any]) -> None:
+        self.client_ids = client_ids
+        self.result = result
+        self.actor = "aggregators"
+        self.detail = f"clients {', '.join(sorted(client_ids))}"
+        Exception.__init__(
+            self,
+            f"aggregators unavailable for clients {', '.join(sorted(client_ids))}: "
+            "their items were not stored (retry them); the others were",
         )
 
-    @app.exception_handler(InvalidInput)
-    async def _invalid(request: Request, err: InvalidInput) -> JSONResponse:
-        return error_response(
-            request,
-            422,
-            "invalid_input",
-            str(err),
-            fields=[{"field": err.field, "message": err.message, "item": err.item}],
-        )
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.client_ids, self.result))
 
-    @app.exception_handler(InvalidTransition)
-    async def _transition(request: Request, err: InvalidTransition) -> JSONResponse:
-        return error_response(request, 409, "invalid_transition", str(err))
 
-    @app.exception_handler(NotFound)
-    async def _not_found(request: Request, err: NotFound) -> JSONResponse:
-        return error_response(request, 404, "not_found", str(err))
+@dataclass(frozen=True, slots=True)
+class ErrorAnswer:
+    """How one kind of error is answered."""
 
-    @app.exception_handler(PermissionDenied)
-    async def _denied(request: Request, err: PermissionDenied) -> JSONResponse:
-        return error_response(request, 403, "forbidden", str(err))
+    status: int
+    code: str
+    retry_after_s: int | None = None
+    """Sent as ``Retry-After``: the error is temporary and a retry may succeed."""
 
-    @app.exception_handler(Unavailable)
-    async def _unavailable(request: Request, err: Unavailable) -> JSONResponse:
-        return error_response(request, 503, "unavailable", str(err), {"Retry-After": "2"})
+    def headers(self) -> dict[str, str]:
+        out = {"Retry-After": str(self.retry_after_s)} if self.retry_after_s else {}
+        if self.status == 401:
+            out["WWW-Authenticate"] = "Bearer"
+        return out
 
-    @app.exception_handler(Overloaded)
-    async def _overloaded(request: Request, err: Overloaded) -> JSONResponse:
-        return error_response(
-            request, 503, "overloaded", err.reason, {"Retry-After": str(err.retry_after_s)}
-        )
 
-    @app.exception_handler(TooLarge)
-    async def _too_large(request: Request, err: TooLarge) -> JSONResponse:
-        return error_response(request, 413, "batch_too_large", str(err))
+ERRORS: Final[dict[type[BaseException], ErrorAnswer]] = {
+    InvalidInput: ErrorAnswer(422, "invalid_input"),
+    BadMessage: ErrorAnswer(400, "invalid_message"),
+    Unauthenticated: ErrorAnswer(401, "unauthenticated"),
+    PermissionDenied: ErrorAnswer(403, "forbidden"),
+    NotFound: ErrorAnswer(404, "not_found"),
+    InvalidTransition: ErrorAnswer(409, "invalid_transition"),
+    Conflict: ErrorAnswer(409, "conflict"),
+    BatchTooLarge: ErrorAnswer(413, "batch_too_large"),
+    Unavailable: ErrorAnswer(503, "unavailable", retry_after_s=2),
+    Overloaded: ErrorAnswer(503, "overloaded", retry_after_s=5),
+}
+INTERNAL: Final = ErrorAnswer(500, "internal_error")
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
-        return error_response(
-            request, err.status_code, code, str(err.detail), dict(err.headers or {})
-        )
 
-    @app.exception_handler(Exception)
-    async def _crash(request: Request, err: Exception) -> JSONResponse:
-        log.exception("unhandled error (correlation id %s)", correlation_id(request))
-        return error_response(
-            request,
-            500,
-            "internal_error",
-            "internal error; quote the correlation id when reporting it",
-        )
+def answer_for(exc: BaseException) -> ErrorAnswer:
+    """The answer of ``exc``: its class's, or its nearest listed ancestor's."""
+    for cls in type(exc).__mro__:
+        answer = ERRORS.get(cls)
+        if answer is not None:
+            return answer
+    return INTERNAL
+
+
+def message_for(exc: BaseException) -> str:
+    """What the client is told: the error's own words, or for an unexpected
+    error a message that reveals nothing (the log has the details)."""
+    if answer_for(exc) is INTERNAL:
+        return INTERNAL_MESSAGE
+    if isinstance(exc, BadMessage | Unauthenticated):
+        return exc.message
+    return str(exc)

@@ -19,12 +19,13 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import ray
-from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError
+from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError, RayError
 
 from noc_actors.actors import names
 from noc_actors.actors.supervisor import Supervisor
+from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.errors import NotFound, Unavailable
+from noc_actors.domain.errors import DomainError, NotFound, Unavailable
 from noc_actors.domain.events import AnyEvent
 from noc_actors.settings import Settings
 
@@ -76,6 +77,16 @@ class NocClient:
         except ValueError as err:
             raise Unavailable(name, "not running") from err
 
+    async def _ask(self, name: str, method: str, *args: Any) -> Any:
+        """Call a singleton actor; any Ray failure (dead, restarting, crashed
+        inside) arrives as ``Unavailable``, so callers never see Ray's errors."""
+        try:
+            return await getattr(self._actor(name), method).remote(*args)
+        except RayError as err:
+            if isinstance(err, DomainError):
+                raise
+            raise Unavailable(name, _first_line(err)) from err
+
     async def _route(self, tenant_id: str, client_id: str) -> Any:
         cached = self._routes.get(client_id)
         if cached is None:
@@ -110,7 +121,7 @@ class NocClient:
         client_id: str,
         drafts: Sequence[AlertDraft],
         batch_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> IngestReport:
         """One batch of alerts of one client: one actor call, one transaction.
         With a ``batch_key`` the batch is applied at most once: a retry with
         the same key gets the first answer back (``"replayed": True``)."""
@@ -122,7 +133,7 @@ class NocClient:
         client_id: str,
         events: Sequence[AnyEvent],
         batch_key: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> IngestReport:
         """One batch of platform events of one client (``batch_key``: as above)."""
         return await self._call(tenant_id, client_id, "ingest_events", list(events), batch_key)
 
@@ -190,28 +201,28 @@ class NocClient:
     # --- system -------------------------------------------------------------------
 
     async def health(self) -> dict[str, Any]:
-        return await self.supervisor().health.remote()
+        return await self._ask(names.SUPERVISOR, "health")  # type: ignore[no-any-return]
 
     async def backpressure_levels(self) -> dict[str, str]:
-        return await self._actor(names.BACKPRESSURE).levels.remote()
+        return dict(await self._ask(names.BACKPRESSURE, "levels"))
 
     async def report_queue(self, replica_id: str, depth: int, capacity: int) -> dict[str, str]:
         """Report a replica's ingest queue; the tenants' backpressure levels back."""
         return dict(
-            await self._actor(names.BACKPRESSURE).report_queue.remote(replica_id, depth, capacity)
+            await self._ask(names.BACKPRESSURE, "report_queue", replica_id, depth, capacity)
         )
 
     async def timer_status(self) -> dict[str, Any]:
-        return await self._actor(names.ESCALATION_TIMER).status.remote()
+        return await self._ask(names.ESCALATION_TIMER, "status")  # type: ignore[no-any-return]
 
     # --- events -------------------------------------------------------------------
 
     async def replay(self, tenant_id: str, after_seq: int) -> dict[str, Any]:
-        return await self._actor(names.BROADCAST_HUB).replay.remote(tenant_id, after_seq)
+        return await self._ask(names.BROADCAST_HUB, "replay", tenant_id, after_seq)  # type: ignore[no-any-return]
 
     async def last_seq(self, tenant_id: str) -> int:
         """The tenant's latest event sequence number at the hub."""
-        return int(await self._actor(names.BROADCAST_HUB).last_seq.remote(tenant_id))
+        return int(await self._ask(names.BROADCAST_HUB, "last_seq", tenant_id))
 
     async def subscribe(
         self, subscriber_id: str | None = None, retry_s: float = 0.5
@@ -230,3 +241,8 @@ class NocClient:
                 await asyncio.sleep(retry_s)
             except asyncio.CancelledError:
                 raise
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err)
+    return text.splitlines()[0] if text else type(err).__name__

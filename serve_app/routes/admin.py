@@ -19,11 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.enums import AuditAction, Capability
-from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.errors import Conflict, InvalidInput, NotFound
 from noc_actors.store.repos import audit, clients, tokens, users
-from serve_app.auth import Caller, deny
+from serve_app.auth import deny
+from serve_app.caller import Caller
 from serve_app.deps import Ctx, CurrentCaller
-from serve_app.errors import ApiError
 from serve_app.schemas import StrictModel
 from serve_app.scoping import public
 
@@ -173,13 +173,13 @@ async def _check_scope(db: AsyncConnection, tenant_id: str, body: UserFields) ->
 async def _check_email(db: AsyncConnection, tenant_id: str, email: str, user_id: str) -> None:
     other = await users.get_user_by_email(db, tenant_id=tenant_id, email=email)
     if other is not None and other["id"] != user_id:
-        raise ApiError(409, "conflict", "email: a user with this email already exists")
+        raise Conflict("email: a user with this email already exists")
 
 
 async def _keep_an_admin(db: AsyncConnection, tenant_id: str) -> None:
     """409 when demoting would leave the tenant without an admin."""
     if len(await users.list_admins(db, tenant_id=tenant_id)) <= 1:
-        raise ApiError(409, "conflict", "is_admin: the tenant's last admin must stay an admin")
+        raise Conflict("is_admin: the tenant's last admin must stay an admin")
 
 
 def _access_meta(values: dict[str, Any]) -> dict[str, Any]:
@@ -212,7 +212,7 @@ async def create_user(body: UserIn, ctx: Ctx, caller: Admin) -> dict[str, Any]:
             meta = _access_meta(body.model_dump())
             await _audit(db, caller, AuditAction.CONFIG_CHANGE, "user", row["id"], meta, now)
     except IntegrityError as err:
-        raise ApiError(409, "conflict", "email: a user with this email already exists") from err
+        raise Conflict("email: a user with this email already exists") from err
     return _user_out(caller, row)
 
 
@@ -245,7 +245,7 @@ async def update_user(user_id: str, body: UserPatch, ctx: Ctx, caller: Admin) ->
             meta = _access_meta(changes)
             await _audit(db, caller, AuditAction.CONFIG_CHANGE, "user", user_id, meta, now)
     except IntegrityError as err:
-        raise ApiError(409, "conflict", "email: a user with this email already exists") from err
+        raise Conflict("email: a user with this email already exists") from err
     assert row is not None
     return _user_out(caller, row)
 
@@ -316,7 +316,7 @@ async def revoke_token(token_id: str, ctx: Ctx, caller: Admin) -> dict[str, Any]
         if not await tokens.revoke_token(
             db, tenant_id=caller.tenant_id, token_id=token_id, now=now
         ):
-            raise ApiError(409, "conflict", f"token {token_id!r} is already revoked")
+            raise Conflict(f"token {token_id!r} is already revoked")
         meta = {"kind": row["kind"], "user_id": row["user_id"]}
         await _audit(db, caller, AuditAction.TOKEN_REVOKED, "token", token_id, meta, now)
     return _token_out({**row, "revoked_at": now}, now)

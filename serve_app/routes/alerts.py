@@ -11,11 +11,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from noc_actors.domain.enums import AlertStatus, Capability, Severity
-from noc_actors.domain.errors import InvalidInput, InvalidTransition
+from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.store.repos import alert_queries
-from serve_app.auth import Caller, require
+from serve_app.auth import deny, require
+from serve_app.caller import Caller
 from serve_app.deps import Ctx, Viewer, requires
-from serve_app.errors import ApiError
+from serve_app.errors import answer_for, message_for
 from serve_app.schemas import Action, AlertPage, BulkIn, BulkOut, BulkResult, TransitionIn
 from serve_app.scoping import client_filter, public, site_filter, visible_alert
 
@@ -77,10 +78,15 @@ async def get_alert(alert_id: str, ctx: Ctx, caller: Viewer) -> dict[str, Any]:
     return public(caller, (await visible_alert(ctx, caller, alert, alert_id)).to_json())
 
 
+Outcome = dict[str, Any] | Exception
+"""An alert (as JSON) that was transitioned, or the error that refused it."""
+
+
 async def _transition(
     ctx: Ctx, caller: Caller, action: Action, alert_ids: list[str], body: TransitionIn
-) -> list[BulkResult]:
-    """Route each alert to its client's aggregator (one call per client)."""
+) -> dict[str, Outcome]:
+    """Route each alert to its client's aggregator (one call per client);
+    the outcome of every distinct id, in request order."""
     async with ctx.engine.connect() as db:
         found = {
             a.id: a
@@ -88,17 +94,14 @@ async def _transition(
                 db, tenant_id=caller.tenant_id, alert_ids=alert_ids
             )
         }
-    results: dict[str, BulkResult] = {}
+    results: dict[str, Outcome] = {}
     by_client: dict[str, list[str]] = defaultdict(list)
     for aid in dict.fromkeys(alert_ids):
         alert = found.get(aid)
         if alert is None:
-            results[aid] = BulkResult(
-                id=aid, ok=False, status=404, error=f"alert {aid!r} not found"
-            )
+            results[aid] = NotFound("alert", aid)
         elif not caller.scope.allows_alert(alert.tenant_id, alert.client_id, alert.site_id):
-            err = await _deny_scope(ctx, caller, aid)
-            results[aid] = BulkResult(id=aid, ok=False, status=403, error=str(err))
+            results[aid] = await deny(ctx, caller, "scope", "alert", aid)
         else:
             by_client[alert.client_id].append(aid)
     for client_id, ids in by_client.items():
@@ -113,20 +116,16 @@ async def _transition(
             source_ip=caller.source_ip,
             correlation_id=caller.correlation_id,
         )
-        for data in out["done"]:
-            results[data["id"]] = BulkResult(
-                id=data["id"], ok=True, status=200, alert=public(caller, data)
-            )
-        for aid, err in out["errors"].items():
-            status = 409 if isinstance(err, InvalidTransition) else 404
-            results[aid] = BulkResult(id=aid, ok=False, status=status, error=str(err))
-    return [results[aid] for aid in dict.fromkeys(alert_ids)]
+        results.update({data["id"]: data for data in out["done"]})
+        results.update(out["errors"])
+    return {aid: results[aid] for aid in dict.fromkeys(alert_ids)}
 
 
-async def _deny_scope(ctx: Ctx, caller: Caller, alert_id: str) -> Exception:
-    from serve_app.auth import deny
-
-    return await deny(ctx, caller, "scope", "alert", alert_id)
+def _bulk_result(caller: Caller, alert_id: str, outcome: Outcome) -> BulkResult:
+    if isinstance(outcome, Exception):
+        status = answer_for(outcome).status
+        return BulkResult(id=alert_id, ok=False, status=status, error=message_for(outcome))
+    return BulkResult(id=alert_id, ok=True, status=200, alert=public(caller, outcome))
 
 
 @router.post("/bulk", response_model=BulkOut, summary="One action on 1–100 alerts")
@@ -134,7 +133,8 @@ async def bulk(body: BulkIn, ctx: Ctx, caller: Viewer) -> BulkOut:
     await require(ctx, caller, ACTION_CAPABILITY[body.action])
     if body.action == "assign" and not body.assignee:
         raise InvalidInput("assignee", "required for assign")
-    results = await _transition(ctx, caller, body.action, body.alert_ids, body)
+    outcomes = await _transition(ctx, caller, body.action, body.alert_ids, body)
+    results = [_bulk_result(caller, aid, out) for aid, out in outcomes.items()]
     ok = sum(r.ok for r in results)
     return BulkOut(action=body.action, results=results, succeeded=ok, failed=len(results) - ok)
 
@@ -142,14 +142,14 @@ async def bulk(body: BulkIn, ctx: Ctx, caller: Viewer) -> BulkOut:
 async def _one(
     ctx: Ctx, caller: Caller, action: Action, alert_id: str, body: TransitionIn | None
 ) -> dict[str, Any]:
+    """One alert's transition: the alert, or its error raised (409, 404, 403)."""
     body = body or TransitionIn()
     if action == "assign" and not body.assignee:
         raise InvalidInput("assignee", "required for assign")
-    (result,) = await _transition(ctx, caller, action, [alert_id], body)
-    if result.ok and result.alert is not None:
-        return result.alert
-    code = {409: "invalid_transition", 403: "forbidden"}.get(result.status, "not_found")
-    raise ApiError(result.status, code, result.error or "failed")
+    outcome = (await _transition(ctx, caller, action, [alert_id], body))[alert_id]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return public(caller, outcome)
 
 
 Acker = Annotated[Caller, Depends(requires(Capability.ACK_ALERTS))]

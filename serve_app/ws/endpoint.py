@@ -14,13 +14,13 @@ import logging
 import time
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from ray.exceptions import RayError
 
 from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import Unavailable
-from serve_app.auth import Caller, authenticate, bearer_token, deny
+from serve_app.auth import authenticate, bearer_token, deny
+from serve_app.caller import Caller
 from serve_app.context import AppContext, context_of
-from serve_app.errors import ApiError
+from serve_app.errors import Unauthenticated
 from serve_app.ws import protocol as p
 from serve_app.ws.connection import Connection
 from serve_app.ws.fanout import EncodedEvent
@@ -58,7 +58,7 @@ async def dashboard(ws: WebSocket) -> None:
     try:
         caller, resume_from, auth_id = await _authenticate(ctx, ws)
         visible = caller.scope.filter_client_ids(list(caller.directory.clients))  # by name
-        if ctx.realtime is None or not await ctx.realtime.pump.wait_ready(READY_TIMEOUT_S):
+        if not await ctx.realtime.pump.wait_ready(READY_TIMEOUT_S):
             raise Refused(p.CLOSE_TRY_AGAIN, "event stream unavailable; retry")
     except Refused as err:
         await _close(ws, err.code, err.reason)
@@ -95,7 +95,7 @@ async def _authenticate(ctx: AppContext, ws: WebSocket) -> tuple[Caller, int | N
             resume_from = msg.resume_from
     try:
         caller = await authenticate(ctx, ws, token)
-    except ApiError as err:
+    except Unauthenticated as err:
         raise Refused(p.CLOSE_UNAUTHENTICATED, err.message) from None
     if not caller.principal.has(Capability.VIEW):
         await deny(ctx, caller, Capability.VIEW.value, "websocket", PATH)
@@ -120,7 +120,6 @@ async def _run(
     resume_from: int | None,
     auth_id: object,
 ) -> None:
-    assert ctx.realtime is not None
     rt, settings = ctx.realtime, ctx.settings
     conn = Connection(
         ws,
@@ -154,7 +153,7 @@ async def _run(
                 found = await ctx.noc.replay(caller.tenant_id, resume_from)
                 replayed = [EncodedEvent(e) for e in found["events"]]
                 conn.open(resume_from, replayed, bool(found["resync"]), latest)
-        except (Unavailable, RayError) as err:
+        except Unavailable as err:
             log.warning("websocket: hub unavailable: %s", type(err).__name__)
             conn.close(p.CLOSE_TRY_AGAIN, "event stream unavailable; retry")
         except Exception:  # noqa: BLE001 - close with 1011, never leak the writer

@@ -1,6 +1,7 @@
 """The wire protocol of ``/ws/noc/dashboard``: client messages (validated,
 unknown fields refused), the server messages built here, close codes, and
-the one place where errors become ``error`` frames.
+``error`` frames (their codes come from the one error table,
+``serve_app.errors``).
 
 Every client message may carry an ``id`` (string or integer); the reply to
 it echoes that ``id``. Server pushes of hub events carry the tenant's
@@ -13,13 +14,8 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from noc_actors.domain.errors import (
-    InvalidInput,
-    InvalidTransition,
-    NotFound,
-    PermissionDenied,
-    Unavailable,
-)
+from serve_app.errors import BadMessage as BadMessage  # raised by ``parse``
+from serve_app.errors import answer_for, message_for
 
 # --- close codes ----------------------------------------------------------------
 
@@ -104,16 +100,6 @@ _ADAPTER: TypeAdapter[ClientMessage] = TypeAdapter(
 )
 
 
-class BadMessage(Exception):
-    """A client frame that is not a valid message; ``message_id`` is its
-    ``id`` when one could be read, so the error can echo it."""
-
-    def __init__(self, message: str, message_id: Any = None) -> None:
-        self.message = message
-        self.message_id = message_id
-        super().__init__(message)
-
-
 def parse(text: str) -> ClientMessage:
     """One client frame as a message, or ``BadMessage`` naming the field."""
     if len(text) > MAX_MESSAGE_CHARS:
@@ -160,19 +146,9 @@ def error(
     )
 
 
-def error_for(exc: BaseException) -> tuple[str, str]:
-    """``(code, message)`` of the ``error`` frame for an exception — the
-    WebSocket twin of ``serve_app.errors``."""
-    if isinstance(exc, InvalidTransition):
-        return "invalid_transition", str(exc)
-    if isinstance(exc, NotFound):
-        return "not_found", str(exc)
-    if isinstance(exc, PermissionDenied):
-        return "forbidden", str(exc)
-    if isinstance(exc, InvalidInput):
-        return "invalid_input", str(exc)
-    if isinstance(exc, BadMessage):
-        return "invalid_message", exc.message
-    if isinstance(exc, Unavailable):
-        return "unavailable", str(exc)
-    return "internal_error", "internal error; quote the correlation id when reporting it"
+def error_frame(
+    exc: BaseException, correlation_id: str, message_id: Any = None, **extra: Any
+) -> dict[str, Any]:
+    """The ``error`` frame of an exception: code and message from the one
+    error table (``serve_app.errors``), like the HTTP answer."""
+    return error(answer_for(exc).code, message_for(exc), correlation_id, message_id, **extra)

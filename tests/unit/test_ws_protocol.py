@@ -67,11 +67,14 @@ def test_replies_echo_the_id_only_when_given() -> None:
 
 
 def test_exceptions_map_to_error_codes() -> None:
-    assert p.error_for(InvalidTransition("a1", "RESOLVED", "acknowledge"))[0] == (
-        "invalid_transition"
-    )
-    assert p.error_for(NotFound("alert", "a1"))[0] == "not_found"
-    assert p.error_for(PermissionDenied("noc:ack_alerts"))[0] == "forbidden"
-    assert p.error_for(p.BadMessage("x"))[0] == "invalid_message"
-    code, message = p.error_for(RuntimeError("secret detail"))
+    def code_of(exc: Exception) -> str:
+        return str(p.error_frame(exc, "cid-1")["code"])
+
+    assert code_of(InvalidTransition("a1", "RESOLVED", "acknowledge")) == "invalid_transition"
+    assert code_of(NotFound("alert", "a1")) == "not_found"
+    assert code_of(PermissionDenied("noc:ack_alerts")) == "forbidden"
+    assert code_of(p.BadMessage("x")) == "invalid_message"
+    frame = p.error_frame(RuntimeError("secret detail"), "cid-1", "m1", request="heartbeat")
+    code, message = frame["code"], frame["message"]
     assert code == "internal_error" and "secret" not in message
+    assert (frame["id"], frame["request"], frame["correlation_id"]) == ("m1", "heartbeat", "cid-1")

@@ -1,0 +1,96 @@
+"""Errors become JSON in exactly one place: ``install_error_handlers``.
+
+Every 4xx/5xx body is ``{"error": {"status", "code", "message",
+"correlation_id", ...}}``. The status, code and Retry-After of the NOC's own
+errors come from the one table in ``serve_app.errors``; the framework's own
+errors (request validation, unknown routes) are mapped here. Validation
+errors name each field; a partly stored ingest batch carries its per-item
+``result``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from noc_actors.domain.errors import InvalidInput
+from serve_app.errors import ERRORS, PartlyStored, answer_for, message_for
+
+log = logging.getLogger(__name__)
+
+
+def correlation_id(request: Request) -> str:
+    return str(getattr(request.state, "correlation_id", "") or "")
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "error": {
+            "status": status,
+            "code": code,
+            "message": message,
+            "correlation_id": correlation_id(request),
+            **extra,
+        }
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _extra(err: Exception) -> dict[str, Any]:
+    """Fields an error adds to its body."""
+    if isinstance(err, InvalidInput):
+        return {"fields": [{"field": err.field, "message": err.message, "item": err.item}]}
+    if isinstance(err, PartlyStored):
+        return {"result": err.result}
+    return {}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def known(request: Request, err: Exception) -> JSONResponse:
+        answer = answer_for(err)
+        return error_response(
+            request, answer.status, answer.code, message_for(err), answer.headers(), **_extra(err)
+        )
+
+    for error_type in ERRORS:
+        app.add_exception_handler(error_type, known)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, err: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": _field(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in err.errors()
+        ]
+        first = fields[0] if fields else {"field": "body", "message": "invalid"}
+        return error_response(
+            request, 422, "invalid_input", f"{first['field']}: {first['message']}", fields=fields
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
+        return error_response(
+            request, err.status_code, code, str(err.detail), dict(err.headers or {})
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, err: Exception) -> JSONResponse:
+        log.exception("unhandled error (correlation id %s)", correlation_id(request))
+        answer = answer_for(err)
+        return error_response(request, answer.status, answer.code, message_for(err))
