@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from noc_actors.domain.enums import Capability
-from serve_app.auth import Caller, authenticate, require
+from serve_app.auth import authenticate, require
+from serve_app.caller import Caller
 from serve_app.context import AppContext, context_of
 
 

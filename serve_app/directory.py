@@ -1,17 +1,14 @@
 """The tenant's clients and sites as one request sees them: read once, with
 the caller's token (``serve_app.auth.authenticate``), then used for its scope
-and to check the client and site references of ingested items."""
+and to check the client and site references of ingested items. Pure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from noc_actors.domain.access import ClientInfo
 from noc_actors.domain.errors import InvalidInput
-from noc_actors.store.repos import clients
 
 
 @dataclass(frozen=True)
@@ -23,9 +20,8 @@ class Directory:
     site_client: dict[str, str]
 
     @classmethod
-    async def read(cls, conn: AsyncConnection, tenant_id: str) -> Directory:
-        rows = await clients.list_clients(conn, tenant_id=tenant_id)
-        sites = await clients.list_sites(conn, tenant_id=tenant_id)
+    def of(cls, rows: list[dict[str, Any]], sites: list[dict[str, Any]]) -> Directory:
+        """From the tenant's client rows and site rows (``store.repos.clients``)."""
         return cls(
             clients={r["id"]: r for r in rows},
             by_name={r["name"]: r["id"] for r in rows},

@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 import httpx
 
-MAX_BATCH = 5000
+from noc_actors.domain.limits import MAX_BATCH
+
 TOTALS = ("created", "folded", "suppressed", "resolved")
 
 

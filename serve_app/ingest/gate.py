@@ -18,43 +18,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from noc_actors.domain.backpressure import BackpressurePolicy
 from noc_actors.domain.enums import BackpressureLevel
-
-if TYPE_CHECKING:
-    from noc_actors.actors.client import NocClient
+from noc_actors.domain.errors import BatchTooLarge, Overloaded
 
 log = logging.getLogger(__name__)
 
 REPORT_INTERVAL_S = 1.0
-RETRY_AFTER_S = 5
 
 
-class Overloaded(Exception):
-    """Ingest refused for now: answer 503 with Retry-After (Alertmanager and
-    well-behaved clients retry 5xx)."""
+class LevelSource(Protocol):
+    """Where the gate reports its depth and reads the tenants' levels
+    (``NocClient.report_queue``, one actor call per beat)."""
 
-    def __init__(self, reason: str, retry_after_s: int = RETRY_AFTER_S) -> None:
-        self.reason = reason
-        self.retry_after_s = retry_after_s
-        super().__init__(reason)
-
-
-class TooLarge(Exception):
-    """A batch that can never fit the ingest queue: 413, send smaller ones
-    (a 503 would make senders retry it forever)."""
-
-    def __init__(self, n: int, capacity: int) -> None:
-        self.n = n
-        self.capacity = capacity
-        super().__init__(
-            f"a batch of {n} items is larger than the ingest queue ({capacity} items, "
-            "NOC_INGEST_QUEUE_SIZE); send smaller batches"
-        )
+    async def report_queue(
+        self, replica_id: str, depth: int, capacity: int
+    ) -> Mapping[str, str]: ...
 
 
 class IngestGate:
@@ -70,11 +52,14 @@ class IngestGate:
     def level(self, tenant_id: str) -> BackpressureLevel:
         return BackpressureLevel(self.levels.get(tenant_id, BackpressureLevel.NORMAL.value))
 
-    def check(self, tenant_id: str, n: int) -> None:
-        """Raise ``Overloaded`` when ``n`` more items may not enter now
-        (``TooLarge`` when they never could)."""
+    def reserve(self, tenant_id: str, n: int) -> Callable[[], None]:
+        """Hold ``n`` queue slots for a batch; returns what releases them (once).
+
+        Refused — nothing held — with ``Overloaded`` (503 + Retry-After) while
+        the tenant is at CRITICAL or the queue has no room for ``n`` more, and
+        with ``BatchTooLarge`` (413) when ``n`` could never fit."""
         if n > self.capacity:
-            raise TooLarge(n, self.capacity)
+            raise BatchTooLarge(n, self.capacity)
         if BackpressurePolicy.rejects_ingest(self.level(tenant_id)):
             self.refused += 1
             raise Overloaded("the NOC is shedding load (backpressure CRITICAL); retry later")
@@ -83,22 +68,19 @@ class IngestGate:
             raise Overloaded(
                 f"ingest queue full ({self.depth} of {self.capacity} items in flight); retry later"
             )
-
-    @asynccontextmanager
-    async def admit(self, tenant_id: str, n: int) -> AsyncIterator[None]:
-        """Hold ``n`` queue slots while the batch is processed."""
-        self.check(tenant_id, n)
         self.depth += n
-        try:
-            yield
-        finally:
-            self.depth -= n
+        held = [n]
 
-    async def report(self, noc: NocClient) -> None:
+        def release() -> None:
+            self.depth -= held.pop() if held else 0
+
+        return release
+
+    async def report(self, noc: LevelSource) -> None:
         """One beat: report the depth, take the levels back."""
-        self.levels = await noc.report_queue(self.replica_id, self.depth, self.capacity)
+        self.levels = dict(await noc.report_queue(self.replica_id, self.depth, self.capacity))
 
-    async def run(self, noc: NocClient) -> None:
+    async def run(self, noc: LevelSource) -> None:
         """Report forever (a replica background task); failures are logged."""
         while True:
             try:

@@ -19,13 +19,14 @@ an alert stored SUPPRESSED (maintenance, backpressure) is a 2xx.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
+from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Capability
 from noc_actors.domain.integrations.alertmanager import (
     AmAlert,
@@ -38,20 +39,15 @@ from noc_actors.domain.integrations.alertmanager import (
     parse_matchers,
     status_document,
 )
+from noc_actors.domain.limits import MAX_BATCH
 from noc_actors.store.repos import alert_queries
-from serve_app.auth import Caller, deny
+from serve_app.auth import deny
+from serve_app.caller import Caller
 from serve_app.deps import Ctx, CurrentCaller, requires
-from serve_app.ingest.service import (
-    MAX_BATCH,
-    Outcome,
-    alert_items,
-    authorize_clients,
-    default_client,
-    group,
-    ingest_scope,
-    run_batch,
-)
-from serve_app.routes.ingest import answer
+from serve_app.ingest.pipeline import Binding, IngestItem
+from serve_app.ingest.report import ItemKind
+from serve_app.ingest.schemas import ingest_answer
+from serve_app.ingest.service import ingest_scope
 from serve_app.scoping import public
 
 router = APIRouter(tags=["integrations"])
@@ -61,48 +57,31 @@ STARTED = datetime.now(UTC)
 LIST_LIMIT = 5000
 
 
-async def ingest_am(
-    request: Request, ctx: Ctx, caller: Caller, items: Sequence[AmAlert], prefix: str
-) -> Outcome | Response:
-    """Firing alerts are ingested, resolved ones resolve their open alert;
-    every item checked before anything is written."""
-    tenant = caller.tenant_id
-    ctx.gate.check(tenant, len(items))
-    directory = caller.directory
-    fallback = default_client(caller)
-    firing, resolving = [], []
-    now = datetime.now(UTC)
+def am_items(items: Sequence[AmAlert], prefix: str, now: datetime) -> list[IngestItem]:
+    """Firing alerts raise (create or fold), resolved ones resolve their open
+    alert (the dedup key is the label fingerprint, per client)."""
+
+    def resolve_key(am: AmAlert) -> Callable[[Binding], str]:
+        return lambda b: dedup_key(b.client_id, am.fingerprint)
+
+    def draft(am: AmAlert) -> Callable[[Binding], AlertDraft]:
+        return lambda b: am.draft(b.tenant_id, b.client_id, b.site_id)
+
+    out = []
     for i, am in enumerate(items):
-        where = f"{prefix}{i}.labels"
-        cid = directory.client_id(am.client_ref or fallback, f"{where}.client", i)
-        site = directory.site_id(am.site_ref, cid, f"{where}.site", i)
-        if am.resolved(now):
-            resolving.append((i, cid, dedup_key(cid, am.fingerprint)))
-        else:
-            firing.append((i, cid, am.draft(tenant, cid, site)))
-    await authorize_clients(ctx, caller, [cid for _, cid, _ in firing + resolving])
-    outcome = await run_batch(
-        ctx,
-        tenant,
-        directory,
-        firing,
-        lambda c, ds: ctx.noc.ingest_alerts(tenant, c, ds),
-        alert_items,
-    )
-    for cid, batch in group(resolving).items():
-        if not directory.enabled(cid):
-            for i, _ in batch:
-                outcome.reject(i, f"client {cid!r} is disabled")
-            continue
-        keys = [k for _, k in batch]
-        resolved = set(await ctx.noc.resolve_keys(tenant, cid, keys, caller.user_id))
-        for i, key in batch:
-            status = "resolved" if key in resolved else "not_open"
-            outcome.items[i] = {"index": i, "status": status, "dedup_key": key}
-        outcome.totals["resolved"] += len(resolved)
-    if outcome.unavailable:
-        return answer(request, outcome)
-    return outcome
+        resolved = am.resolved(now)
+        out.append(
+            IngestItem(
+                index=i,
+                kind=ItemKind.RESOLVE if resolved else ItemKind.ALERT,
+                bind=resolve_key(am) if resolved else draft(am),
+                client_ref=am.client_ref,
+                site_ref=am.site_ref,
+                client_field=f"{prefix}{i}.labels.client",
+                site_field=f"{prefix}{i}.labels.site",
+            )
+        )
+    return out
 
 
 @router.post(
@@ -111,16 +90,13 @@ async def ingest_am(
     response_class=Response,
 )
 async def post_alerts(
-    request: Request,
     ctx: Ctx,
     caller: Ingester,
     body: Annotated[list[PostableAlert], Body(max_length=MAX_BATCH)],
 ) -> Response:
     now = datetime.now(UTC)
     items = [from_postable(a, now, i) for i, a in enumerate(body)]
-    result = await ingest_am(request, ctx, caller, items, "")
-    if isinstance(result, Response):
-        return result
+    ingest_answer(await ctx.ingest.run(caller, am_items(items, "", now)))
     return Response(status_code=200)
 
 
@@ -128,13 +104,12 @@ async def post_alerts(
     "/api/noc/integrations/alertmanager",
     summary="Alertmanager webhook receiver (payload version 4)",
 )
-async def webhook(request: Request, ctx: Ctx, caller: Ingester, payload: WebhookPayload) -> Any:
+async def webhook(ctx: Ctx, caller: Ingester, payload: WebhookPayload) -> JSONResponse:
     now = datetime.now(UTC)
     items = [from_webhook(a, now, i) for i, a in enumerate(payload.alerts)]
-    result = await ingest_am(request, ctx, caller, items, "alerts.")
-    if isinstance(result, Response):
-        return result
-    return answer(request, result)
+    return JSONResponse(
+        ingest_answer(await ctx.ingest.run(caller, am_items(items, "alerts.", now)))
+    )
 
 
 async def reader_clients(ctx: Ctx, caller: Caller) -> tuple[list[str] | None, list[str] | None]:

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.store.repos import audit
-from serve_app.auth import Caller
+from serve_app.caller import Caller
 from serve_app.deps import Ctx, requires
 from serve_app.scoping import public
 

@@ -33,7 +33,8 @@ from noc_actors.domain.enums import (
 )
 from noc_actors.domain.export import ALERT_COLUMNS, AUDIT_COLUMNS, INCIDENT_COLUMNS, csv_chunks
 from noc_actors.store.repos import alert_queries, audit, incidents
-from serve_app.auth import Caller, require
+from serve_app.auth import require
+from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
 from serve_app.scoping import client_filter, site_filter

@@ -33,7 +33,8 @@ from noc_actors.domain.incident import (
 from noc_actors.store.repos import alert_queries, audit
 from noc_actors.store.repos import incidents as repo
 from noc_actors.store.schema import incidents as incidents_table
-from serve_app.auth import Caller, deny, require
+from serve_app.auth import deny, require
+from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.schemas import StrictModel, TransitionIn

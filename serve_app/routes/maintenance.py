@@ -32,7 +32,8 @@ from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
 from noc_actors.domain.maintenance import MaintenanceWindow
 from noc_actors.store.repos import audit, clients, maintenance
 from noc_actors.store.rows import window_to_row
-from serve_app.auth import Caller, deny
+from serve_app.auth import deny
+from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.schemas import StrictModel

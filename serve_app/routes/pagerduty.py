@@ -26,16 +26,13 @@ from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import InvalidInput
 from noc_actors.domain.integrations.pagerduty import PdEvent, accepted_response, pd_dedup_key
 from noc_actors.store.repos import alert_queries
-from serve_app.auth import Caller, authenticate, bearer_token, require
+from serve_app.auth import authenticate, bearer_token, require
+from serve_app.caller import Caller
 from serve_app.deps import Ctx
-from serve_app.ingest.service import (
-    alert_items,
-    authorize_clients,
-    default_client,
-    ingest_scope,
-    run_batch,
-)
-from serve_app.routes.ingest import answer
+from serve_app.ingest.pipeline import IngestItem
+from serve_app.ingest.report import ItemKind, ItemStatus
+from serve_app.ingest.schemas import ingest_answer
+from serve_app.ingest.service import ingest_scope
 
 router = APIRouter(tags=["integrations"])
 
@@ -51,33 +48,28 @@ async def enqueue(request: Request, event: PdEvent, ctx: Ctx) -> Any:
     caller = await authenticate(ctx, request, bearer_token(request) or event.routing_key)
     await require(ctx, caller, Capability.INGEST)
     if event.event_action == "trigger":
-        return await _trigger(request, ctx, caller, event)
+        return await _trigger(ctx, caller, event)
     return await _act(ctx, caller, event)
 
 
-async def _trigger(request: Request, ctx: Ctx, caller: Caller, event: PdEvent) -> Any:
-    tenant = caller.tenant_id
-    ctx.gate.check(tenant, 1)
-    directory = caller.directory
-    ref = event.client_ref() or default_client(caller)
-    cid = directory.client_id(ref, "payload.custom_details.client_id", None)
-    site = directory.site_id(event.site_ref(), cid, "payload.custom_details.site_id", None)
-    await authorize_clients(ctx, caller, [cid])
+async def _trigger(ctx: Ctx, caller: Caller, event: PdEvent) -> JSONResponse:
     key = event.dedup_key or uuid.uuid4().hex
-    draft = event.draft(tenant, cid, site, key, datetime.now(UTC))
-    outcome = await run_batch(
-        ctx,
-        tenant,
-        directory,
-        [(0, cid, draft)],
-        lambda c, ds: ctx.noc.ingest_alerts(tenant, c, ds),
-        alert_items,
+    now = datetime.now(UTC)
+    item = IngestItem(
+        index=0,
+        kind=ItemKind.ALERT,
+        bind=lambda b: event.draft(b.tenant_id, b.client_id, b.site_id, key, now),
+        client_ref=event.client_ref(),
+        site_ref=event.site_ref(),
+        client_field="payload.custom_details.client_id",
+        site_field="payload.custom_details.site_id",
+        numbered=False,
     )
-    if outcome.unavailable:
-        return answer(request, outcome)
-    item = outcome.items[0]
-    if item["status"] == "rejected":
-        raise InvalidInput("payload.custom_details.client_id", item["reason"])
+    report = await ctx.ingest.run(caller, [item])
+    ingest_answer(report)  # 503 when the client's aggregator is unavailable
+    (result,) = report.items
+    if result.status is ItemStatus.REJECTED:
+        raise InvalidInput("payload.custom_details.client_id", result.reason or "rejected")
     return JSONResponse(accepted_response(key), status_code=202)
 
 

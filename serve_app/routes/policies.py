@@ -23,7 +23,7 @@ from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
 from noc_actors.domain.escalation import EscalationPolicy, TargetKind
 from noc_actors.store.repos import audit, clients, policies, tenants
-from serve_app.auth import Caller
+from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
 from serve_app.schemas import StrictModel

@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import InvalidInput
 from noc_actors.domain.integrations.alertmanager import (
-    MAX_BATCH,
     AmAlert,
     PostableAlert,
     WebhookAlert,
@@ -26,6 +25,7 @@ from noc_actors.domain.integrations.alertmanager import (
     from_webhook,
     parse_postable,
 )
+from noc_actors.domain.limits import MAX_BATCH
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -308,5 +308,5 @@ def test_every_public_name_is_importable_from_the_alertmanager_module() -> None:
         for name in part.__all__:
             assert getattr(facade, name) is getattr(part, name), f"{module}.{name}"
             assert name in facade.__all__, name
-    for name in ("MAX_BATCH", "MAX_MATCHERS", "SOURCE", "RECEIVER", "AM_VERSION"):
+    for name in ("MAX_MATCHERS", "SOURCE", "RECEIVER", "AM_VERSION"):
         assert hasattr(facade, name), name

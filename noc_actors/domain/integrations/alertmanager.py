@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from noc_actors.domain.draft import AlertDraft
@@ -62,7 +62,6 @@ from noc_actors.domain.integrations.am_render import (
     status_document,
 )
 from noc_actors.domain.integrations.am_wire import GO_ZERO_TIME as GO_ZERO_TIME
-from noc_actors.domain.integrations.am_wire import MAX_BATCH as MAX_BATCH
 from noc_actors.domain.integrations.am_wire import (
     PostableAlert,
     WebhookAlert,
@@ -71,6 +70,7 @@ from noc_actors.domain.integrations.am_wire import (
 )
 from noc_actors.domain.integrations.matchers import MAX_MATCHERS as MAX_MATCHERS
 from noc_actors.domain.integrations.matchers import Matcher, parse_matchers
+from noc_actors.domain.limits import MAX_FUTURE
 
 __all__ = [
     "SOURCE",
@@ -94,7 +94,6 @@ ALERT_TYPE_MAX = 64
 MESSAGE_MAX = 2000
 ENTITY_ID_MAX = 255
 DEFAULT_ALERT_TYPE = "PrometheusAlert"
-FUTURE_SKEW = timedelta(hours=1)
 
 _SEVERITY: dict[str, Severity] = {
     **dict.fromkeys(
@@ -176,7 +175,7 @@ def _build(
     index: int,
     webhook_status: str | None = None,
 ) -> AmAlert:
-    if starts_at is not None and starts_at > now + FUTURE_SKEW:
+    if starts_at is not None and starts_at > now + MAX_FUTURE:
         raise InvalidInput(
             "startsAt", f"{format_time(starts_at)} is more than 1 hour in the future", item=index
         )

@@ -20,10 +20,10 @@ from pydantic import (
 )
 
 from noc_actors.domain.events import _aware_utc
+from noc_actors.domain.limits import MAX_BATCH
 
 __all__ = ["PostableAlert", "WebhookAlert", "WebhookPayload", "parse_postable"]
 
-MAX_BATCH = 5000
 MAX_LABELS = 64
 LABEL_NAME_MAX = 256
 LABEL_VALUE_MAX = 1024

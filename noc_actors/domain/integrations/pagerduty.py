@@ -26,7 +26,7 @@ metadata       pd_dedup_key, component, group, class, custom_details, client,
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -45,6 +45,7 @@ from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import InvalidInput
 from noc_actors.domain.events import _aware_utc
+from noc_actors.domain.limits import MAX_FUTURE
 
 SOURCE = "pagerduty"
 DEFAULT_ALERT_TYPE = "PagerDutyEvent"
@@ -52,7 +53,6 @@ ALERT_TYPE_MAX = 64
 DEDUP_KEY_MAX = 255
 CUSTOM_DETAILS_MAX_BYTES = 16_384
 MAX_LINKS = 50
-FUTURE_SKEW = timedelta(hours=1)
 
 SEVERITY: dict[str, Severity] = {
     "critical": Severity.CRITICAL,
@@ -174,7 +174,7 @@ class PdEvent(_Strict):
         p = self.payload
         if p is None:
             raise InvalidInput("payload", "payload is required for trigger")
-        if p.timestamp is not None and p.timestamp > now + FUTURE_SKEW:
+        if p.timestamp is not None and p.timestamp > now + MAX_FUTURE:
             raise InvalidInput("payload.timestamp", "is more than 1 hour in the future")
         extra = {
             "component": p.component,
