@@ -1,25 +1,34 @@
 """What every request handler needs, built once per Serve replica (in the
-deployment's constructor, never at import time) and kept on ``app.state``."""
+deployment's constructor, never at import time) and found by handlers
+through ``context_of``.
+
+The replica's background work (cache warming, the ingest gate's reports,
+the hub pump) is registered by whoever builds the context
+(``serve_app.deployment``) and started once, inside the replica's event loop,
+by the first request or socket."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import HTTPConnection
 
 from noc_actors.actors.client import NocClient
-from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
+from serve_app.auth import deny
 from serve_app.cache import Cache, make_cache
+from serve_app.caller import Caller
 from serve_app.ingest.gate import IngestGate
+from serve_app.ingest.pipeline import IngestPipeline
+from serve_app.ws.realtime import Realtime
 
-if TYPE_CHECKING:
-    from serve_app.ws.realtime import Realtime
+Job = Callable[["AppContext"], Coroutine[Any, Any, None]]
+"""A background job of the replica: runs until cancelled (and must not die)."""
 
 
 @dataclass
@@ -29,52 +38,52 @@ class AppContext:
     noc: NocClient
     cache: Cache
     gate: IngestGate
+    realtime: Realtime
+    ingest: IngestPipeline
+    jobs: dict[str, Job] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _started: bool = False
-    warm_loop: PeriodicLoop | None = None
-    realtime: Realtime | None = None
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
-        return cls(
+        engine = make_engine(settings.database_url)
+        noc = NocClient(settings.ray_namespace)
+        cache = make_cache(settings.redis_url)
+        gate = IngestGate(settings.ingest_queue_size)
+
+        async def denial(caller: Caller, capability: str, kind: str, entity_id: str) -> Exception:
+            return await deny(ctx, caller, capability, kind, entity_id)
+
+        ctx = cls(
             settings=settings,
-            engine=make_engine(settings.database_url),
-            noc=NocClient(settings.ray_namespace),
-            cache=make_cache(settings.redis_url),
-            gate=IngestGate(settings.ingest_queue_size),
+            engine=engine,
+            noc=noc,
+            cache=cache,
+            gate=gate,
+            realtime=Realtime.build(settings, noc, cache),
+            ingest=IngestPipeline(gate, noc, denial),
         )
+        return ctx
+
+    def register(self, name: str, job: Job) -> None:
+        """Run ``job(self)`` in the background once the replica serves."""
+        self.jobs[name] = job
 
     def start_background(self) -> None:
-        """Start the replica's background work once, inside its event loop:
-        cache warming every 5 minutes, the ingest gate's reports, and the
-        replica's one hub subscription (``serve_app.ws.realtime``), which
-        invalidates the in-process cache (without Redis) and feeds the
-        dashboard sockets."""
+        """Start the registered jobs once, inside the running event loop."""
         if self._started:
             return
         self._started = True
-        from serve_app.warming import warm_overviews
-
-        self.warm_loop = PeriodicLoop(
-            "cache-warm", self.settings.cache_warm_interval_s, lambda: warm_overviews(self)
-        )
-        self.warm_loop.start()
-        self._spawn(self.gate.run(self.noc), "ingest-gate-report")
-        from serve_app.ws.realtime import Realtime
-
-        self.realtime = Realtime.build(self.settings, self.noc, self.cache)
-        self._spawn(self.realtime.pump.run(), "hub-pump")
-
-    def _spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        loop = asyncio.get_running_loop()
+        for name, job in self.jobs.items():
+            task = loop.create_task(job(self), name=name)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        for task in list(self._tasks):
             task.cancel()
-        if self.warm_loop is not None:
-            await self.warm_loop.stop()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.engine.dispose()
 
 

@@ -12,10 +12,12 @@ from typing import Any
 
 from ray import serve
 
+from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
 from serve_app.app import create_app
 from serve_app.context import AppContext
+from serve_app.warming import warm_overviews
 
 fastapi_app = create_app()
 
@@ -33,6 +35,21 @@ class NocApi:
     def __init__(self, settings: Settings) -> None:
         install_redaction()
         self.ctx = AppContext.build(settings)  # found by serve_app.context.context_of
+        register_jobs(self.ctx)
+
+
+def register_jobs(ctx: AppContext) -> None:
+    """The replica's background work, started with its first request: cache
+    warming every ``cache_warm_interval_s``, the ingest gate's depth reports
+    (which bring the backpressure levels back), and the replica's one hub
+    subscription, which invalidates the in-process cache (without Redis) and
+    feeds the dashboard sockets."""
+    warm = PeriodicLoop(
+        "cache-warm", ctx.settings.cache_warm_interval_s, lambda: warm_overviews(ctx)
+    )
+    ctx.register("cache-warm", lambda _: warm.run())
+    ctx.register("ingest-gate-report", lambda c: c.gate.run(c.noc))
+    ctx.register("hub-pump", lambda c: c.realtime.pump.run())
 
 
 def build(settings: Settings, replicas: int = 1) -> Any:

@@ -6,7 +6,9 @@ from typing import Any
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.masking import mask_unless
-from serve_app.auth import Caller, deny
+from noc_actors.store.repos.reports import ReportScope
+from serve_app.auth import deny
+from serve_app.caller import Caller
 from serve_app.context import AppContext
 
 
@@ -41,3 +43,9 @@ async def visible_alert(
 def public(caller: Caller, data: dict[str, Any]) -> dict[str, Any]:
     """A response object, PII-masked unless the caller holds noc:view_pii."""
     return mask_unless(caller.sees_pii, data)  # type: ignore[no-any-return]
+
+
+def report_scope(caller: Caller) -> ReportScope:
+    """The caller's scope for aggregate reads: its tenant, visible clients
+    and (site-only users) sites."""
+    return ReportScope(caller.tenant_id, caller.visible_client_ids, site_filter(caller))

@@ -8,8 +8,10 @@ import logging
 
 from noc_actors.domain.enums import Capability
 from noc_actors.store.repos import tenants, users
-from serve_app.auth import Caller, principal_of, scope_for
+from serve_app.auth import scope_for
+from serve_app.caller import Caller, principal_of
 from serve_app.context import AppContext
+from serve_app.queries import overview_tiles
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +19,6 @@ log = logging.getLogger(__name__)
 async def warm_overviews(ctx: AppContext) -> int:
     """Warm one overview per (tenant, PII flag) among all-clients users;
     returns how many were computed."""
-    from serve_app.routes.overview import overview_tiles
-
     warmed = 0
     async with ctx.engine.connect() as db:
         all_tenants = await tenants.list_tenants(db)
@@ -40,7 +40,7 @@ async def warm_overviews(ctx: AppContext) -> int:
                     Caller(principal, "warm", None, None, None, scope, visible, directory)
                 )
         for caller in callers:
-            await overview_tiles(ctx, caller)  # type: ignore[arg-type]
+            await overview_tiles(ctx, caller)
             warmed += 1
     log.info("warmed %d overviews", warmed)
     return warmed

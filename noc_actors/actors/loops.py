@@ -33,7 +33,7 @@ class PeriodicLoop:
 
     def start(self) -> None:
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
+            self._task = asyncio.get_running_loop().create_task(self.run(), name=self.name)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -60,7 +60,8 @@ class PeriodicLoop:
         self.last_success = time.time()
         return True
 
-    async def _run(self) -> None:
+    async def run(self) -> None:
+        """Step every interval, forever (``start`` runs this as a task)."""
         while True:
             await asyncio.sleep(max(0.0, self._delay()))
             await self.run_once()

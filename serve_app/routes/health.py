@@ -99,11 +99,10 @@ async def _replica(ctx: Ctx) -> dict[str, Any]:
         "ok": True,
         "ingest_queue": {"depth": gate.depth, "capacity": gate.capacity, "refused": gate.refused},
     }
-    if ctx.realtime is not None:
-        status = ctx.realtime.status()
-        pump = status["pump"]
-        out.update(status)
-        out["ok"] = bool(pump["subscribed"] or not pump["failures"])
+    status = ctx.realtime.status()
+    pump = status["pump"]
+    out.update(status)
+    out["ok"] = bool(pump["subscribed"] or not pump["failures"])
     return out
 
 

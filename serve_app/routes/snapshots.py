@@ -12,13 +12,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
-from sqlalchemy import select
 
 from noc_actors.domain.errors import NotFound
-from noc_actors.store.repos import clients
-from noc_actors.store.schema import metric_snapshots as snap
+from noc_actors.store.repos import clients, snapshots
 from serve_app.auth import deny
 from serve_app.deps import Ctx, Viewer
+from serve_app.queries import snapshot_view
 from serve_app.scoping import public
 
 router = APIRouter(prefix="/api/noc/clients", tags=["snapshots"])
@@ -43,22 +42,13 @@ async def list_client_snapshots(
     if not caller.scope.allows_client(client_id) or caller.scope.sites is not None:
         raise await deny(ctx, caller, "scope", "client", client_id)
     async with ctx.engine.connect() as db:
-        stmt = select(snap).where(
-            snap.c.tenant_id == caller.tenant_id, snap.c.client_id == client_id
+        rows = await snapshots.list_snapshots(
+            db,
+            tenant_id=caller.tenant_id,
+            client_id=client_id,
+            since=since,
+            until=until,
+            newest=limit,
         )
-        if since is not None:
-            stmt = stmt.where(snap.c.window_start >= since)
-        if until is not None:
-            stmt = stmt.where(snap.c.window_start < until)
-        stmt = stmt.order_by(snap.c.window_start.desc()).limit(limit)
-        rows = list(reversed((await db.execute(stmt)).all()))
-    items = [
-        {
-            "id": r.id,
-            "window_start": r.window_start.isoformat(),
-            "window_end": r.window_end.isoformat(),
-            "metrics": r.metrics,
-        }
-        for r in rows
-    ]
+    items = [{"id": r["id"], **(snapshot_view(r) or {})} for r in rows]
     return public(caller, {"client_id": client_id, "name": client["name"], "items": items})

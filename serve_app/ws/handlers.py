@@ -17,13 +17,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from ray.exceptions import RayError
-
 from noc_actors.domain.enums import Capability
-from noc_actors.domain.errors import NotFound, Unavailable
+from noc_actors.domain.errors import NotFound
 from noc_actors.store.repos import alert_queries, clients, snapshots, tokens
-from serve_app.auth import Caller, deny, require
+from serve_app.auth import deny, require
+from serve_app.caller import Caller
 from serve_app.context import AppContext
+from serve_app.errors import INTERNAL, answer_for
+from serve_app.queries import snapshot_view
 from serve_app.scoping import public
 from serve_app.ws import protocol as p
 from serve_app.ws.connection import Connection
@@ -98,19 +99,15 @@ class Session:
                 raise p.BadMessage("binary frames are not supported; send JSON text")
             msg = p.parse(text)
         except p.BadMessage as err:
-            self.conn.send(p.error("invalid_message", err.message, cid, err.message_id))
+            self.conn.send(p.error_frame(err, cid, err.message_id))
             return
         caller = dataclasses.replace(self.caller, correlation_id=cid)
         try:
             await self._dispatch(msg, caller)
-        except (Unavailable, RayError) as err:
-            detail = str(err).splitlines()[0] if str(err) else type(err).__name__
-            self.conn.send(p.error("unavailable", detail, cid, msg.id, request=msg.type))
-        except Exception as err:  # noqa: BLE001 - mapped to an error frame in one place
-            code, message = p.error_for(err)
-            if code == "internal_error":
+        except Exception as err:  # noqa: BLE001 - every error becomes an error frame
+            if answer_for(err) is INTERNAL:
                 log.exception("websocket %s failed (correlation id %s)", msg.type, cid)
-            self.conn.send(p.error(code, message, cid, msg.id, request=msg.type))
+            self.conn.send(p.error_frame(err, cid, msg.id, request=msg.type))
 
     async def _dispatch(self, msg: p.ClientMessage, caller: Caller) -> None:
         match msg:
@@ -219,12 +216,7 @@ class Session:
                     db, tenant_id=caller.tenant_id, client_ids=ids
                 )
         items = [
-            {
-                "client_id": cid,
-                "window_start": row["window_start"].isoformat(),
-                "window_end": row["window_end"].isoformat(),
-                "metrics": row["metrics"],
-            }
+            {"client_id": cid, **(snapshot_view(row) or {})}
             for cid in ids
             if (row := latest.get(cid)) is not None
         ]

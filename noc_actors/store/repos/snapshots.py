@@ -66,9 +66,11 @@ async def list_snapshots(
     since: datetime | None = None,
     until: datetime | None = None,
     include_archive: bool = False,
+    newest: int | None = None,
 ) -> list[dict[str, Any]]:
     """A client's snapshots by window_start (``since`` inclusive, ``until``
-    exclusive); ``include_archive`` also reads archived ones."""
+    exclusive), oldest first; ``newest`` keeps only that many of the latest;
+    ``include_archive`` also reads archived ones."""
     out: list[dict[str, Any]] = []
     for table in (archive, snap) if include_archive else (snap,):
         stmt = select(table).where(table.c.tenant_id == tenant_id, table.c.client_id == client_id)
@@ -76,8 +78,11 @@ async def list_snapshots(
             stmt = stmt.where(table.c.window_start >= since)
         if until is not None:
             stmt = stmt.where(table.c.window_start < until)
+        if newest is not None:
+            stmt = stmt.order_by(table.c.window_start.desc()).limit(newest)
         out.extend(as_dict(r) for r in await conn.execute(stmt))
-    return sorted(out, key=lambda s: s["window_start"])
+    out.sort(key=lambda s: s["window_start"])
+    return out if newest is None else out[-newest:]
 
 
 async def archive_older_than(
