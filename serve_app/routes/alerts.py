@@ -5,20 +5,20 @@ aggregator that owns the alert."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from noc_actors.domain.enums import AlertStatus, Capability, Severity
+from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.store.repos import alert_queries
 from serve_app.auth import deny, require
 from serve_app.caller import Caller
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.errors import answer_for, message_for
+from serve_app.filters import AlertSearch
 from serve_app.schemas import Action, AlertPage, BulkIn, BulkOut, BulkResult, TransitionIn
-from serve_app.scoping import client_filter, public, site_filter, visible_alert
+from serve_app.scoping import public, visible_alert
 
 router = APIRouter(prefix="/api/noc/alerts", tags=["alerts"])
 
@@ -30,43 +30,13 @@ ACTION_CAPABILITY: dict[str, Capability] = {
 }
 
 
-def _aware(name: str, value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        raise InvalidInput(name, "must include a timezone, e.g. 2026-11-26T10:00:00Z")
-    return value
-
-
 @router.get("", response_model=AlertPage, summary="Search alerts (newest first, keyset pages)")
 async def list_alerts(
-    ctx: Ctx,
-    caller: Viewer,
-    status: Annotated[list[AlertStatus] | None, Query()] = None,
-    severity: Annotated[list[Severity] | None, Query()] = None,
-    alert_type: Annotated[list[str] | None, Query(max_length=64)] = None,
-    client_id: Annotated[list[str] | None, Query(max_length=128)] = None,
-    site_id: Annotated[list[str] | None, Query(max_length=128)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    ctx: Ctx, caller: Viewer, search: Annotated[AlertSearch, Query()]
 ) -> AlertPage:
-    clients = client_filter(caller, client_id)
-    sites = site_filter(caller)
-    if site_id:
-        sites = [s for s in site_id if sites is None or s in sites]
     async with ctx.engine.connect() as db:
         items, next_cursor = await alert_queries.query_alerts(
-            db,
-            tenant_id=caller.tenant_id,
-            client_ids=clients,
-            site_ids=sites,
-            status=[s.value for s in status] if status else None,
-            severity=[s.value for s in severity] if severity else None,
-            alert_type=alert_type,
-            since=_aware("since", since),
-            until=_aware("until", until),
-            limit=limit,
-            cursor=cursor,
+            db, **search.query(caller), limit=search.limit, cursor=search.cursor
         )
     return AlertPage(items=[public(caller, a.to_json()) for a in items], next_cursor=next_cursor)
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
-from noc_actors.domain.enums import AuditAction, Capability
+from noc_actors.domain.enums import Capability
 from noc_actors.store.repos import audit
 from serve_app.caller import Caller
 from serve_app.deps import Ctx, requires
+from serve_app.filters import AuditSearch
 from serve_app.scoping import public
 
 router = APIRouter(prefix="/api/noc/audit", tags=["audit"])
@@ -35,28 +36,10 @@ def audit_json(caller: Caller, row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("", response_model=AuditPage, summary="Search the audit log (newest first)")
 async def list_audit(
-    ctx: Ctx,
-    caller: Auditor,
-    action: Annotated[list[AuditAction] | None, Query()] = None,
-    actor_id: Annotated[str | None, Query(max_length=128)] = None,
-    entity_type: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: Annotated[str | None, Query(max_length=255)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    ctx: Ctx, caller: Auditor, search: Annotated[AuditSearch, Query()]
 ) -> AuditPage:
     async with ctx.engine.connect() as db:
         rows, next_cursor = await audit.query_audit(
-            db,
-            tenant_id=caller.tenant_id,
-            action=[a.value for a in action] if action else None,
-            actor_id=actor_id,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            since=since,
-            until=until,
-            limit=limit,
-            cursor=cursor,
+            db, **search.query(caller), limit=search.limit, cursor=search.cursor
         )
     return AuditPage(items=[audit_json(caller, r) for r in rows], next_cursor=next_cursor)

@@ -15,21 +15,16 @@ download short (the client sees a truncated body)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from noc_actors.domain.enums import (
-    AlertStatus,
     AuditAction,
     Capability,
-    IncidentState,
-    Severity,
 )
 from noc_actors.domain.export import ALERT_COLUMNS, AUDIT_COLUMNS, INCIDENT_COLUMNS, csv_chunks
 from noc_actors.store.repos import alert_queries, audit, incidents
@@ -37,7 +32,7 @@ from serve_app.auth import require
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
-from serve_app.scoping import client_filter, site_filter
+from serve_app.filters import AlertFilter, AuditFilter, Filter, IncidentFilter
 
 router = APIRouter(prefix="/api/noc/exports", tags=["exports"])
 
@@ -59,24 +54,8 @@ async def _pages(fetch: Fetch) -> AsyncIterator[list[Row]]:
             return
 
 
-def _filters(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The given filters as JSON for the audit row (unset ones left out)."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None or value == []:
-            continue
-        if isinstance(value, datetime):
-            value = value.isoformat()
-        elif isinstance(value, list):
-            value = [v.value if isinstance(v, Enum) else v for v in value]
-        out[key] = value
-    return out
-
-
-async def _record_export(
-    ctx: AppContext, caller: Caller, kind: str, filters: Mapping[str, Any]
-) -> None:
-    meta = {"kind": kind, "filters": _filters(filters), "masked": not caller.sees_pii}
+async def _record_export(ctx: AppContext, caller: Caller, kind: str, filters: Filter) -> None:
+    meta = {"kind": kind, "filters": filters.given(), "masked": not caller.sees_pii}
     async with ctx.engine.begin() as db:
         await audit.append_audit(
             db, [caller.audit_entry(AuditAction.EXPORT_DATA, "export", kind, meta)]
@@ -89,7 +68,7 @@ async def _csv_response(
     kind: str,
     columns: Sequence[str],
     fetch: Fetch,
-    filters: Mapping[str, Any],
+    filters: Filter,
 ) -> StreamingResponse:
     """Read the first page, audit the export, then stream every page as CSV."""
     pages = _pages(fetch)
@@ -119,40 +98,17 @@ async def _csv_response(
 
 @router.get("/alerts.csv", summary="Alerts as CSV (scoped like the list; masked without view_pii)")
 async def export_alerts(
-    ctx: Ctx,
-    caller: Exporter,
-    status: Annotated[list[AlertStatus] | None, Query()] = None,
-    severity: Annotated[list[Severity] | None, Query()] = None,
-    alert_type: Annotated[list[str] | None, Query(max_length=64)] = None,
-    client_id: Annotated[list[str] | None, Query(max_length=128)] = None,
-    site_id: Annotated[list[str] | None, Query(max_length=128)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    ctx: Ctx, caller: Exporter, filters: Annotated[AlertFilter, Query()]
 ) -> StreamingResponse:
-    clients = client_filter(caller, client_id)
-    sites = site_filter(caller)
-    if site_id:
-        sites = [s for s in site_id if sites is None or s in sites]
+    query = filters.query(caller)
 
     async def fetch(cursor: str | None) -> tuple[list[Row], str | None]:
         async with ctx.engine.connect() as db:
             items, nxt = await alert_queries.query_alerts(
-                db,
-                tenant_id=caller.tenant_id,
-                client_ids=clients,
-                site_ids=sites,
-                status=[s.value for s in status] if status else None,
-                severity=[s.value for s in severity] if severity else None,
-                alert_type=alert_type,
-                since=since,
-                until=until,
-                limit=PAGE_ROWS,
-                cursor=cursor,
+                db, **query, limit=PAGE_ROWS, cursor=cursor
             )
         return [a.to_dict() for a in items], nxt
 
-    filters: dict[str, Any] = dict(status=status, severity=severity, alert_type=alert_type)
-    filters |= dict(client_id=client_id, site_id=site_id, since=since, until=until)
     return await _csv_response(ctx, caller, "alerts", ALERT_COLUMNS, fetch, filters)
 
 
@@ -174,28 +130,14 @@ def incident_row(row: Row) -> dict[str, Any]:
 
 @router.get("/incidents.csv", summary="Incidents as CSV (scoped; masked without view_pii)")
 async def export_incidents(
-    ctx: Ctx,
-    caller: Exporter,
-    state: Annotated[list[IncidentState] | None, Query()] = None,
-    client_id: Annotated[list[str] | None, Query(max_length=128)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    ctx: Ctx, caller: Exporter, filters: Annotated[IncidentFilter, Query()]
 ) -> StreamingResponse:
-    clients = client_filter(caller, client_id)
+    query = filters.query(caller)
     scope = caller.scope
 
     async def fetch(cursor: str | None) -> tuple[list[Row], str | None]:
         async with ctx.engine.connect() as db:
-            items, nxt = await incidents.list_incidents(
-                db,
-                tenant_id=caller.tenant_id,
-                client_ids=clients,
-                state=[s.value for s in state] if state else None,
-                since=since,
-                until=until,
-                limit=PAGE_ROWS,
-                cursor=cursor,
-            )
+            items, nxt = await incidents.list_incidents(db, **query, limit=PAGE_ROWS, cursor=cursor)
         # Site-only users: the repository filters by client; sites are
         # checked here (the page may come out short, the cursor still moves on).
         seen = [
@@ -203,38 +145,18 @@ async def export_incidents(
         ]
         return [incident_row(i) for i in seen], nxt
 
-    filters: dict[str, Any] = dict(state=state, client_id=client_id, since=since, until=until)
     return await _csv_response(ctx, caller, "incidents", INCIDENT_COLUMNS, fetch, filters)
 
 
 @router.get("/audit.csv", summary="The audit log as CSV (needs noc:audit_view too)")
 async def export_audit(
-    ctx: Ctx,
-    caller: Exporter,
-    action: Annotated[list[AuditAction] | None, Query()] = None,
-    actor_id: Annotated[str | None, Query(max_length=128)] = None,
-    entity_type: Annotated[str | None, Query(max_length=64)] = None,
-    entity_id: Annotated[str | None, Query(max_length=255)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
+    ctx: Ctx, caller: Exporter, filters: Annotated[AuditFilter, Query()]
 ) -> StreamingResponse:
     await require(ctx, caller, Capability.AUDIT_VIEW)
+    query = filters.query(caller)
 
     async def fetch(cursor: str | None) -> tuple[list[Row], str | None]:
         async with ctx.engine.connect() as db:
-            return await audit.query_audit(
-                db,
-                tenant_id=caller.tenant_id,
-                action=[a.value for a in action] if action else None,
-                actor_id=actor_id,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                since=since,
-                until=until,
-                limit=PAGE_ROWS,
-                cursor=cursor,
-            )
+            return await audit.query_audit(db, **query, limit=PAGE_ROWS, cursor=cursor)
 
-    filters: dict[str, Any] = dict(action=action, actor_id=actor_id, entity_type=entity_type)
-    filters |= dict(entity_id=entity_id, since=since, until=until)
     return await _csv_response(ctx, caller, "audit", AUDIT_COLUMNS, fetch, filters)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import func, select, text
 
-from noc_actors.store.schema import alerts
+from noc_actors.store.repos import reports
 from serve_app.deps import Ctx
 
 router = APIRouter(tags=["health"])
@@ -22,30 +22,12 @@ CHECK_TIMEOUT_S = 3.0
 
 async def _database(ctx: Ctx) -> dict[str, Any]:
     started = time.perf_counter()
-    now = datetime.now(UTC)
     async with ctx.engine.connect() as db:
-        await db.execute(text("SELECT 1"))
-        new = await db.scalar(select(func.count()).where(alerts.c.status == "NEW"))
-        crit = await db.scalar(
-            select(func.count()).where(
-                alerts.c.status.in_(("NEW", "ESCALATED")),
-                alerts.c.severity == "CRITICAL",
-                alerts.c.acknowledged_at.is_(None),
-            )
-        )
-        backlog = await db.scalar(
-            select(func.count()).where(
-                alerts.c.status == "NEW", alerts.c.first_seen < now - timedelta(hours=1)
-            )
-        )
+        depths = await reports.queue_depths(db, now=datetime.now(UTC))
     return {
         "ok": True,
         "latency_ms": round((time.perf_counter() - started) * 1000, 1),
-        "queues": {
-            "new_alerts": int(new or 0),
-            "unacknowledged_critical": int(crit or 0),
-            "backlog_older_than_1h": int(backlog or 0),
-        },
+        "queues": asdict(depths),
     }
 
 

@@ -15,8 +15,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.actors.peers import HubPeer
 from noc_actors.domain.alert import Alert
@@ -32,13 +30,13 @@ from noc_actors.domain.incident import (
 )
 from noc_actors.store.repos import alert_queries, audit
 from noc_actors.store.repos import incidents as repo
-from noc_actors.store.schema import incidents as incidents_table
 from serve_app.auth import deny, require
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, Viewer, requires
+from serve_app.filters import IncidentSearch
 from serve_app.schemas import StrictModel, TransitionIn
-from serve_app.scoping import client_filter, public
+from serve_app.scoping import public
 
 router = APIRouter(prefix="/api/noc/incidents", tags=["incidents"])
 
@@ -188,23 +186,13 @@ async def create(body: IncidentIn, ctx: Ctx, caller: Assigner) -> dict[str, Any]
 
 @router.get("", response_model=IncidentPage, summary="Incidents (newest first, keyset pages)")
 async def list_incidents(
-    ctx: Ctx,
-    caller: Viewer,
-    state: Annotated[list[IncidentState] | None, Query()] = None,
-    client_id: Annotated[list[str] | None, Query(max_length=128)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    ctx: Ctx, caller: Viewer, search: Annotated[IncidentSearch, Query()]
 ) -> IncidentPage:
     """Scoped to the caller's clients; a site-scoped caller gets the incidents
     of its sites only (so a page may hold fewer than ``limit``)."""
     async with ctx.engine.connect() as db:
         rows, next_cursor = await repo.list_incidents(
-            db,
-            tenant_id=caller.tenant_id,
-            client_ids=client_filter(caller, client_id),
-            state=[s.value for s in state] if state else None,
-            limit=limit,
-            cursor=cursor,
+            db, **search.query(caller), limit=search.limit, cursor=search.cursor
         )
     items = [
         public(caller, _view(r))
@@ -223,16 +211,6 @@ async def get_incident(incident_id: str, ctx: Ctx, caller: Viewer) -> dict[str, 
         )
     view = _view(row) | {"alerts": [a.to_json() for a in sorted(alerts, key=lambda a: a.id)]}
     return public(caller, view)
-
-
-async def _lock(db: AsyncConnection, tenant_id: str, incident_id: str) -> None:
-    """Take the row's write lock (a no-op UPDATE) so concurrent transitions
-    of one incident apply one after the other, each on the fresh state."""
-    await db.execute(
-        update(incidents_table)
-        .where(incidents_table.c.tenant_id == tenant_id, incidents_table.c.id == incident_id)
-        .values(state=incidents_table.c.state)
-    )
 
 
 def _apply(inc: Incident, action: IncidentAction, caller: Caller, body: TransitionIn) -> None:
@@ -306,7 +284,7 @@ async def transition(
         raise InvalidInput("assignee", "required for assign")
     await _visible(ctx, caller, incident_id)
     async with ctx.engine.begin() as db:
-        await _lock(db, caller.tenant_id, incident_id)
+        await repo.lock_incident(db, tenant_id=caller.tenant_id, incident_id=incident_id)
         row = await repo.get_incident(db, tenant_id=caller.tenant_id, incident_id=incident_id)
         if row is None:
             raise NotFound("incident", incident_id)

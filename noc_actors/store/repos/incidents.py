@@ -155,16 +155,6 @@ async def update_incident(
     return await get_incident(conn, tenant_id=tenant_id, incident_id=incident_id)
 
 
-async def incidents_of_alert(conn: AsyncConnection, *, tenant_id: str, alert_id: str) -> list[str]:
-    """Ids of the tenant's incidents that contain this alert."""
-    result = await conn.execute(
-        select(incident_alerts.c.incident_id)
-        .where(incident_alerts.c.tenant_id == tenant_id, incident_alerts.c.alert_id == alert_id)
-        .order_by(incident_alerts.c.incident_id)
-    )
-    return list(result.scalars())
-
-
 async def list_incidents(
     conn: AsyncConnection,
     *,
@@ -196,3 +186,13 @@ async def list_incidents(
     rows, next_cursor = page((await conn.execute(stmt)).all(), limit, "created_at", "id")
     ids = await _alert_ids(conn, tenant_id, [r.id for r in rows])
     return [as_dict(r) | {"alert_ids": ids[r.id]} for r in rows], next_cursor
+
+
+async def lock_incident(conn: AsyncConnection, *, tenant_id: str, incident_id: str) -> None:
+    """Take the row's write lock (a no-op UPDATE) so concurrent transitions
+    of one incident apply one after the other, each on the fresh state."""
+    await conn.execute(
+        update(incidents)
+        .where(incidents.c.tenant_id == tenant_id, incidents.c.id == incident_id)
+        .values(state=incidents.c.state)
+    )
