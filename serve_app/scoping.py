@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from noc_actors.domain.alert import Alert
+from noc_actors.domain.errors import NotFound
 from noc_actors.domain.masking import mask_unless
 from noc_actors.store.repos.reports import ReportScope
 from serve_app.auth import deny
@@ -31,9 +32,7 @@ async def visible_alert(
 ) -> Alert:
     """The alert if the caller may see it: 404 for none / another tenant's,
     403 (audited) for one outside the caller's scope."""
-    from noc_actors.domain.errors import NotFound
-
-    if alert is None or alert.tenant_id != caller.tenant_id:
+    if alert is None or not caller.principal.same_tenant(alert.tenant_id):
         raise NotFound("alert", alert_id)
     if not caller.scope.allows_alert(alert.tenant_id, alert.client_id, alert.site_id):
         raise await deny(ctx, caller, "scope", "alert", alert_id)

@@ -106,6 +106,39 @@ def client_list(tenant: TenantOpt) -> None:
         typer.echo(f"{row['id']}  {row['name']}  ({state})")
 
 
+def _set_enabled(tenant: str, client_id: str, enabled: bool) -> None:
+    from noc_actors.store.repos import clients
+
+    async def work(conn: AsyncConnection) -> bool:
+        t = await _tenant(conn, tenant)
+        return await clients.set_enabled(
+            conn, tenant_id=t["id"], client_id=client_id, enabled=enabled
+        )
+
+    if not run_db(work):
+        fail(f"unknown client {client_id!r} in tenant {tenant!r}")
+    echo_kv(client=client_id, enabled=enabled)
+
+
+@client_app.command("disable")
+def client_disable(
+    client_id: Annotated[str, typer.Argument(help="Client id.")], tenant: TenantOpt
+) -> None:
+    """Disable a client (an offboarded customer): from the next request on its
+    ingested items are rejected (with that reason) and it leaves the overview;
+    its alerts, snapshots and audit rows are kept. A running NOC stops the
+    client's snapshots when its aggregator next loads (noc down, noc up)."""
+    _set_enabled(tenant, client_id, False)
+
+
+@client_app.command("enable")
+def client_enable(
+    client_id: Annotated[str, typer.Argument(help="Client id.")], tenant: TenantOpt
+) -> None:
+    """Enable a disabled client again."""
+    _set_enabled(tenant, client_id, True)
+
+
 @site_app.command("create")
 def site_create(
     name: Annotated[str, typer.Argument(help="Site name.")],

@@ -44,7 +44,8 @@ def _as_mapping(entry: object) -> Mapping[str, Any]:
         return dataclasses.asdict(entry)
     dump = getattr(entry, "model_dump", None)
     if callable(dump):
-        return dump()
+        dumped: Mapping[str, Any] = dump()
+        return dumped
     return {name: getattr(entry, name) for name in AUDIT_FIELDS if hasattr(entry, name)}
 
 

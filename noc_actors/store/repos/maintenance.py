@@ -73,22 +73,6 @@ def _for_client(client_id: str | None) -> ColumnElement[bool] | None:
     return or_(mw.c.client_id.is_(None), mw.c.client_id == client_id)
 
 
-async def list_active_windows(
-    conn: AsyncConnection, *, tenant_id: str, now: datetime, client_id: str | None = None
-) -> list[MaintenanceWindow]:
-    """Live windows active at ``now`` (starts_at <= now < ends_at), of the
-    whole tenant or covering ``client_id``."""
-    conditions = [
-        mw.c.tenant_id == tenant_id,
-        _LIVE,
-        mw.c.starts_at <= now,
-        mw.c.ends_at > now,
-        _for_client(client_id),
-    ]
-    stmt = select(mw).where(*(c for c in conditions if c is not None)).order_by(mw.c.starts_at)
-    return [row_to_window(r) for r in await conn.execute(stmt)]
-
-
 async def list_windows(
     conn: AsyncConnection,
     *,

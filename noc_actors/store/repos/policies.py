@@ -1,5 +1,4 @@
-"""Escalation policies (who is paged at each level) and per-user dashboard
-settings.
+"""Escalation policies (who is paged at each level).
 
 An escalation policy is an ordered list of targets ``{"kind": ..., "ref": ...}``
 (e.g. site on-call, site in-charge, client owner, tenant admins). A client may
@@ -13,12 +12,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from noc_actors.store.repos._common import new_id, upsert
+from noc_actors.store.repos._common import new_id
 from noc_actors.store.rows import as_dict
-from noc_actors.store.schema import dashboard_settings as ds
 from noc_actors.store.schema import escalation_policies as ep
 
 
@@ -96,37 +94,4 @@ async def list_escalation_policies(
     rows = await conn.execute(select(ep).where(ep.c.tenant_id == tenant_id))
     return sorted(
         (as_dict(r) for r in rows), key=lambda p: (p["client_id"] is not None, p["client_id"] or "")
-    )
-
-
-async def delete_escalation_policy(
-    conn: AsyncConnection, *, tenant_id: str, policy_id: str
-) -> bool:
-    """Delete one of the tenant's policies (configuration, not history)."""
-    result = await conn.execute(delete(ep).where(ep.c.tenant_id == tenant_id, ep.c.id == policy_id))
-    return result.rowcount == 1
-
-
-async def get_dashboard_settings(
-    conn: AsyncConnection, *, tenant_id: str, user_id: str
-) -> dict[str, Any] | None:
-    """The user's saved dashboard settings, or None."""
-    settings = (
-        await conn.execute(
-            select(ds.c.settings).where(ds.c.tenant_id == tenant_id, ds.c.user_id == user_id)
-        )
-    ).scalar_one_or_none()
-    return dict(settings) if settings is not None else None
-
-
-async def put_dashboard_settings(
-    conn: AsyncConnection, *, tenant_id: str, user_id: str, settings: dict[str, Any], now: datetime
-) -> None:
-    """Save the user's dashboard settings (replacing earlier ones)."""
-    await upsert(
-        conn,
-        ds,
-        [{"user_id": user_id, "tenant_id": tenant_id, "settings": settings, "updated_at": now}],
-        keys=("user_id",),
-        update=("settings", "updated_at"),
     )

@@ -177,6 +177,17 @@ def cli_tenant(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
     return url, tag
 
 
+def test_a_client_can_be_disabled_and_enabled_again(cli_tenant: tuple[str, str]) -> None:
+    url, tag = cli_tenant
+    ok(url, "client", "create", "Old Account", "--tenant", tag, "--id", f"old-{tag}")
+    assert field(ok(url, "client", "disable", f"old-{tag}", "--tenant", tag), "enabled") == "False"
+    assert f"old-{tag}  Old Account  (disabled)" in ok(url, "client", "list", "--tenant", tag)
+    ok(url, "client", "enable", f"old-{tag}", "--tenant", tag)
+    assert f"old-{tag}  Old Account  (enabled)" in ok(url, "client", "list", "--tenant", tag)
+    proc = noc(url, "client", "disable", "ghost", "--tenant", tag)
+    assert proc.returncode == 1 and "unknown client 'ghost'" in proc.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
