@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from noc_actors import cache_keys
 
@@ -91,7 +91,7 @@ class RedisCache:
         await self.client.incr(cache_keys.version_key(tenant_id, client_id))
 
     async def ping(self) -> bool:
-        return bool(await self.client.ping())
+        return bool(await cast(Awaitable[bool], self.client.ping()))
 
 
 def make_cache(redis_url: str | None) -> Cache:

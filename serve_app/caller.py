@@ -65,7 +65,7 @@ class Caller:
         )
 
 
-def principal_of(record: dict) -> Principal:
+def principal_of(record: dict[str, Any]) -> Principal:
     """The principal of a resolved token record (user or integration key)."""
     user = record.get("user")
     if user is not None:

@@ -53,7 +53,7 @@ def register_jobs(ctx: AppContext) -> None:
 
 
 def build(settings: Settings, replicas: int = 1) -> Any:
-    return NocApi.options(num_replicas=replicas).bind(settings)
+    return NocApi.options(num_replicas=replicas).bind(settings)  # type: ignore[attr-defined]
 
 
 def app_builder(args: dict[str, Any]) -> Any:

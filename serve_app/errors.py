@@ -88,7 +88,7 @@ class ErrorAnswer:
         return out
 
 
-ERRORS: Final[dict[type[BaseException], ErrorAnswer]] = {
+ERRORS: Final[dict[type[Exception], ErrorAnswer]] = {
     InvalidInput: ErrorAnswer(422, "invalid_input"),
     BadMessage: ErrorAnswer(400, "invalid_message"),
     Unauthenticated: ErrorAnswer(401, "unauthenticated"),

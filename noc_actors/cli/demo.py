@@ -107,7 +107,7 @@ def describe(event: dict[str, Any]) -> str | None:
     action = event.get("action")
     if kind == "alert_updated" and action not in ("escalated", "resolved"):
         return None
-    what = "NEW" if kind == "alert_new" else action.upper()
+    what = "NEW" if kind == "alert_new" else str(action).upper()
     extra = f" -> {a['escalated_to']}" if action == "escalated" else ""
     return (
         f"{what:<9} {a['severity']:<8} {a['alert_type']:<20} {a['client_id']:<24} "

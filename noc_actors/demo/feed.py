@@ -8,13 +8,28 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.limits import MAX_BATCH
 
+if TYPE_CHECKING:
+    from noc_actors.actors.client import NocClient
+
 TOTALS = ("created", "folded", "suppressed", "resolved")
+Send = Callable[[str, list[dict[str, Any]]], Awaitable[IngestReport]]
+
+
+def _totals(report: IngestReport) -> dict[str, int]:
+    return {
+        "created": report["created"],
+        "folded": report["folded"],
+        "suppressed": report["suppressed"],
+        "resolved": report["resolved"],
+    }
 
 
 class Feed(Protocol):
@@ -59,23 +74,23 @@ class HttpFeed:
 class ActorFeed:
     """Straight to the client aggregators (one call per client and batch)."""
 
-    def __init__(self, client: Any, tenant_id: str) -> None:
+    def __init__(self, client: NocClient, tenant_id: str) -> None:
         self.client = client
         self.tenant_id = tenant_id
 
-    async def _each_client(self, items: list[dict[str, Any]], send: Any) -> Counter[str]:
+    async def _each_client(self, items: list[dict[str, Any]], send: Send) -> Counter[str]:
         by_client: dict[str, list[dict[str, Any]]] = {}
         for item in items:
             by_client.setdefault(item["client_id"], []).append(item)
         totals: Counter[str] = Counter()
         for report in await asyncio.gather(*(send(c, b) for c, b in by_client.items())):
-            totals.update({k: int(report[k]) for k in TOTALS})
+            totals.update(_totals(report))
         return totals
 
     async def events(self, events: list[dict[str, Any]]) -> Counter[str]:
         from noc_actors.domain.events import parse_events
 
-        async def send(cid: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+        async def send(cid: str, batch: list[dict[str, Any]]) -> IngestReport:
             return await self.client.ingest_events(self.tenant_id, cid, parse_events(batch))
 
         return await self._each_client(events, send)
@@ -84,7 +99,7 @@ class ActorFeed:
         from noc_actors.domain.draft import AlertDraft
         from noc_actors.domain.enums import Severity
 
-        async def send(cid: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+        async def send(cid: str, batch: list[dict[str, Any]]) -> IngestReport:
             drafts = [
                 AlertDraft(
                     self.tenant_id,

@@ -328,7 +328,9 @@ class AlertBook:
     def auto_resolve(self, requests: Iterable[AutoResolve], now: datetime) -> list[Alert]:
         """Resolve open alerts whose condition is gone (ticket closed, device
         online). Matches on (alert_type, entity_type, entity_id)."""
-        wanted = {(r.alert_type, r.entity_type, r.entity_id): r.reason for r in requests}
+        wanted: dict[tuple[str, str | None, str | None], str] = {
+            (r.alert_type, r.entity_type, r.entity_id): r.reason for r in requests
+        }
         if not wanted:
             return []
         hits = [

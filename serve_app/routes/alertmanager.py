@@ -26,6 +26,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
+from noc_actors.domain.alert import Alert
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Capability
 from noc_actors.domain.integrations.alertmanager import (
@@ -140,7 +141,7 @@ async def get_alerts(
     statuses = [s.value for s in OPEN_STATUSES] if active else []
     if silenced:
         statuses.append(AlertStatus.SUPPRESSED.value)
-    found = []
+    found: list[Alert] = []
     cursor: str | None = None
     async with ctx.engine.connect() as db:
         while len(found) < LIST_LIMIT:  # newest first, in pages of the store's maximum
