@@ -38,3 +38,5 @@ def requires(capability: Capability) -> Callable[..., Awaitable[Caller]]:
 
 
 Viewer = Annotated[Caller, Depends(requires(Capability.VIEW))]
+Ingester = Annotated[Caller, Depends(requires(Capability.INGEST))]
+"""An integration key or user holding ``noc:ingest``."""

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 
 from noc_actors.domain.alert import Alert
@@ -44,7 +44,7 @@ from noc_actors.domain.limits import MAX_BATCH
 from noc_actors.store.repos import alert_queries
 from serve_app.auth import deny
 from serve_app.caller import Caller
-from serve_app.deps import Ctx, CurrentCaller, requires
+from serve_app.deps import Ctx, CurrentCaller, Ingester
 from serve_app.ingest.pipeline import Binding, IngestItem
 from serve_app.ingest.report import ItemKind
 from serve_app.ingest.schemas import ingest_answer
@@ -53,7 +53,6 @@ from serve_app.scoping import public
 
 router = APIRouter(tags=["integrations"])
 
-Ingester = Annotated[Caller, Depends(requires(Capability.INGEST))]
 STARTED = datetime.now(UTC)
 LIST_LIMIT = 5000
 

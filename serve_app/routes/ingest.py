@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 
-from noc_actors.domain.enums import Capability
-from serve_app.caller import Caller
-from serve_app.deps import Ctx, requires
+from serve_app.deps import Ctx, Ingester
 from serve_app.ingest.schemas import (
     AlertBatchIn,
     EventBatchIn,
@@ -27,7 +25,6 @@ from serve_app.ingest.schemas import (
 
 router = APIRouter(tags=["ingest"])
 
-Ingester = Annotated[Caller, Depends(requires(Capability.INGEST))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
