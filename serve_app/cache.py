@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, cast
 
 from noc_actors import cache_keys
+from noc_actors.domain.hub_events import StreamItem, is_dashboard_event
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +131,17 @@ async def cached(
     return value
 
 
-async def invalidate_from_hub(cache: Cache, batch: list[dict[str, Any]]) -> None:
+async def invalidate_from_hub(cache: Cache, batch: list[StreamItem]) -> None:
     """Bump local versions from one batch of hub events (in-process cache
     only; a listener of the replica's hub pump, ``serve_app.ws.pump``). A
     (re)subscription or an overflow drops every version forward, since
     changes may have been missed."""
     for event in batch:
-        kind = event.get("type", "")
-        if kind.startswith("alert_") or kind == "metrics_update":
-            if event.get("client_id"):
-                await cache.bump(event["tenant_id"], event["client_id"])
+        kind = event["type"]
+        if is_dashboard_event(event):
+            client_id = event["client_id"]
+            if client_id and (kind.startswith("alert_") or kind == "metrics_update"):
+                await cache.bump(event["tenant_id"], client_id)
         elif kind in ("subscribed", "overflow") and isinstance(cache, MemoryCache):
             cache._versions = {k: v + 1 for k, v in cache._versions.items()}
             cache._data.clear()

@@ -27,6 +27,7 @@ from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.errors import DomainError, NotFound, Unavailable
 from noc_actors.domain.events import AnyEvent
+from noc_actors.domain.hub_events import ReplayAnswer, StreamItem
 from noc_actors.settings import Settings
 
 
@@ -217,8 +218,10 @@ class NocClient:
 
     # --- events -------------------------------------------------------------------
 
-    async def replay(self, tenant_id: str, after_seq: int) -> dict[str, Any]:
-        return await self._ask(names.BROADCAST_HUB, "replay", tenant_id, after_seq)  # type: ignore[no-any-return]
+    async def replay(self, tenant_id: str, after_seq: int) -> ReplayAnswer:
+        """The tenant's events after ``after_seq`` still in the hub's ring."""
+        answer: ReplayAnswer = await self._ask(names.BROADCAST_HUB, "replay", tenant_id, after_seq)
+        return answer
 
     async def last_seq(self, tenant_id: str) -> int:
         """The tenant's latest event sequence number at the hub."""
@@ -226,7 +229,7 @@ class NocClient:
 
     async def subscribe(
         self, subscriber_id: str | None = None, retry_s: float = 0.5
-    ) -> AsyncIterator[list[dict[str, Any]]]:
+    ) -> AsyncIterator[list[StreamItem]]:
         """Batches of hub events, forever. When the hub restarts the
         subscription is made again; the first batch of every subscription is
         ``[{"type": "subscribed", ...}]`` and sequence numbers jump, so the

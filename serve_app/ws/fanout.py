@@ -15,12 +15,10 @@ import json
 import logging
 from typing import Any, Protocol
 
+from noc_actors.domain.hub_events import HubEvent, StreamItem, is_dashboard_event
 from noc_actors.domain.masking import mask_unless
-from serve_app.ws.filtering import is_dashboard_event
 
 log = logging.getLogger(__name__)
-
-Event = dict[str, Any]
 
 
 def dumps(message: Any) -> str:
@@ -32,7 +30,7 @@ class EncodedEvent:
 
     __slots__ = ("event", "seq", "_texts")
 
-    def __init__(self, event: Event) -> None:
+    def __init__(self, event: HubEvent) -> None:
         self.event = event
         self.seq = int(event.get("seq") or 0)
         self._texts: dict[bool, str] = {}
@@ -55,7 +53,7 @@ class Sink(Protocol):
     def gap(self, reason: str) -> None: ...
 
 
-def gap_reason(event: Event) -> str | None:
+def gap_reason(event: StreamItem) -> str | None:
     """Why the live stream lost events, for a hub marker; None otherwise."""
     kind = event.get("type")
     if kind == "overflow":
@@ -86,11 +84,11 @@ class Dispatcher:
     def __len__(self) -> int:
         return sum(len(g) for g in self._groups.values())
 
-    async def on_batch(self, batch: list[Event]) -> None:
+    async def on_batch(self, batch: list[StreamItem]) -> None:
         """Pump listener: dispatch one batch (never awaits a socket)."""
         self.dispatch(batch)
 
-    def dispatch(self, batch: list[Event]) -> None:
+    def dispatch(self, batch: list[StreamItem]) -> None:
         for event in batch:
             reason = gap_reason(event)
             if reason is not None:
@@ -101,7 +99,7 @@ class Dispatcher:
                 continue
             if not is_dashboard_event(event) or "seq" not in event:
                 continue
-            members = self._groups.get(event.get("tenant_id") or "")
+            members = self._groups.get(event["tenant_id"])
             if not members:
                 continue
             self.events += 1

@@ -16,17 +16,9 @@ is filtered by the user's scope).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Final
 
 from noc_actors.domain.access import Scope
-
-EVENT_PREFIXES: Final = ("alert_", "incident_")
-EVENT_TYPES: Final = frozenset({"metrics_update", "backpressure"})
-
-
-def is_dashboard_event(event: dict[str, Any]) -> bool:
-    kind = event.get("type")
-    return isinstance(kind, str) and (kind in EVENT_TYPES or kind.startswith(EVENT_PREFIXES))
+from noc_actors.domain.hub_events import StreamItem, is_dashboard_event
 
 
 @dataclass
@@ -43,7 +35,7 @@ class EventFilter:
         """The visible clients the socket currently follows, order kept."""
         return [c for c in visible if c not in self.unsubscribed]
 
-    def allows(self, event: dict[str, Any]) -> bool:
+    def allows(self, event: StreamItem) -> bool:
         if not is_dashboard_event(event):
             return False
         tenant = event.get("tenant_id")

@@ -18,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, cast
+
+from noc_actors.domain.hub_events import StreamItem, StreamMarker
 
 log = logging.getLogger(__name__)
 
-Batch = list[dict[str, Any]]
+Batch = list[StreamItem]
 Listener = Callable[[Batch], Awaitable[None]]
 
 
@@ -66,7 +68,7 @@ class HubPump:
     async def feed(self, batch: Batch) -> None:
         """One batch to every listener; a failing listener is logged, not fatal."""
         if batch and batch[0].get("type") == "subscribed":
-            marker = {**batch[0], "resubscribed": self.subscriptions > 0}
+            marker = cast(StreamMarker, {**batch[0], "resubscribed": self.subscriptions > 0})
             self.subscriptions += 1
             self.base_seq = marker.get("base_seq")
             batch = [marker, *batch[1:]]

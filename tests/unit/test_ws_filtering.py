@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from noc_actors.domain.access import ALL, Scope
-from serve_app.ws.filtering import EventFilter, is_dashboard_event
+from noc_actors.domain.hub_events import is_dashboard_event
+from serve_app.ws.filtering import EventFilter
 
 T = "t1"
 
