@@ -22,12 +22,13 @@ import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError, RayError
 
 from noc_actors.actors import names
+from noc_actors.actors.peers import HubPeer
 from noc_actors.actors.supervisor import Supervisor
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.errors import DomainError, NotFound, Unavailable
 from noc_actors.domain.events import AnyEvent
-from noc_actors.domain.hub_events import ReplayAnswer, StreamItem
+from noc_actors.domain.hub_events import HubEvent, ReplayAnswer, StreamItem
 from noc_actors.settings import Settings
 
 
@@ -63,6 +64,7 @@ class NocClient:
         self.namespace = namespace
         self._supervisor: Any = None
         self._routes: dict[str, tuple[str, Any]] = {}
+        self._hub = HubPeer(namespace)
 
     def supervisor(self) -> Any:
         if self._supervisor is None:
@@ -226,6 +228,11 @@ class NocClient:
     async def last_seq(self, tenant_id: str) -> int:
         """The tenant's latest event sequence number at the hub."""
         return int(await self._ask(names.BROADCAST_HUB, "last_seq", tenant_id))
+
+    def publish(self, events: list[HubEvent]) -> None:
+        """Push events to every dashboard (fire and forget: a hub that is
+        restarting misses them, and its subscribers see the gap)."""
+        self._hub.publish(events)
 
     async def subscribe(
         self, subscriber_id: str | None = None, retry_s: float = 0.5

@@ -16,11 +16,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
-from noc_actors.actors.peers import HubPeer
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import Capability, IncidentState, Severity
 from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, Unavailable
+from noc_actors.domain.hub_events import HubEvent
 from noc_actors.domain.incident import (
     DEFAULT_PRIORITY,
     TRANSITION_AUDIT,
@@ -112,9 +112,15 @@ def _entry(caller: Caller, action: str, incident_id: str, meta: dict[str, Any]) 
 
 def _publish(ctx: AppContext, kind: str, action: str, view: dict[str, Any]) -> None:
     """Push the change (unmasked: the WebSocket edge masks per user)."""
-    owners = {k: view[k] for k in ("tenant_id", "client_id", "site_id")}
-    event = {"type": kind, "action": action, **owners, "incident": view}
-    HubPeer(ctx.settings.ray_namespace).publish([event])
+    event: HubEvent = {
+        "type": kind,
+        "action": action,
+        "tenant_id": view["tenant_id"],
+        "client_id": view["client_id"],
+        "site_id": view["site_id"],
+        "incident": view,
+    }
+    ctx.noc.publish([event])
 
 
 async def _visible(ctx: Ctx, caller: Caller, incident_id: str) -> dict[str, Any]:
