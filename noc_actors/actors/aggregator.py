@@ -37,7 +37,7 @@ from noc_actors import cache_keys
 from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.actors.metrics import AggregatorMetrics
 from noc_actors.actors.peers import HubPeer, TimerPeer
-from noc_actors.actors.runtime import was_restarted
+from noc_actors.actors.process import was_restarted
 from noc_actors.actors.tenancy import load_client_context
 from noc_actors.domain.aggregate import Changes, ClientAggregate
 from noc_actors.domain.backpressure import TenantBacklog

@@ -19,23 +19,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ray
 
-from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.actors.metrics import BackpressureMetrics
 from noc_actors.actors.peers import HubPeer, SupervisorPeer
-from noc_actors.actors.runtime import was_restarted
-from noc_actors.actors.tenancy import tenant_policy
+from noc_actors.actors.process import ActorProcess
 from noc_actors.domain.backpressure import LevelChange, LevelTracker
 from noc_actors.domain.enums import AlertStatus, BackpressureLevel, Severity
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.logs import install_redaction
+from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.settings import Settings
-from noc_actors.store.db import make_engine
 from noc_actors.store.repos import alert_queries, tenants
+from noc_actors.store.tenancy import tenant_policy
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +47,12 @@ SWEEP_PAGE = 1000
 REPUSH_S = 30.0
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class BackpressureController:
     """Ray actor around ``LevelTracker``; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
-        install_redaction()
-        self.settings = settings
-        self.engine = make_engine(settings.database_url)
+        self.proc = ActorProcess.start(settings)
         self.tracker = LevelTracker()
         self.hub = HubPeer(settings.ray_namespace)
         self.supervisor = SupervisorPeer(settings.ray_namespace)
@@ -71,8 +63,6 @@ class BackpressureController:
         # client -> ((others, forced), when pushed); re-pushed now and then so
         # a restarted aggregator (which starts with an empty view) catches up.
         self.pushed: dict[str, tuple[tuple[int, bool], float]] = {}
-        self.started_at = time.time()
-        self.restarted = was_restarted()
         self.check_loop = PeriodicLoop(
             "backpressure-check", settings.backpressure_check_interval_s, self.check
         )
@@ -102,12 +92,12 @@ class BackpressureController:
     async def check(self) -> list[dict[str, Any]]:
         """Count, decide, announce level changes, and tell each aggregator
         the rest of its tenant's backlog (so it sheds exactly)."""
-        now = utcnow()
+        now = self.proc.clock.now()
         per_client: dict[str, dict[str, int]] = {}
-        async with self.engine.connect() as conn:
+        async with self.proc.engine.connect() as conn:
             for tenant in await tenants.list_tenants(conn):
                 tid = tenant["id"]
-                self.policies[tid] = await tenant_policy(conn, tid, self.settings.policy)
+                self.policies[tid] = await tenant_policy(conn, tid, self.proc.settings.policy)
                 per_client[tid] = await alert_queries.count_new_info_low_by_client(
                     conn, tenant_id=tid
                 )
@@ -150,7 +140,7 @@ class BackpressureController:
                 log.warning("could not tell %s its backlog: %s", cid, err)
 
     def _policy(self, tenant_id: str) -> TenantPolicy:
-        return self.policies.get(tenant_id, self.settings.policy)
+        return self.policies.get(tenant_id, self.proc.settings.policy)
 
     def _announce(self, change: LevelChange) -> None:
         log.warning(
@@ -176,12 +166,12 @@ class BackpressureController:
         """Move NEW INFO alerts older than the sweep age to SUPPRESSED, for
         every tenant above NORMAL."""
         moved = 0
-        now = utcnow()
+        now = self.proc.clock.now()
         for tid, level in self.tracker.snapshot().items():
             if level is BackpressureLevel.NORMAL:
                 continue
             cutoff = now - timedelta(minutes=self._policy(tid).backpressure_sweep_age_minutes)
-            async with self.engine.connect() as conn:
+            async with self.proc.engine.connect() as conn:
                 stale, _ = await alert_queries.query_alerts(
                     conn,
                     tenant_id=tid,
@@ -214,7 +204,7 @@ class BackpressureController:
             "counts": {t: self.tracker.count(t) for t in self.policies},
             "queue_full": self._queue_full(),
             "swept_total": self.swept_total,
-            "started_at": self.started_at,
-            "restarted": self.restarted,
+            "started_at": self.proc.started_at,
+            "restarted": self.proc.restarted,
             "jobs": [self.check_loop.status(), self.sweep_loop.status()],
         }
