@@ -24,7 +24,7 @@ from typing import Any
 import ray
 
 from noc_actors.actors.metrics import TimerMetrics
-from noc_actors.actors.peers import SupervisorPeer
+from noc_actors.actors.peers import AggregatorsPeer
 from noc_actors.actors.process import ActorProcess
 from noc_actors.domain.escalation import Deadline, EscalationSchedule, pending_deadline
 from noc_actors.settings import Settings
@@ -44,7 +44,7 @@ class EscalationTimer:
     def __init__(self, settings: Settings) -> None:
         self.proc = ActorProcess.start(settings)
         self.schedule = EscalationSchedule()
-        self.supervisor = SupervisorPeer(settings.ray_namespace)
+        self.aggregators = AggregatorsPeer(settings.ray_namespace)
         self.metrics = TimerMetrics()
         self.fired = 0
         self.failures = 0
@@ -53,7 +53,6 @@ class EscalationTimer:
         self.rebuilt = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._handles: dict[str, Any] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
 
     async def _ensure_started(self) -> None:
@@ -128,17 +127,11 @@ class EscalationTimer:
 
     async def _fire(self, d: Deadline) -> None:
         try:
-            handle = self._handles.get(d.client_id)
-            if handle is None:
-                handle = await self.supervisor.aggregator(d.client_id)
-                self._handles[d.client_id] = handle
-            await handle.escalate_due.remote(d)
+            await self.aggregators.escalate_due(d)
             self.fired += 1
             self.metrics.fired.inc()
         except Exception as err:  # noqa: BLE001 - retry later, the fence keeps it once
             self.failures += 1
-            self._handles.pop(d.client_id, None)
-            self.supervisor.reset()
             log.warning("escalation of %s level %d failed, retrying: %s", d.alert_id, d.level, err)
             if d.alert_id not in self.schedule:
                 retry = Deadline(
