@@ -172,14 +172,6 @@ class Supervisor:
         handle = await self.aggregator_for(client_id)
         return self.directory_[client_id], handle
 
-    async def forget_client(self, client_id: str) -> bool:
-        """A client was disabled: stop its aggregator (state stays in the DB)."""
-        child = self.children.pop(names.aggregator_name(client_id), None)
-        self.directory_.pop(client_id, None)
-        if child is not None:
-            ray.kill(child.handle, no_restart=True)
-        return child is not None
-
     def directory(self) -> dict[str, str]:
         return dict(self.directory_)
 
