@@ -7,8 +7,9 @@ tenant, decides the level, publishes a ``backpressure`` event on a change,
 and tells each aggregator how many NEW INFO/LOW alerts the *other* clients
 of its tenant hold: the aggregator adds its own live count and sheds new
 INFO alerts exactly at the threshold. Every ``backpressure_sweep_interval_s``
-(1 minute) it moves NEW INFO alerts older than the sweep age to SUPPRESSED
-through their aggregators.
+(1 minute) it tells the aggregators of every tenant above NORMAL to sweep:
+each moves its own NEW INFO alerts older than the sweep age to SUPPRESSED,
+oldest first (``backpressure.sweep_candidates``), at most ``SWEEP_PAGE`` a run.
 
 Hard state: none (levels are derived from the alerts table).
 Soft state: levels, queue reports. Idempotent calls: all of them.
@@ -16,26 +17,23 @@ Soft state: levels, queue reports. Idempotent calls: all of them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections import defaultdict
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import ray
 
-from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.actors.metrics import BackpressureMetrics
-from noc_actors.actors.peers import HubPeer, SupervisorPeer
-from noc_actors.actors.runtime import was_restarted
-from noc_actors.actors.tenancy import tenant_policy
+from noc_actors.actors.peers import AggregatorsPeer, HubPeer
+from noc_actors.actors.process import ActorProcess
 from noc_actors.domain.backpressure import LevelChange, LevelTracker
-from noc_actors.domain.enums import AlertStatus, BackpressureLevel, Severity
+from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.logs import install_redaction
+from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.settings import Settings
-from noc_actors.store.db import make_engine
 from noc_actors.store.repos import alert_queries, tenants
+from noc_actors.store.tenancy import tenant_policy
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +43,8 @@ LEVEL_NUMBER = {
     BackpressureLevel.CRITICAL: 2,
 }
 QUEUE_REPORT_TTL_S = 30.0
-SWEEP_PAGE = 1000
+SWEEP_PAGE = 1000  # alerts one aggregator suppresses per sweep run, at most
 REPUSH_S = 30.0
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -58,12 +52,10 @@ class BackpressureController:
     """Ray actor around ``LevelTracker``; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
-        install_redaction()
-        self.settings = settings
-        self.engine = make_engine(settings.database_url)
+        self.proc = ActorProcess.start(settings)
         self.tracker = LevelTracker()
         self.hub = HubPeer(settings.ray_namespace)
-        self.supervisor = SupervisorPeer(settings.ray_namespace)
+        self.aggregators = AggregatorsPeer(settings.ray_namespace)
         self.metrics = BackpressureMetrics()
         self.policies: dict[str, TenantPolicy] = {}
         self.queues: dict[str, tuple[int, int, float]] = {}
@@ -71,8 +63,6 @@ class BackpressureController:
         # client -> ((others, forced), when pushed); re-pushed now and then so
         # a restarted aggregator (which starts with an empty view) catches up.
         self.pushed: dict[str, tuple[tuple[int, bool], float]] = {}
-        self.started_at = time.time()
-        self.restarted = was_restarted()
         self.check_loop = PeriodicLoop(
             "backpressure-check", settings.backpressure_check_interval_s, self.check
         )
@@ -102,12 +92,12 @@ class BackpressureController:
     async def check(self) -> list[dict[str, Any]]:
         """Count, decide, announce level changes, and tell each aggregator
         the rest of its tenant's backlog (so it sheds exactly)."""
-        now = utcnow()
+        now = self.proc.clock.now()
         per_client: dict[str, dict[str, int]] = {}
-        async with self.engine.connect() as conn:
+        async with self.proc.engine.connect() as conn:
             for tenant in await tenants.list_tenants(conn):
                 tid = tenant["id"]
-                self.policies[tid] = await tenant_policy(conn, tid, self.settings.policy)
+                self.policies[tid] = await tenant_policy(conn, tid, self.proc.settings.policy)
                 per_client[tid] = await alert_queries.count_new_info_low_by_client(
                     conn, tenant_id=tid
                 )
@@ -128,29 +118,29 @@ class BackpressureController:
 
     async def _push_backlogs(self, per_client: dict[str, dict[str, int]]) -> None:
         """``set_backlog(others, forced)`` to every aggregator whose view changed."""
-        directory = await self.supervisor.handle().directory.remote()
-        calls = []
-        for cid, tid in directory.items():
+        views: dict[str, tuple[int, bool]] = {}
+        for cid, tid in (await self.aggregators.directory()).items():
             by = per_client.get(tid, {})
             view = (
                 sum(by.values()) - by.get(cid, 0),
                 self.tracker.level(tid) is BackpressureLevel.CRITICAL,
             )
             last = self.pushed.get(cid)
-            if last is not None and last[0] == view and time.time() - last[1] < REPUSH_S:
-                continue
-            handle = await self.supervisor.aggregator(cid)
-            calls.append((cid, view, handle.set_backlog.remote(*view)))
-        for cid, view, ref in calls:
-            try:
-                await ref
-                self.pushed[cid] = (view, time.time())
-            except Exception as err:  # noqa: BLE001 - retried on the next check
+            if last is None or last[0] != view or time.time() - last[1] >= REPUSH_S:
+                views[cid] = view
+        results = await asyncio.gather(
+            *(self.aggregators.set_backlog(cid, *view) for cid, view in views.items()),
+            return_exceptions=True,
+        )
+        for (cid, view), result in zip(views.items(), results, strict=True):
+            if isinstance(result, BaseException):  # retried on the next check
                 self.pushed.pop(cid, None)
-                log.warning("could not tell %s its backlog: %s", cid, err)
+                log.warning("could not tell %s its backlog: %s", cid, result)
+            else:
+                self.pushed[cid] = (view, time.time())
 
     def _policy(self, tenant_id: str) -> TenantPolicy:
-        return self.policies.get(tenant_id, self.settings.policy)
+        return self.policies.get(tenant_id, self.proc.settings.policy)
 
     def _announce(self, change: LevelChange) -> None:
         log.warning(
@@ -173,32 +163,27 @@ class BackpressureController:
         )
 
     async def sweep(self) -> int:
-        """Move NEW INFO alerts older than the sweep age to SUPPRESSED, for
-        every tenant above NORMAL."""
+        """Tell the aggregators of every tenant above NORMAL to sweep (each
+        picks its own stale NEW INFO alerts, oldest first)."""
+        levels = self.tracker.snapshot()
+        if not levels:
+            return 0
+        clients = [
+            (cid, tid) for cid, tid in (await self.aggregators.directory()).items() if tid in levels
+        ]
+        results = await asyncio.gather(
+            *(self.aggregators.sweep(cid, levels[tid], SWEEP_PAGE) for cid, tid in clients),
+            return_exceptions=True,
+        )
         moved = 0
-        now = utcnow()
-        for tid, level in self.tracker.snapshot().items():
-            if level is BackpressureLevel.NORMAL:
-                continue
-            cutoff = now - timedelta(minutes=self._policy(tid).backpressure_sweep_age_minutes)
-            async with self.engine.connect() as conn:
-                stale, _ = await alert_queries.query_alerts(
-                    conn,
-                    tenant_id=tid,
-                    status=AlertStatus.NEW.value,
-                    severity=Severity.INFO.value,
-                    until=cutoff,
-                    limit=SWEEP_PAGE,
-                )
-            by_client: dict[str, list[str]] = defaultdict(list)
-            for alert in stale:
-                by_client[alert.client_id].append(alert.id)
-            for cid, ids in by_client.items():
-                handle = await self.supervisor.aggregator(cid)
-                n = await handle.sweep.remote(ids)
+        for (_, tid), n in zip(clients, results, strict=True):
+            if isinstance(n, int) and n:
                 moved += n
                 self.metrics.swept.inc(n, tags={"tenant": tid})
         self.swept_total += moved
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:  # counted by the loop's guard; the next run sweeps again
+            raise failed[0]
         return moved
 
     def level(self, tenant_id: str) -> BackpressureLevel:
@@ -214,7 +199,7 @@ class BackpressureController:
             "counts": {t: self.tracker.count(t) for t in self.policies},
             "queue_full": self._queue_full(),
             "swept_total": self.swept_total,
-            "started_at": self.started_at,
-            "restarted": self.restarted,
+            "started_at": self.proc.started_at,
+            "restarted": self.proc.restarted,
             "jobs": [self.check_loop.status(), self.sweep_loop.status()],
         }

@@ -2,14 +2,21 @@
 Prometheus format; the Serve app re-exports them at ``/metrics``).
 
 Built inside each actor's constructor (metrics objects must be created in the
-process that records them), never at import time."""
+process that records them), never at import time — once per process: a host
+passes its ``AggregatorMetrics`` to every runtime it runs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ray.util.metrics import Counter, Gauge, Histogram
+
+from noc_actors.runtime.ports import CounterName, Tags
 
 
 class AggregatorMetrics:
+    """The ``MetricsSink`` of client runtimes (tags: tenant, client)."""
+
     def __init__(self) -> None:
         tags = ("tenant", "client")
         self.ingested = Counter(
@@ -27,7 +34,7 @@ class AggregatorMetrics:
             tag_keys=tags,
         )
         self.escalated = Counter("noc_alerts_escalated_total", "Escalations fired.", tag_keys=tags)
-        self.open_alerts = Gauge(
+        self.open_alerts_gauge = Gauge(
             "noc_open_alerts", "Open alerts by severity.", tag_keys=(*tags, "severity")
         )
         self.batch_seconds = Histogram(
@@ -36,6 +43,23 @@ class AggregatorMetrics:
             boundaries=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
             tag_keys=tags,
         )
+        self._counters: dict[CounterName, Counter] = {
+            "ingested": self.ingested,
+            "created": self.created,
+            "folded": self.folded,
+            "suppressed": self.suppressed,
+            "escalated": self.escalated,
+        }
+
+    def count(self, name: CounterName, n: int, tags: Tags) -> None:
+        self._counters[name].inc(n, tags=dict(tags))
+
+    def open_alerts(self, by_severity: Mapping[str, int], tags: Tags) -> None:
+        for severity, n in by_severity.items():
+            self.open_alerts_gauge.set(n, tags={**tags, "severity": severity})
+
+    def op_seconds(self, seconds: float, tags: Tags) -> None:
+        self.batch_seconds.observe(seconds, tags=dict(tags))
 
 
 class TimerMetrics:

@@ -1,6 +1,10 @@
 """One gateway per peer (STYLE 2): the only places that call ``.remote()`` on
 another NOC actor. Handles are looked up by name lazily and looked up again
-after a failure, so a restarted peer is found without restarting the caller."""
+after a failure, so a restarted peer is found without restarting the caller.
+
+``HubPeer`` and ``TimerPeer`` are the ``HubPort`` and ``TimerPort`` of client
+runtimes; ``AggregatorsPeer`` is how the timer and the backpressure
+controller reach the aggregators (routed by the supervisor)."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from typing import Any
 import ray
 
 from noc_actors.actors import names
+from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.escalation import Deadline
 
 log = logging.getLogger(__name__)
@@ -70,3 +75,49 @@ class SupervisorPeer(Peer):
 
     async def aggregator(self, client_id: str) -> Any:
         return await self.handle().aggregator_for.remote(client_id)
+
+    async def directory(self) -> dict[str, str]:
+        """client_id -> tenant_id of every aggregator it runs."""
+        return dict(await self.handle().directory.remote())
+
+
+class AggregatorsPeer:
+    """Every client's aggregator, found through the supervisor (which starts
+    it on first demand). A handle is forgotten after any failure, so the next
+    call routes again (the aggregator may have been recreated). Failures are
+    raised: the caller decides whether to retry."""
+
+    def __init__(self, namespace: str) -> None:
+        self.supervisor = SupervisorPeer(namespace)
+        self._handles: dict[str, Any] = {}
+
+    async def _call(self, client_id: str, method: str, *args: Any) -> Any:
+        try:
+            handle = self._handles.get(client_id)
+            if handle is None:
+                handle = await self.supervisor.aggregator(client_id)
+                self._handles[client_id] = handle
+            return await getattr(handle, method).remote(*args)
+        except Exception:
+            self._handles.pop(client_id, None)
+            self.supervisor.reset()
+            raise
+
+    async def escalate_due(self, deadline: Deadline) -> bool:
+        """True if the deadline fired now (False: stale or already fired)."""
+        return bool(await self._call(deadline.client_id, "escalate_due", deadline))
+
+    async def set_backlog(self, client_id: str, others: int, forced: bool) -> None:
+        await self._call(client_id, "set_backlog", others, forced)
+
+    async def sweep(self, client_id: str, level: BackpressureLevel, limit: int) -> int:
+        """How many stale NEW INFO alerts the client suppressed."""
+        return int(await self._call(client_id, "sweep", level, limit))
+
+    async def directory(self) -> dict[str, str]:
+        """client_id -> tenant_id of every running aggregator."""
+        try:
+            return await self.supervisor.directory()
+        except Exception:
+            self.supervisor.reset()
+            raise

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ray
@@ -28,23 +28,17 @@ from noc_actors.actors import names
 from noc_actors.actors.aggregator import ClientAggregator
 from noc_actors.actors.backpressure import BackpressureController
 from noc_actors.actors.hub import BroadcastHub
-from noc_actors.actors.loops import PeriodicLoop, seconds_until
-from noc_actors.actors.runtime import was_restarted
+from noc_actors.actors.process import ActorProcess
 from noc_actors.actors.timer import EscalationTimer
 from noc_actors.domain.errors import InvalidInput, NotFound
-from noc_actors.logs import install_redaction
+from noc_actors.runtime.loops import PeriodicLoop, seconds_until
 from noc_actors.settings import Settings
-from noc_actors.store.db import make_engine
 from noc_actors.store.repos import batches, clients, snapshots, tenants
 
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 5.0
 BATCH_KEY_TTL = timedelta(days=1)  # how long an Idempotency-Key is remembered
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -78,14 +72,12 @@ class Supervisor:
     """Starts, finds and watches the NOC actors; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
-        install_redaction()
+        self.proc = ActorProcess.start(settings)
         self.settings = settings
         self.ns = settings.ray_namespace
-        self.engine = make_engine(settings.database_url)
+        self.engine = self.proc.engine
         self.directory_: dict[str, str] = {}
         self.children: dict[str, Child] = {}
-        self.started_at = time.time()
-        self.restarted = was_restarted()
         self._start_lock = asyncio.Lock()
         self._agg_lock = asyncio.Lock()
         self._started = False
@@ -94,7 +86,7 @@ class Supervisor:
         )
         self.archive_loop = PeriodicLoop(
             "snapshot-archive",
-            lambda: seconds_until(self.settings.archive_hour_utc, utcnow()),
+            lambda: seconds_until(self.settings.archive_hour_utc, self.proc.clock.now()),
             self.archive,
         )
 
@@ -180,14 +172,6 @@ class Supervisor:
         handle = await self.aggregator_for(client_id)
         return self.directory_[client_id], handle
 
-    async def forget_client(self, client_id: str) -> bool:
-        """A client was disabled: stop its aggregator (state stays in the DB)."""
-        child = self.children.pop(names.aggregator_name(client_id), None)
-        self.directory_.pop(client_id, None)
-        if child is not None:
-            ray.kill(child.handle, no_restart=True)
-        return child is not None
-
     def directory(self) -> dict[str, str]:
         return dict(self.directory_)
 
@@ -239,7 +223,7 @@ class Supervisor:
             "ok": all(v["state"] == "ALIVE" for v in views),
             "actors": sorted(views, key=lambda v: (v["kind"] != "hub", v["kind"], v["name"])),
             "jobs": [self.watch_loop.status(), self.archive_loop.status()],
-            "supervisor": {"started_at": self.started_at, "restarted": self.restarted},
+            "supervisor": {"started_at": self.proc.started_at, "restarted": self.proc.restarted},
         }
 
     # --- periodic jobs ------------------------------------------------------------
@@ -247,7 +231,7 @@ class Supervisor:
     async def archive(self) -> int:
         """Move snapshots older than the retention period to the archive, and
         forget idempotent-ingest answers older than a day."""
-        now = utcnow()
+        now = self.proc.clock.now()
         cutoff = now - timedelta(days=self.settings.snapshot_retention_days)
         async with self.engine.begin() as conn:
             moved = await snapshots.archive_older_than(conn, cutoff=cutoff)

@@ -17,22 +17,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import ray
 
 from noc_actors.actors.metrics import TimerMetrics
-from noc_actors.actors.peers import SupervisorPeer
-from noc_actors.actors.runtime import was_restarted
-from noc_actors.actors.tenancy import tenant_policy
+from noc_actors.actors.peers import AggregatorsPeer
+from noc_actors.actors.process import ActorProcess
 from noc_actors.domain.escalation import Deadline, EscalationSchedule, pending_deadline
-from noc_actors.logs import install_redaction
 from noc_actors.settings import Settings
-from noc_actors.store.db import make_engine
 from noc_actors.store.repos import alert_queries, tenants
+from noc_actors.store.tenancy import tenant_policy
 
 log = logging.getLogger(__name__)
 
@@ -40,23 +37,15 @@ RETRY_AFTER = timedelta(seconds=2)
 MAX_SLEEP_S = 1.0
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class EscalationTimer:
     """Ray actor around ``EscalationSchedule``; see the module docstring."""
 
     def __init__(self, settings: Settings) -> None:
-        install_redaction()
-        self.settings = settings
-        self.engine = make_engine(settings.database_url)
+        self.proc = ActorProcess.start(settings)
         self.schedule = EscalationSchedule()
-        self.supervisor = SupervisorPeer(settings.ray_namespace)
+        self.aggregators = AggregatorsPeer(settings.ray_namespace)
         self.metrics = TimerMetrics()
-        self.started_at = time.time()
-        self.restarted = was_restarted()
         self.fired = 0
         self.failures = 0
         self.last_lag_s: float | None = None
@@ -64,7 +53,6 @@ class EscalationTimer:
         self.rebuilt = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._handles: dict[str, Any] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
 
     async def _ensure_started(self) -> None:
@@ -75,9 +63,9 @@ class EscalationTimer:
     async def _rebuild(self) -> None:
         """Re-arm every pending escalation from the database."""
         deadlines: list[Deadline] = []
-        async with self.engine.connect() as conn:
+        async with self.proc.engine.connect() as conn:
             for tenant in await tenants.list_tenants(conn):
-                policy = await tenant_policy(conn, tenant["id"], self.settings.policy)
+                policy = await tenant_policy(conn, tenant["id"], self.proc.settings.policy)
                 for alert in await alert_queries.list_pending_escalations(
                     conn, tenant_id=tenant["id"]
                 ):
@@ -119,7 +107,7 @@ class EscalationTimer:
                 await asyncio.sleep(0.5)
 
     async def _step(self) -> None:
-        now = utcnow()
+        now = self.proc.clock.now()
         for d in self.schedule.pop_due(now):
             lag = (now - d.due_at).total_seconds()
             self.last_lag_s = lag
@@ -132,28 +120,26 @@ class EscalationTimer:
         next_at = self.schedule.next_due_at()
         delay = MAX_SLEEP_S
         if next_at is not None:
-            delay = min(delay, max(0.0, (next_at - utcnow()).total_seconds()))
+            delay = min(delay, max(0.0, (next_at - self.proc.clock.now()).total_seconds()))
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
     async def _fire(self, d: Deadline) -> None:
         try:
-            handle = self._handles.get(d.client_id)
-            if handle is None:
-                handle = await self.supervisor.aggregator(d.client_id)
-                self._handles[d.client_id] = handle
-            await handle.escalate_due.remote(d)
+            await self.aggregators.escalate_due(d)
             self.fired += 1
             self.metrics.fired.inc()
         except Exception as err:  # noqa: BLE001 - retry later, the fence keeps it once
             self.failures += 1
-            self._handles.pop(d.client_id, None)
-            self.supervisor.reset()
             log.warning("escalation of %s level %d failed, retrying: %s", d.alert_id, d.level, err)
             if d.alert_id not in self.schedule:
                 retry = Deadline(
-                    utcnow() + RETRY_AFTER, d.alert_id, d.level, d.client_id, d.tenant_id
+                    self.proc.clock.now() + RETRY_AFTER,
+                    d.alert_id,
+                    d.level,
+                    d.client_id,
+                    d.tenant_id,
                 )
                 self.schedule.push(retry)
                 self._wake.set()
@@ -170,6 +156,6 @@ class EscalationTimer:
             "last_lag_s": self.last_lag_s,
             "max_lag_s": self.max_lag_s,
             "rebuilt": self.rebuilt,
-            "started_at": self.started_at,
-            "restarted": self.restarted,
+            "started_at": self.proc.started_at,
+            "restarted": self.proc.restarted,
         }

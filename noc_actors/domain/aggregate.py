@@ -3,32 +3,36 @@ state, its maintenance windows and escalation contacts, glued to the rules.
 
 Every operation returns a ``Changes`` value describing what to persist (one
 batched write), which deadlines to arm or cancel, and which events to publish
-(``noc_actors.domain.changes``).
-The actor shell (``noc_actors.actors.aggregator``) does the I/O; nothing here
+(``noc_actors.domain.changes``); an empty ``Changes`` means "nothing to do"
+(a stale deadline, a snapshot of a disabled client).
+The host (``noc_actors.runtime.ClientRuntime``) does the I/O; nothing here
 reads a clock or touches a database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from noc_actors.domain.alert import Alert
-from noc_actors.domain.audit import SYSTEM_ACTOR, AuditEntry
+from noc_actors.domain.audit import SYSTEM_ACTOR
 from noc_actors.domain.backpressure import (
     SUPPRESSION_REASON,
     TenantBacklog,
     count_new_info_low,
+    sweep_candidates,
 )
 from noc_actors.domain.book import AlertBook, new_uuid
-from noc_actors.domain.changes import Changes, alert_event
+from noc_actors.domain.changes import Changes, alert_event, metrics_event
+from noc_actors.domain.context import ClientContext
 from noc_actors.domain.draft import AlertDraft, RuleOutput
-from noc_actors.domain.enums import AuditAction
+from noc_actors.domain.enums import AuditAction, BackpressureLevel
 from noc_actors.domain.escalation import (
     Deadline,
     EscalationContacts,
     EscalationPolicy,
+    fencing_ok,
     pending_deadline,
 )
 from noc_actors.domain.events import AnyEvent
@@ -58,6 +62,7 @@ class ClientAggregate:
         self.escalation = EscalationPolicy.default()
         self.contacts = EscalationContacts()
         self.backlog = TenantBacklog()
+        self.enabled = True
 
     # --- (re)loading --------------------------------------------------------
 
@@ -74,6 +79,23 @@ class ClientAggregate:
             self.state = ClientLiveState.from_dict(live_state)
         self.windows = list(windows)
         return self._deadlines(self.book.open_alerts())
+
+    def restore(
+        self,
+        context: ClientContext,
+        open_alerts: Iterable[Alert],
+        recent: Iterable[Alert] = (),
+        live_state: dict[str, Any] | None = None,
+    ) -> list[Deadline]:
+        """``load`` with the client's configuration; returns the deadlines
+        to re-arm. Call it on a fresh aggregate."""
+        self.set_policy(context.policy)
+        self.enabled = context.enabled
+        self.escalation, self.contacts = context.escalation, context.contacts
+        deadlines = self.load(open_alerts, recent, live_state, context.windows)
+        for site_id, fence in context.geofences.items():
+            self.state.set_geofence(site_id, *fence)
+        return deadlines
 
     def new_info_low(self) -> int:
         """This client's NEW INFO/LOW alerts (what backpressure counts)."""
@@ -115,7 +137,9 @@ class ClientAggregate:
         return changes
 
     def tick(self, now: datetime) -> Changes:
-        """Clock-driven rules: breaches that happen with no new event."""
+        """Clock-driven rules: breaches that happen with no new event. Also
+        forgets correlations older than the window (they can never match)."""
+        self.book.correlator.forget_before(now - self.policy.correlation_window)
         before = self.state.to_dict()
         changes = self._apply_rules(evaluate_clock(self.state, now, self.policy), now)
         changes.state_changed = self.state.to_dict() != before
@@ -125,7 +149,7 @@ class ClientAggregate:
         changes = Changes()
         changes.ingest = self.book.ingest(out.drafts, now, self.windows, self.backlog)
         for alert in self.book.auto_resolve(out.resolves, now):
-            self._updated(changes, alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now)
+            changes.record(alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now)
         self._after_ingest(changes)
         return changes
 
@@ -139,36 +163,6 @@ class ClientAggregate:
             if a.is_open
         )
 
-    def _updated(
-        self,
-        changes: Changes,
-        alert: Alert,
-        action: str,
-        actor: str,
-        audit_action: AuditAction,
-        now: datetime,
-        meta: dict[str, Any] | None = None,
-        source_ip: str | None = None,
-        correlation_id: str | None = None,
-    ) -> None:
-        changes.updated[alert.id] = alert
-        changes.events.append(alert_event("alert_updated", alert, action))
-        changes.audit.append(
-            AuditEntry(
-                tenant_id=alert.tenant_id,
-                actor_id=actor,
-                action=audit_action,
-                entity_type="alert",
-                entity_id=alert.id,
-                at=now,
-                metadata=meta or {},
-                source_ip=source_ip,
-                correlation_id=correlation_id,
-            )
-        )
-        if not alert.awaiting_ack:
-            changes.cancel.append(alert.id)
-
     # --- transitions (single writer) -------------------------------------------
 
     def acknowledge(
@@ -177,9 +171,7 @@ class ClientAggregate:
         changes = Changes()
         for aid in alert_ids:
             alert = self.book.acknowledge(aid, user_id, now)
-            self._updated(
-                changes, alert, "acknowledged", user_id, AuditAction.ACKNOWLEDGE, now, **ctx
-            )
+            changes.record(alert, "acknowledged", user_id, AuditAction.ACKNOWLEDGE, now, **ctx)
         return changes
 
     def assign(
@@ -188,8 +180,7 @@ class ClientAggregate:
         changes = Changes()
         for aid in alert_ids:
             alert = self.book.assign(aid, assignee, now, by=user_id)
-            self._updated(
-                changes,
+            changes.record(
                 alert,
                 "assigned",
                 user_id,
@@ -211,8 +202,7 @@ class ClientAggregate:
         changes = Changes()
         for aid in alert_ids:
             alert = self.book.resolve(aid, user_id, now, notes)
-            self._updated(
-                changes,
+            changes.record(
                 alert,
                 "resolved",
                 user_id or SYSTEM_ACTOR,
@@ -233,13 +223,15 @@ class ClientAggregate:
         return changes
 
     def escalate_due(self, deadline: Deadline, now: datetime) -> Changes:
-        """The timer says ``deadline`` is due. The caller has already won the
-        fencing claim for ``deadline.level`` in the database."""
+        """The timer says ``deadline`` is due. Empty when it is stale (the
+        alert is closed, acknowledged or already past that level); otherwise
+        the caller must claim ``deadline.level`` in the database (the fencing
+        token) in the transaction that stores these changes."""
         changes = Changes()
         alert = self.book.open_for_id(deadline.alert_id)
         if alert is None or not alert.awaiting_ack:
             return changes
-        if alert.escalation_level != deadline.level - 1:
+        if not fencing_ok(alert.escalation_level, deadline):
             return changes
         self._escalate_one(changes, alert.id, SYSTEM_ACTOR, now)
         return changes
@@ -252,8 +244,7 @@ class ClientAggregate:
         target = self.escalation.target_for(level, self.contacts, alert.client_id, alert.site_id)
         label = target.label if target is not None else "tenant_admins"
         self.book.escalate(alert_id, label, now)
-        self._updated(
-            changes,
+        changes.record(
             alert,
             "escalated",
             actor,
@@ -266,6 +257,12 @@ class ClientAggregate:
 
     # --- backpressure and maintenance -------------------------------------------
 
+    def sweep_due(self, now: datetime, level: BackpressureLevel, limit: int) -> Changes:
+        """The backpressure sweep: at most ``limit`` of this client's NEW INFO
+        alerts older than the sweep age, oldest first, to SUPPRESSED."""
+        picked = sweep_candidates(self.book.open_alerts(), now, self.policy, level)
+        return self.sweep([a.id for a in picked[:limit]], now)
+
     def sweep(self, candidates: Iterable[str], now: datetime) -> Changes:
         """Move the given NEW INFO alerts to SUPPRESSED (backpressure sweep)."""
         changes = Changes()
@@ -274,8 +271,7 @@ class ClientAggregate:
             if alert is None:
                 continue
             self.book.suppress(aid, SUPPRESSION_REASON)
-            self._updated(
-                changes,
+            changes.record(
                 alert,
                 "suppressed",
                 SYSTEM_ACTOR,
@@ -300,3 +296,13 @@ class ClientAggregate:
         return compute_snapshot(
             self.state, self.book.open_alerts(), window_start, window_end, now, self.policy
         )
+
+    def take_snapshot(self, now: datetime, interval: timedelta) -> Changes:
+        """The snapshot of the interval ending ``now``, to store and publish;
+        empty while the client is disabled or under full maintenance."""
+        changes = Changes()
+        if not self.enabled or self.under_full_maintenance(now):
+            return changes
+        changes.snapshot = self.snapshot(now - interval, now, now)
+        changes.events.append(metrics_event(changes.snapshot))
+        return changes

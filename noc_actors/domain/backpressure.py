@@ -30,7 +30,8 @@ SUPPRESSION_REASON = "backpressure"
 
 
 class BackpressurePolicy:
-    """The level rule and the shedding rule, as plain functions."""
+    """The level rule and the admission rule, as plain functions (shedding is
+    decided per alert by the book, through ``TenantBacklog``)."""
 
     @staticmethod
     def decide(new_info_low_count: int, queue_full: bool, threshold: int) -> BackpressureLevel:
@@ -39,11 +40,6 @@ class BackpressurePolicy:
         if new_info_low_count > threshold:
             return BackpressureLevel.ELEVATED
         return BackpressureLevel.NORMAL
-
-    @staticmethod
-    def should_shed(level: BackpressureLevel, severity: Severity) -> bool:
-        """Store a new alert of ``severity`` as SUPPRESSED at this level?"""
-        return level is not BackpressureLevel.NORMAL and severity in SHED_SEVERITIES
 
     @staticmethod
     def rejects_ingest(level: BackpressureLevel) -> bool:

@@ -1,18 +1,22 @@
 """What one operation on a client's aggregate changed (``Changes``), shaped for
 one batched write, and the typed answer of an ingest batch (``IngestReport``)
 that crosses Ray, is stored with idempotent batches and becomes the HTTP answer.
+The hub events an operation publishes are built here too (``alert_event``,
+``metrics_event``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.book import IngestResult, Outcome
-from noc_actors.domain.enums import AlertStatus
+from noc_actors.domain.enums import AlertStatus, AuditAction
 from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.snapshot import MetricSnapshot
 
 
 class ItemReport(TypedDict):
@@ -51,6 +55,8 @@ class Changes:
     cancel: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     state_changed: bool = False
+    snapshot: MetricSnapshot | None = None
+    """A metric snapshot to store (one row per client and window start)."""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` (a later operation) into this one."""
@@ -65,6 +71,38 @@ class Changes:
         self.cancel.extend(other.cancel)
         self.events.extend(other.events)
         self.state_changed = self.state_changed or other.state_changed
+        self.snapshot = other.snapshot or self.snapshot
+
+    def record(
+        self,
+        alert: Alert,
+        action: str,
+        actor: str,
+        audit_action: AuditAction,
+        now: datetime,
+        meta: dict[str, Any] | None = None,
+        source_ip: str | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        """A transition of ``alert``: store it, push ``alert_updated``, audit
+        it, and cancel its escalation once it no longer awaits an ack."""
+        self.updated[alert.id] = alert
+        self.events.append(alert_event("alert_updated", alert, action))
+        self.audit.append(
+            AuditEntry(
+                tenant_id=alert.tenant_id,
+                actor_id=actor,
+                action=audit_action,
+                entity_type="alert",
+                entity_id=alert.id,
+                at=now,
+                metadata=meta or {},
+                source_ip=source_ip,
+                correlation_id=correlation_id,
+            )
+        )
+        if not alert.awaiting_ack:
+            self.cancel.append(alert.id)
 
     @property
     def empty(self) -> bool:
@@ -74,6 +112,7 @@ class Changes:
             or self.updated
             or self.audit
             or self.state_changed
+            or self.snapshot is not None
         )
 
     def report(self) -> IngestReport:
@@ -110,3 +149,14 @@ def alert_event(kind: str, alert: Alert, action: str | None = None) -> dict[str,
     if action is not None:
         event["action"] = action
     return event
+
+
+def metrics_event(snapshot: MetricSnapshot) -> dict[str, Any]:
+    """The hub event for a stored metric snapshot (a client's tile)."""
+    return {
+        "type": "metrics_update",
+        "tenant_id": snapshot.tenant_id,
+        "client_id": snapshot.client_id,
+        "site_id": None,
+        "metrics": snapshot.to_dict(),
+    }

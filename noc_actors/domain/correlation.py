@@ -17,6 +17,10 @@ class Correlator:
         self._new_id = new_id
         self._latest: dict[tuple[str, str, str], tuple[datetime, str]] = {}
 
+    def __len__(self) -> int:
+        """How many (tenant, client, type) memories it holds."""
+        return len(self._latest)
+
     def seed(self, alerts: Iterable[Alert]) -> None:
         """Rebuild from alerts loaded after a restart (any status)."""
         for a in alerts:

@@ -49,13 +49,6 @@ def test_full_queue_is_critical_whatever_the_count() -> None:
     assert not BackpressurePolicy.rejects_ingest(L.ELEVATED)
 
 
-def test_only_info_is_shed_and_only_when_not_normal() -> None:
-    for sev in Severity:
-        assert not BackpressurePolicy.should_shed(L.NORMAL, sev)
-        for level in (L.ELEVATED, L.CRITICAL):
-            assert BackpressurePolicy.should_shed(level, sev) is (sev is Severity.INFO)
-
-
 def test_threshold_counts_new_info_and_low_only() -> None:
     alerts = [make_alert(f"a{i}", sev, 0) for i, sev in enumerate(Severity)]
     alerts[0].acknowledge("u1", T0)  # an acknowledged INFO no longer counts

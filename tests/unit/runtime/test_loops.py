@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from noc_actors.actors.loops import PeriodicLoop
+from noc_actors.runtime.loops import PeriodicLoop
 
 
 async def test_a_failing_run_is_logged_counted_and_the_loop_lives_on(
@@ -57,7 +57,7 @@ async def test_run_once_reports_success() -> None:
 def test_daily_archive_waits_until_the_next_0200_utc() -> None:
     from datetime import UTC, datetime
 
-    from noc_actors.actors.loops import seconds_until
+    from noc_actors.runtime.loops import seconds_until
 
     assert seconds_until(2, datetime(2026, 11, 26, 1, 0, tzinfo=UTC)) == 3600
     assert seconds_until(2, datetime(2026, 11, 26, 2, 0, tzinfo=UTC)) == 24 * 3600

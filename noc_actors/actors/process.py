@@ -1,0 +1,50 @@
+"""What every NOC actor process sets up first, in one place: log redaction,
+its settings, its database engine, its clock, and the facts its ``status``
+reports (when it started, whether Ray restarted it). Built in the actor's
+constructor (STYLE 7), never at import time."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import ray
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from noc_actors.logs import install_redaction
+from noc_actors.runtime.clock import SystemClock
+from noc_actors.settings import Settings
+from noc_actors.store.db import make_engine
+
+
+def was_restarted() -> bool:
+    """True when Ray restarted this actor (it reloads its state on start).
+
+    Ray 2.60 reads a deprecated property inside this call; the warning is
+    Ray's own, so it is silenced here rather than in every log."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return bool(ray.get_runtime_context().was_current_actor_reconstructed)
+
+
+@dataclass(frozen=True, slots=True)
+class ActorProcess:
+    """An actor process's basics; ``start`` builds them."""
+
+    settings: Settings
+    engine: AsyncEngine
+    clock: SystemClock
+    started_at: float
+    restarted: bool
+
+    @classmethod
+    def start(cls, settings: Settings) -> ActorProcess:
+        install_redaction()
+        return cls(
+            settings=settings,
+            engine=make_engine(settings.database_url),
+            clock=SystemClock(),
+            started_at=time.time(),
+            restarted=was_restarted(),
+        )

@@ -1,0 +1,83 @@
+"""What follows a committed operation of a client runtime, in this order:
+the timer (cancel, then arm), the hub (events), the read cache (a version
+bump, only when alerts changed) and the metrics, tagged with the tenant and
+client. Nothing here runs for an operation that failed: a call that did not
+commit told no one."""
+
+from __future__ import annotations
+
+import logging
+
+from noc_actors.domain.book import AlertBook, Outcome
+from noc_actors.domain.changes import Changes
+from noc_actors.domain.enums import Severity
+from noc_actors.domain.escalation import Deadline
+from noc_actors.runtime.ports import CounterName, HubPort, Invalidator, MetricsSink, TimerPort
+
+log = logging.getLogger(__name__)
+
+_OUTCOMES: tuple[tuple[CounterName, Outcome], ...] = (
+    ("created", Outcome.CREATED),
+    ("folded", Outcome.FOLDED),
+    ("suppressed", Outcome.SUPPRESSED),
+)
+
+
+class CommitEffects:
+    """One client's view of the process-wide hub, timer, cache and metrics."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        client_id: str,
+        *,
+        hub: HubPort,
+        timer: TimerPort,
+        invalidator: Invalidator,
+        metrics: MetricsSink,
+    ) -> None:
+        self.tenant_id, self.client_id = tenant_id, client_id
+        self.hub, self.timer, self.invalidator, self.metrics = hub, timer, invalidator, metrics
+        self.tags = {"tenant": tenant_id, "client": client_id}
+
+    def loaded(self, deadlines: list[Deadline], book: AlertBook) -> None:
+        """After a (re)load: re-arm the pending deadlines, gauge the book."""
+        if deadlines:
+            self.timer.arm(deadlines)
+        self.gauge(book)
+
+    async def committed(self, changes: Changes, book: AlertBook, seconds: float) -> None:
+        if changes.cancel:
+            self.timer.cancel(changes.cancel)
+        if changes.arm:
+            self.timer.arm(changes.arm)
+        if changes.events:
+            self.hub.publish(changes.events)
+        ingest = changes.ingest
+        if ingest.inserted or ingest.folded or changes.updated:
+            await self._invalidate()
+        if ingest.items:
+            self.metrics.count("ingested", len(ingest.items), self.tags)
+            for name, outcome in _OUTCOMES:
+                if n := ingest.count(outcome):
+                    self.metrics.count(name, n, self.tags)
+        if ingest.items or changes.updated:
+            self.gauge(book)
+        self.metrics.op_seconds(seconds, self.tags)
+
+    def escalated(self) -> None:
+        self.metrics.count("escalated", 1, self.tags)
+
+    async def _invalidate(self) -> None:
+        """So no cached read outlives the change. Best effort: the cache
+        entries' TTLs bound staleness while the cache is down."""
+        try:
+            await self.invalidator.bump(self.tenant_id, self.client_id)
+        except Exception as err:  # noqa: BLE001 - the cache must never fail a write
+            log.warning("could not invalidate the read cache: %s", err)
+
+    def gauge(self, book: AlertBook) -> None:
+        counts = {s.value: 0 for s in Severity}
+        for alert in book.open_alerts():
+            counts[alert.severity.value] += 1
+        self.metrics.open_alerts(counts, self.tags)

@@ -1,0 +1,110 @@
+"""``SqlClientStore``: the ``ClientStore`` of ``noc_actors.runtime`` over the
+database, built on the repositories. One per process (one engine), shared by
+every runtime the process hosts; every call names its tenant and client.
+
+A commit is one transaction, in this order: the ingest batch answer (its
+primary key refuses a second batch with the same key), the escalation claim
+(the fencing token), updates (a resolved alert frees its dedup key), inserts,
+folds, audit rows, the live state, the snapshot. The database's refusals
+come back as the runtime's own errors, so it never sees SQLAlchemy:
+``DuplicateBatch``, ``ClaimLost``, ``StoreConflict`` (any other constraint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from noc_actors.domain.alert import Alert
+from noc_actors.domain.changes import IngestReport
+from noc_actors.domain.commit import ClaimLost, Commit, DuplicateBatch, LoadedClient, StoreConflict
+from noc_actors.domain.policy import TenantPolicy
+from noc_actors.store.repos import alert_queries, alerts, audit, batches, live_state, snapshots
+from noc_actors.store.tenancy import load_client_context
+
+
+class SqlClientStore:
+    """See the module docstring. ``defaults`` is the process's policy, under
+    each tenant's stored overrides."""
+
+    def __init__(self, engine: AsyncEngine, defaults: TenantPolicy) -> None:
+        self.engine = engine
+        self.defaults = defaults
+
+    async def load(self, tenant_id: str, client_id: str, now: datetime) -> LoadedClient:
+        async with self.engine.connect() as conn:
+            ctx = await load_client_context(conn, tenant_id, client_id, self.defaults, now)
+            open_alerts = await alert_queries.load_open_alerts(
+                conn, tenant_id=tenant_id, client_id=client_id
+            )
+            recent = await alert_queries.list_recent_alerts(
+                conn,
+                tenant_id=tenant_id,
+                client_id=client_id,
+                since=now - ctx.policy.correlation_window,
+            )
+            saved = await live_state.load_live_state(conn, client_id=client_id, tenant_id=tenant_id)
+        return LoadedClient(ctx, open_alerts, recent, saved)
+
+    async def commit(self, commit: Commit) -> None:
+        try:
+            async with self.engine.begin() as conn:
+                await self._write(conn, commit)
+        except IntegrityError as err:
+            raise StoreConflict(str(err.orig)) from err
+
+    async def _write(self, conn: AsyncConnection, commit: Commit) -> None:
+        changes, now = commit.changes, commit.now
+        if commit.batch is not None:
+            key, answer = commit.batch
+            try:
+                await batches.save_batch(
+                    conn,
+                    tenant_id=commit.tenant_id,
+                    client_id=commit.client_id,
+                    batch_key=key,
+                    report=dict(answer),
+                    now=now,
+                )
+            except IntegrityError as err:
+                raise DuplicateBatch(key) from err
+        claim = commit.claim
+        if claim is not None and not await alerts.claim_escalation(
+            conn, alert_id=claim.alert_id, level=claim.level, tenant_id=commit.tenant_id
+        ):
+            raise ClaimLost(claim.alert_id, claim.level)
+        await alerts.update_alerts(conn, list(changes.updated.values()))
+        await alerts.insert_alerts(conn, changes.ingest.inserted)
+        await alerts.apply_folds(conn, list(changes.ingest.folded.values()))
+        await audit.append_audit(conn, changes.audit)
+        if commit.live_state is not None:
+            await live_state.save_live_state(
+                conn,
+                tenant_id=commit.tenant_id,
+                client_id=commit.client_id,
+                state=commit.live_state,
+                now=now,
+            )
+        snap = changes.snapshot
+        if snap is not None:
+            row = {
+                "tenant_id": snap.tenant_id,
+                "client_id": snap.client_id,
+                "window_start": snap.window_start,
+                "window_end": snap.window_end,
+                "metrics": snap.to_dict(),
+            }
+            await snapshots.insert_snapshots(conn, [row], now=now)
+
+    async def stored_batch(self, client_id: str, batch_key: str) -> IngestReport | None:
+        async with self.engine.connect() as conn:
+            stored = await batches.get_batch(conn, client_id=client_id, batch_key=batch_key)
+        return None if stored is None else cast(IngestReport, stored)
+
+    async def alerts(self, tenant_id: str, alert_ids: Sequence[str]) -> list[Alert]:
+        async with self.engine.connect() as conn:
+            return await alert_queries.get_alerts(conn, tenant_id=tenant_id, alert_ids=alert_ids)
