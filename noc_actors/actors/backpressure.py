@@ -150,17 +150,7 @@ class BackpressureController:
             change.level,
             change.new_info_low_count,
         )
-        self.hub.publish(
-            [
-                {
-                    "type": "backpressure",
-                    "tenant_id": change.tenant_id,
-                    "client_id": None,
-                    "site_id": None,
-                    **change.to_dict(),
-                }
-            ]
-        )
+        self.hub.publish([change.event()])
 
     async def sweep(self) -> int:
         """Tell the aggregators of every tenant above NORMAL to sweep (each

@@ -22,25 +22,33 @@ import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError, RayError
 
 from noc_actors.actors import names
+from noc_actors.actors.aggregator import AggregatorStatus
 from noc_actors.actors.peers import HubPeer
+from noc_actors.actors.process import actor_class
+from noc_actors.actors.status import SupervisorHealth, TimerStatus
 from noc_actors.actors.supervisor import Supervisor
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.errors import DomainError, NotFound, Unavailable
 from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.hub_events import HubEvent, ReplayAnswer, StreamItem
+from noc_actors.runtime.types import TransitionResult
 from noc_actors.settings import Settings
 
 
 def start_system(settings: Settings, timeout_s: float = 120) -> NocClient:
     """Start every actor (a no-op when already running) and return a client.
     Needs ``ray.init`` first; blocks until the actors are ready."""
-    sup = Supervisor.options(
-        name=names.SUPERVISOR,
-        namespace=settings.ray_namespace,
-        lifetime="detached",
-        get_if_exists=True,
-    ).remote(settings)
+    sup = (
+        actor_class(Supervisor)
+        .options(
+            name=names.SUPERVISOR,
+            namespace=settings.ray_namespace,
+            lifetime="detached",
+            get_if_exists=True,
+        )
+        .remote(settings)
+    )
     ray.get(sup.start.remote(), timeout=timeout_s)
     return NocClient(settings.ray_namespace)
 
@@ -128,7 +136,10 @@ class NocClient:
         """One batch of alerts of one client: one actor call, one transaction.
         With a ``batch_key`` the batch is applied at most once: a retry with
         the same key gets the first answer back (``"replayed": True``)."""
-        return await self._call(tenant_id, client_id, "ingest_alerts", list(drafts), batch_key)
+        report: IngestReport = await self._call(
+            tenant_id, client_id, "ingest_alerts", list(drafts), batch_key
+        )
+        return report
 
     async def ingest_events(
         self,
@@ -138,12 +149,17 @@ class NocClient:
         batch_key: str | None = None,
     ) -> IngestReport:
         """One batch of platform events of one client (``batch_key``: as above)."""
-        return await self._call(tenant_id, client_id, "ingest_events", list(events), batch_key)
+        report: IngestReport = await self._call(
+            tenant_id, client_id, "ingest_events", list(events), batch_key
+        )
+        return report
 
     async def resolve_keys(
         self, tenant_id: str, client_id: str, keys: Sequence[str], by: str | None = None
     ) -> list[str]:
-        return await self._call(tenant_id, client_id, "resolve_keys", list(keys), by)
+        """Resolve the open alerts of these dedup keys; the keys that had one."""
+        resolved: list[str] = await self._call(tenant_id, client_id, "resolve_keys", list(keys), by)
+        return resolved
 
     # --- transitions --------------------------------------------------------------
 
@@ -155,12 +171,13 @@ class NocClient:
         alert_ids: Sequence[str],
         user_id: str,
         **ctx: Any,
-    ) -> dict[str, Any]:
+    ) -> TransitionResult:
         """acknowledge / assign / escalate / resolve through the owning
         aggregator: ``{"done": [...], "errors": {id: DomainError}}``."""
-        return await self._call(
+        result: TransitionResult = await self._call(
             tenant_id, client_id, "transition", action, list(alert_ids), user_id, **ctx
         )
+        return result
 
     async def acknowledge(
         self, tenant_id: str, client_id: str, alert_id: str, user_id: str, **ctx: Any
@@ -180,7 +197,7 @@ class NocClient:
         )
 
     @staticmethod
-    def _single(result: dict[str, Any], alert_id: str) -> dict[str, Any]:
+    def _single(result: TransitionResult, alert_id: str) -> dict[str, Any]:
         if alert_id in result["errors"]:
             raise result["errors"][alert_id]
         return result["done"][0]
@@ -191,20 +208,27 @@ class NocClient:
         """Policy, windows or contacts changed: the aggregator re-reads them."""
         await self._call(tenant_id, client_id, "reload")
 
-    async def tick(self, tenant_id: str, client_id: str) -> dict[str, Any]:
+    async def tick(self, tenant_id: str, client_id: str) -> IngestReport:
         """Run the clock rules now (the periodic loop does this on its own)."""
-        return await self._call(tenant_id, client_id, "tick")
+        report: IngestReport = await self._call(tenant_id, client_id, "tick")
+        return report
 
     async def take_snapshot(self, tenant_id: str, client_id: str) -> dict[str, Any] | None:
-        return await self._call(tenant_id, client_id, "take_snapshot")
+        """Take and store the client's snapshot now: its metrics, or None
+        (disabled, or under full maintenance)."""
+        metrics: dict[str, Any] | None = await self._call(tenant_id, client_id, "take_snapshot")
+        return metrics
 
-    async def aggregator_status(self, tenant_id: str, client_id: str) -> dict[str, Any]:
-        return await self._call(tenant_id, client_id, "status")
+    async def aggregator_status(self, tenant_id: str, client_id: str) -> AggregatorStatus:
+        status: AggregatorStatus = await self._call(tenant_id, client_id, "status")
+        return status
 
     # --- system -------------------------------------------------------------------
 
-    async def health(self) -> dict[str, Any]:
-        return await self._ask(names.SUPERVISOR, "health")  # type: ignore[no-any-return]
+    async def health(self) -> SupervisorHealth:
+        """The supervisor pings every actor now and reports each."""
+        health: SupervisorHealth = await self._ask(names.SUPERVISOR, "health")
+        return health
 
     async def backpressure_levels(self) -> dict[str, str]:
         return dict(await self._ask(names.BACKPRESSURE, "levels"))
@@ -215,8 +239,9 @@ class NocClient:
             await self._ask(names.BACKPRESSURE, "report_queue", replica_id, depth, capacity)
         )
 
-    async def timer_status(self) -> dict[str, Any]:
-        return await self._ask(names.ESCALATION_TIMER, "status")  # type: ignore[no-any-return]
+    async def timer_status(self) -> TimerStatus:
+        status: TimerStatus = await self._ask(names.ESCALATION_TIMER, "status")
+        return status
 
     # --- events -------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from typing import Any
 import ray
 
 from noc_actors.domain.fanout import BroadcastHubCore
+from noc_actors.domain.hub_events import ReplayAnswer, StreamItem
 from noc_actors.domain.ring import Event
 
 
@@ -44,11 +45,11 @@ class BroadcastHub:
         return self.core.publish(events)
 
     @ray.method(max_task_retries=0)
-    async def subscribe(self, subscriber_id: str) -> AsyncIterator[list[Event]]:
+    async def subscribe(self, subscriber_id: str) -> AsyncIterator[list[StreamItem]]:
         async for batch in self.core.stream(subscriber_id):
             yield batch
 
-    def replay(self, tenant_id: str, after_seq: int) -> dict[str, Any]:
+    def replay(self, tenant_id: str, after_seq: int) -> ReplayAnswer:
         r = self.core.ring.after(tenant_id, after_seq)
         return {"events": r.events, "resync": r.resync}
 

@@ -17,6 +17,7 @@ import ray
 from noc_actors.actors import names
 from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.hub_events import HubEvent
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class HubPeer(Peer):
     def __init__(self, namespace: str) -> None:
         super().__init__(names.BROADCAST_HUB, namespace)
 
-    def publish(self, events: Sequence[dict[str, Any]]) -> None:
+    def publish(self, events: Sequence[HubEvent]) -> None:
         if events:
             self.fire("publish", list(events))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import ray
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -48,3 +49,10 @@ class ActorProcess:
             started_at=time.time(),
             restarted=was_restarted(),
         )
+
+
+def actor_class(cls: type) -> Any:
+    """``cls`` as Ray made it: ``@ray.remote`` turns a class into an actor
+    class (with ``options`` and ``remote``), which a type checker cannot see
+    through Ray's untyped decorator."""
+    return cls

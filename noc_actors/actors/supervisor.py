@@ -28,7 +28,8 @@ from noc_actors.actors import names
 from noc_actors.actors.aggregator import ClientAggregator
 from noc_actors.actors.backpressure import BackpressureController
 from noc_actors.actors.hub import BroadcastHub
-from noc_actors.actors.process import ActorProcess
+from noc_actors.actors.process import ActorProcess, actor_class
+from noc_actors.actors.status import ChildView, SupervisorHealth
 from noc_actors.actors.timer import EscalationTimer
 from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.runtime.loops import PeriodicLoop, seconds_until
@@ -54,7 +55,7 @@ class Child:
     last_error: str | None = None
     details: dict[str, Any] | None = None
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> ChildView:
         return {
             "name": self.name,
             "kind": self.kind,
@@ -92,18 +93,18 @@ class Supervisor:
 
     # --- starting ---------------------------------------------------------------
 
-    def _options(self, name: str) -> dict[str, Any]:
-        return {"name": name, "namespace": self.ns, "lifetime": "detached", "get_if_exists": True}
+    def _create(self, cls: type, name: str, *args: Any) -> Any:
+        """The named, detached actor ``name`` of ``cls`` (found if it exists)."""
+        options = {"name": name, "namespace": self.ns, "lifetime": "detached"}
+        return actor_class(cls).options(**options, get_if_exists=True).remote(*args)
 
     def _singleton(self, kind: str) -> Any:
         s = self.settings
         if kind == "hub":
-            return BroadcastHub.options(**self._options(names.BROADCAST_HUB)).remote(
-                s.hub_ring_size, s.hub_ring_size
-            )
+            return self._create(BroadcastHub, names.BROADCAST_HUB, s.hub_ring_size, s.hub_ring_size)
         if kind == "timer":
-            return EscalationTimer.options(**self._options(names.ESCALATION_TIMER)).remote(s)
-        return BackpressureController.options(**self._options(names.BACKPRESSURE)).remote(s)
+            return self._create(EscalationTimer, names.ESCALATION_TIMER, s)
+        return self._create(BackpressureController, names.BACKPRESSURE, s)
 
     async def start(self) -> dict[str, Any]:
         """Start every actor (idempotent) and wait until each is ready."""
@@ -139,9 +140,7 @@ class Supervisor:
 
     def _spawn_aggregator(self, client_id: str, tenant_id: str) -> Any:
         name = names.aggregator_name(client_id)
-        handle = ClientAggregator.options(**self._options(name)).remote(
-            tenant_id, client_id, self.settings
-        )
+        handle = self._create(ClientAggregator, name, tenant_id, client_id, self.settings)
         self.directory_[client_id] = tenant_id
         self.children[name] = Child(name, "aggregator", handle, client_id=client_id)
         return handle
@@ -205,15 +204,15 @@ class Supervisor:
         child.started_at = None
         if child.kind == "aggregator" and child.client_id is not None:
             tenant_id = self.directory_[child.client_id]
-            child.handle = ClientAggregator.options(**self._options(child.name)).remote(
-                tenant_id, child.client_id, self.settings
+            child.handle = self._create(
+                ClientAggregator, child.name, tenant_id, child.client_id, self.settings
             )
         else:
             child.handle = self._singleton(child.kind)
         # Make it load its state now, not on its first request.
         child.handle.ready.remote()
 
-    async def health(self) -> dict[str, Any]:
+    async def health(self) -> SupervisorHealth:
         """Ping now and report every child."""
         if not self._started:
             await self.start()

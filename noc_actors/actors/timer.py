@@ -26,6 +26,7 @@ import ray
 from noc_actors.actors.metrics import TimerMetrics
 from noc_actors.actors.peers import AggregatorsPeer
 from noc_actors.actors.process import ActorProcess
+from noc_actors.actors.status import TimerStatus
 from noc_actors.domain.escalation import Deadline, EscalationSchedule, pending_deadline
 from noc_actors.settings import Settings
 from noc_actors.store.repos import alert_queries, tenants
@@ -144,7 +145,7 @@ class EscalationTimer:
                 self.schedule.push(retry)
                 self._wake.set()
 
-    async def status(self) -> dict[str, Any]:
+    async def status(self) -> TimerStatus:
         await self._ensure_started()
         nxt = self.schedule.next_due_at()
         return {

@@ -9,12 +9,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from noc_actors.cli.common import fail
 from noc_actors.settings import Settings
+
+if TYPE_CHECKING:
+    from noc_actors.actors.status import SupervisorHealth
 
 RAY_PORT = 6380  # Redis owns 6379 on the machines this runs on.
 
@@ -150,7 +153,7 @@ def _age(ts: float | None) -> str:
     return f"{time.time() - ts:.0f}s ago"
 
 
-def render_status(health: dict[str, Any]) -> list[str]:
+def render_status(health: SupervisorHealth) -> list[str]:
     rows = [("ACTOR", "STATE", "RESTARTS", "CLIENT", "OPEN", "LAST OK")]
     sup = health.get("supervisor", {})
     rows.append(("noc:supervisor", "ALIVE", "1" if sup.get("restarted") else "0", "-", "-", "now"))

@@ -24,7 +24,7 @@ from noc_actors.domain.backpressure import (
     sweep_candidates,
 )
 from noc_actors.domain.book import AlertBook, new_uuid
-from noc_actors.domain.changes import Changes, alert_event, metrics_event
+from noc_actors.domain.changes import Changes
 from noc_actors.domain.context import ClientContext
 from noc_actors.domain.draft import AlertDraft, RuleOutput
 from noc_actors.domain.enums import AuditAction, BackpressureLevel
@@ -36,6 +36,7 @@ from noc_actors.domain.escalation import (
     pending_deadline,
 )
 from noc_actors.domain.events import AnyEvent
+from noc_actors.domain.hub_events import alert_event, metrics_event
 from noc_actors.domain.live_state import ClientLiveState
 from noc_actors.domain.maintenance import MaintenanceWindow, client_under_full_maintenance
 from noc_actors.domain.policy import TenantPolicy

@@ -22,6 +22,7 @@ from typing import Any
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.enums import AlertStatus, BackpressureLevel, Severity
+from noc_actors.domain.hub_events import HubEvent, backpressure_event
 from noc_actors.domain.policy import TenantPolicy
 
 COUNTED_SEVERITIES = frozenset({Severity.INFO, Severity.LOW})
@@ -116,6 +117,16 @@ class LevelChange:
             "new_info_low_count": self.new_info_low_count,
             "at": self.at.isoformat(),
         }
+
+    def event(self) -> HubEvent:
+        """The ``backpressure`` event dashboards hear of."""
+        return backpressure_event(
+            self.tenant_id,
+            self.previous.value,
+            self.level.value,
+            self.new_info_low_count,
+            self.at.isoformat(),
+        )
 
 
 class LevelTracker:

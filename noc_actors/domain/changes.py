@@ -1,8 +1,7 @@
 """What one operation on a client's aggregate changed (``Changes``), shaped for
 one batched write, and the typed answer of an ingest batch (``IngestReport``)
 that crosses Ray, is stored with idempotent batches and becomes the HTTP answer.
-The hub events an operation publishes are built here too (``alert_event``,
-``metrics_event``).
+The hub events an operation publishes are built by ``noc_actors.domain.hub_events``.
 """
 
 from __future__ import annotations
@@ -16,6 +15,7 @@ from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.book import IngestResult, Outcome
 from noc_actors.domain.enums import AlertStatus, AuditAction
 from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.hub_events import HubEvent, alert_event
 from noc_actors.domain.snapshot import MetricSnapshot
 
 
@@ -53,7 +53,7 @@ class Changes:
     audit: list[AuditEntry] = field(default_factory=list)
     arm: list[Deadline] = field(default_factory=list)
     cancel: list[str] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[HubEvent] = field(default_factory=list)
     state_changed: bool = False
     snapshot: MetricSnapshot | None = None
     """A metric snapshot to store (one row per client and window start)."""
@@ -135,28 +135,3 @@ class Changes:
             "suppressed": ingest.count(Outcome.SUPPRESSED),
             "resolved": sum(1 for a in self.updated.values() if a.status is AlertStatus.RESOLVED),
         }
-
-
-def alert_event(kind: str, alert: Alert, action: str | None = None) -> dict[str, Any]:
-    """The hub event for an alert change (masked later, at the edge)."""
-    event: dict[str, Any] = {
-        "type": kind,
-        "tenant_id": alert.tenant_id,
-        "client_id": alert.client_id,
-        "site_id": alert.site_id,
-        "alert": alert.to_json(),
-    }
-    if action is not None:
-        event["action"] = action
-    return event
-
-
-def metrics_event(snapshot: MetricSnapshot) -> dict[str, Any]:
-    """The hub event for a stored metric snapshot (a client's tile)."""
-    return {
-        "type": "metrics_update",
-        "tenant_id": snapshot.tenant_id,
-        "client_id": snapshot.client_id,
-        "site_id": None,
-        "metrics": snapshot.to_dict(),
-    }

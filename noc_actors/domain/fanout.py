@@ -9,6 +9,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from noc_actors.domain.hub_events import StreamItem
 from noc_actors.domain.ring import Event, EventRing
 
 
@@ -40,9 +41,11 @@ class BroadcastHubCore:
             for e in stamped:
                 sub.offer(e)
         self.published += len(stamped)
-        return [e["seq"] for e in stamped]
+        return [e.get("seq", 0) for e in stamped]
 
-    async def stream(self, subscriber_id: str, max_batch: int = 500) -> AsyncIterator[list[Event]]:
+    async def stream(
+        self, subscriber_id: str, max_batch: int = 500
+    ) -> AsyncIterator[list[StreamItem]]:
         """Yield batches of events for one subscriber until cancelled."""
         sub = _Subscriber(self.queue_size)
         self.subscribers[subscriber_id] = sub
@@ -50,7 +53,7 @@ class BroadcastHubCore:
             yield [{"type": "subscribed", "base_seq": self.ring.base_seq}]
             while True:
                 first = await sub.queue.get()
-                batch = [first]
+                batch: list[StreamItem] = [first]
                 while not sub.queue.empty() and len(batch) < max_batch:
                     batch.append(sub.queue.get_nowait())
                 if sub.dropped:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Final, Literal, Required, TypedDict, TypeGuard
 
 from noc_actors.domain.alert import Alert
+from noc_actors.domain.snapshot import MetricSnapshot
 
 AlertEventType = Literal["alert_new", "alert_updated"]
 
@@ -97,3 +98,30 @@ def alert_event(kind: AlertEventType, alert: Alert, action: str | None = None) -
     if action is not None:
         event["action"] = action
     return event
+
+
+def metrics_event(snapshot: MetricSnapshot) -> HubEvent:
+    """The event of a stored metric snapshot (a client's tile)."""
+    return {
+        "type": "metrics_update",
+        "tenant_id": snapshot.tenant_id,
+        "client_id": snapshot.client_id,
+        "site_id": None,
+        "metrics": snapshot.to_dict(),
+    }
+
+
+def backpressure_event(
+    tenant_id: str, previous: str, level: str, new_info_low_count: int, at: str
+) -> HubEvent:
+    """The event of a tenant's backpressure level change (tenant-wide)."""
+    return {
+        "type": "backpressure",
+        "tenant_id": tenant_id,
+        "client_id": None,
+        "site_id": None,
+        "previous": previous,
+        "level": level,
+        "new_info_low_count": new_info_low_count,
+        "at": at,
+    }

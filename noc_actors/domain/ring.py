@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
 
-Event = dict[str, Any]
+from noc_actors.domain.hub_events import HubEvent
+
+Event = HubEvent
 
 
 @dataclass(slots=True, frozen=True)
@@ -40,7 +41,7 @@ class EventRing:
         tenant = event["tenant_id"]
         seq = self._seq.get(tenant, self.base_seq) + 1
         self._seq[tenant] = seq
-        stamped = {**event, "seq": seq}
+        stamped: HubEvent = {**event, "seq": seq}
         ring = self._ring.get(tenant)
         if ring is None:
             ring = self._ring[tenant] = deque(maxlen=self.size)

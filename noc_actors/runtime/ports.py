@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.changes import IngestReport
@@ -27,6 +27,7 @@ from noc_actors.domain.commit import (
     StoreConflict,
 )
 from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.hub_events import HubEvent
 
 __all__ = [
     "ClaimLost",
@@ -72,7 +73,7 @@ class ClientStore(Protocol):
 class HubPort(Protocol):
     """The broadcast hub: fire and forget (a missed event shows as a gap)."""
 
-    def publish(self, events: Sequence[dict[str, Any]]) -> None: ...
+    def publish(self, events: Sequence[HubEvent]) -> None: ...
 
 
 class TimerPort(Protocol):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from noc_actors.domain.escalation import Deadline, EscalationSchedule
+from noc_actors.domain.hub_events import HubEvent
 from noc_actors.runtime.ports import CounterName, Tags
 
 
@@ -19,12 +19,12 @@ class RecordingHub:
     """``HubPort``: every published event, in order."""
 
     def __init__(self) -> None:
-        self.events: list[dict[str, Any]] = []
+        self.events: list[HubEvent] = []
 
-    def publish(self, events: Sequence[dict[str, Any]]) -> None:
+    def publish(self, events: Sequence[HubEvent]) -> None:
         self.events.extend(events)
 
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
+    def of_type(self, kind: str) -> list[HubEvent]:
         return [e for e in self.events if e["type"] == kind]
 
 

@@ -1,0 +1,55 @@
+"""What the actors report of themselves (``status``, the supervisor's
+``health``), typed so health, metrics and ``noc status`` read the same keys.
+Each actor's ``status`` is idempotent and cheap."""
+
+from __future__ import annotations
+
+from typing import Any, TypedDict
+
+from noc_actors.runtime.loops import LoopStatus
+
+
+class TimerStatus(TypedDict):
+    kind: str
+    pending: int
+    """Deadlines waiting in the heap."""
+    next_due_at: str | None
+    fired: int
+    """Deadlines handed to aggregators (a stale one counts too)."""
+    failures: int
+    last_lag_s: float | None
+    """How late the last deadline was handed over."""
+    max_lag_s: float
+    rebuilt: int
+    """Deadlines re-armed from the database on the last start."""
+    started_at: float
+    restarted: bool
+
+
+class ChildView(TypedDict):
+    """What the supervisor has seen of one actor it runs."""
+
+    name: str
+    kind: str
+    """``hub``, ``timer``, ``backpressure`` or ``aggregator``."""
+    client_id: str | None
+    state: str
+    """``PENDING``, ``ALIVE``, ``RESTARTING`` or ``DEAD``."""
+    restarts: int
+    last_ok: float | None
+    last_error: str | None
+    details: dict[str, Any]
+    """The actor's own last ``status`` answer."""
+
+
+class ProcessFacts(TypedDict):
+    started_at: float
+    restarted: bool
+
+
+class SupervisorHealth(TypedDict):
+    ok: bool
+    """Every actor answered its ping."""
+    actors: list[ChildView]
+    jobs: list[LoopStatus]
+    supervisor: ProcessFacts
