@@ -12,8 +12,8 @@ from typing import Any
 
 from ray import serve
 
-from noc_actors.actors.loops import PeriodicLoop
 from noc_actors.logs import install_redaction
+from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.settings import Settings
 from serve_app.app import create_app
 from serve_app.context import AppContext

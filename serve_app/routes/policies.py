@@ -18,11 +18,11 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from noc_actors.actors.tenancy import effective_policy
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
 from noc_actors.domain.escalation import EscalationPolicy, TargetKind
 from noc_actors.store.repos import audit, clients, policies, tenants
+from noc_actors.store.tenancy import effective_policy
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
