@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from noc_actors.domain.hub_events import HubEvent, StreamItem, is_dashboard_event
 from noc_actors.domain.masking import mask_unless
@@ -61,6 +61,13 @@ def gap_reason(event: StreamItem) -> str | None:
     if kind == "subscribed" and event.get("resubscribed"):
         return "hub_restarted"
     return None
+
+
+class DispatcherStatus(TypedDict):
+    sockets: int
+    tenants: int
+    events: int
+    gaps: int
 
 
 class Dispatcher:
@@ -114,7 +121,7 @@ class Dispatcher:
         except Exception:  # noqa: BLE001 - one broken socket never stops the others
             log.exception("socket dispatch failed")
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> DispatcherStatus:
         return {
             "sockets": len(self),
             "tenants": len(self._groups),

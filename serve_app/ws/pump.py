@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, cast
+from typing import TypedDict, cast
 
 from noc_actors.domain.hub_events import StreamItem, StreamMarker
 
@@ -26,6 +26,14 @@ log = logging.getLogger(__name__)
 
 Batch = list[StreamItem]
 Listener = Callable[[Batch], Awaitable[None]]
+
+
+class PumpStatus(TypedDict):
+    subscribed: bool
+    subscriptions: int
+    base_seq: int | None
+    batches: int
+    failures: int
 
 
 class HubPump:
@@ -82,7 +90,7 @@ class HubPump:
             except Exception:  # noqa: BLE001
                 log.exception("hub listener %r failed", listener)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> PumpStatus:
         return {
             "subscribed": self.ready.is_set(),
             "subscriptions": self.subscriptions,

@@ -10,13 +10,13 @@ import socket
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TypedDict
 
 from noc_actors.actors.client import NocClient
 from noc_actors.settings import Settings
 from serve_app.cache import Cache, MemoryCache, RedisCache, invalidate_from_hub
-from serve_app.ws.fanout import Dispatcher
-from serve_app.ws.pump import HubPump
+from serve_app.ws.fanout import Dispatcher, DispatcherStatus
+from serve_app.ws.pump import HubPump, PumpStatus
 from serve_app.ws.ratelimit import LocalWindow, RateLimiter, RedisWindow
 
 
@@ -28,6 +28,12 @@ def replica_id() -> str:
         return str(serve.get_replica_context().replica_id.unique_id)
     except Exception:  # noqa: BLE001 - not inside a Serve replica
         return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class RealtimeStatus(TypedDict):
+    replica: str
+    pump: PumpStatus
+    dispatcher: DispatcherStatus
 
 
 @dataclass
@@ -56,7 +62,7 @@ class Realtime:
         )
         return cls(pump, dispatcher, limiter, rid)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> RealtimeStatus:
         return {
             "replica": self.replica_id,
             "pump": self.pump.status(),
