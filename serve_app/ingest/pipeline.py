@@ -100,7 +100,7 @@ class Aggregators(Protocol):
 
 Deny = Callable[[Caller, str, str, str], Awaitable[Exception]]
 """``(caller, capability, entity_type, entity_id)``: audit a denial and
-return the error to raise (``serve_app.denials.record_denial``)."""
+return the error to raise (``serve_app.auth.deny`` bound to the replica)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +171,7 @@ async def dispatch(batch: Batch) -> None:
         else:
             batch.report.reject(b.item.index, f"client {b.client_id!r} is disabled")
     raised = await asyncio.gather(*(_send(batch, cid, kinds) for cid, kinds in groups.items()))
-    batch.report.raise_alerts([r for client_raised in raised for r in client_raised])
+    batch.report.record_raised([r for client_raised in raised for r in client_raised])
 
 
 async def _send(

@@ -114,6 +114,6 @@ class BatchReport:
         self.suppressed += report["suppressed"]
         self.resolved += report["resolved"]
 
-    def raise_alerts(self, items: list[ItemReport]) -> None:
+    def record_raised(self, items: list[ItemReport]) -> None:
         """The alerts platform events raised, numbered across the batch."""
         self.raised = [ItemResult.of(n, item) for n, item in enumerate(items)]
