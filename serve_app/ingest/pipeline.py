@@ -32,7 +32,7 @@ from typing import Final, Protocol, TypeVar
 
 from noc_actors.domain.changes import IngestReport, ItemReport
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.errors import Unavailable
+from noc_actors.domain.errors import InvalidInput, Unavailable
 from noc_actors.domain.events import AnyEvent
 from serve_app.caller import Caller
 from serve_app.ingest.gate import IngestGate
@@ -59,19 +59,30 @@ class IngestItem:
     """One decoded item of a request, before its client is known.
 
     ``bind`` builds the payload for the resolved client and site (a dedup key
-    is namespaced by its client). ``client_field`` / ``site_field`` and the
-    names in ``times`` are the item's field paths, quoted in errors."""
+    is namespaced by its client). Errors quote a field by its path in the
+    request (``field``): ``<array>.<index>.<name>`` — ``array`` is where the
+    items sit in the body (``alerts``, ``events``, or "" for a top-level
+    array); ``client_field``, ``site_field`` and the names in ``times`` are
+    relative to the item."""
 
     index: int
     kind: ItemKind
     bind: Callable[[Binding], Payload]
     client_ref: str | None = None
     site_ref: str | None = None
+    array: str = ""
     client_field: str = "client_id"
     site_field: str = "site_id"
     times: tuple[tuple[str, datetime | None], ...] = ()
     numbered: bool = True
     """Errors name the item by its index (False for a request of one item)."""
+
+    def field(self, name: str) -> str:
+        """The path of field ``name`` of this item in the request."""
+        parts = [self.array] if self.array else []
+        if self.numbered:
+            parts.append(str(self.index))
+        return ".".join([*parts, name])
 
 
 class Aggregators(Protocol):
@@ -135,10 +146,13 @@ async def resolve(batch: Batch) -> None:
     fallback = default_client(caller)
     for item in batch.items:
         n = item.index if item.numbered else None
-        cid = directory.client_id(item.client_ref or fallback, item.client_field, n)
-        site = directory.site_id(item.site_ref, cid, item.site_field, n)
-        for where, value in item.times:
-            not_in_future(value, batch.now, where, n)
+        try:
+            cid = directory.client_id(item.client_ref or fallback, item.client_field, n)
+            site = directory.site_id(item.site_ref, cid, item.site_field, n)
+            for name, value in item.times:
+                not_in_future(value, batch.now, name, n)
+        except InvalidInput as err:  # name the field by its path in the request
+            raise InvalidInput(item.field(err.field), err.message, n) from None
         payload = item.bind(Binding(caller.tenant_id, cid, site))
         batch.bound.append(Bound(item, cid, payload))
 

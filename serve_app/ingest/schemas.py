@@ -105,9 +105,8 @@ def event_items(body: EventBatchIn) -> list[IngestItem]:
             bind=bind(ev),
             client_ref=ev.client_id,
             site_ref=ev.site_id,
-            client_field=f"events.{i}.client_id",
-            site_field=f"events.{i}.site_id",
-            times=tuple((f"events.{i}.{n}", getattr(ev, n)) for n in OBSERVED[ev.kind]),
+            array="events",
+            times=tuple((n, getattr(ev, n)) for n in OBSERVED[ev.kind]),
         )
         for i, ev in enumerate(body.events)
     ]
@@ -140,9 +139,8 @@ def alert_items(body: AlertBatchIn) -> list[IngestItem]:
             bind=partial(alert_draft, a),
             client_ref=a.client_id,
             site_ref=a.site_id,
-            client_field=f"alerts.{i}.client_id",
-            site_field=f"alerts.{i}.site_id",
-            times=((f"alerts.{i}.observed_at", a.observed_at),),
+            array="alerts",
+            times=(("observed_at", a.observed_at),),
         )
         for i, a in enumerate(body.alerts)
     ]

@@ -57,7 +57,7 @@ STARTED = datetime.now(UTC)
 LIST_LIMIT = 5000
 
 
-def am_items(items: Sequence[AmAlert], prefix: str, now: datetime) -> list[IngestItem]:
+def am_items(items: Sequence[AmAlert], array: str, now: datetime) -> list[IngestItem]:
     """Firing alerts raise (create or fold), resolved ones resolve their open
     alert (the dedup key is the label fingerprint, per client)."""
 
@@ -77,8 +77,9 @@ def am_items(items: Sequence[AmAlert], prefix: str, now: datetime) -> list[Inges
                 bind=resolve_key(am) if resolved else draft(am),
                 client_ref=am.client_ref,
                 site_ref=am.site_ref,
-                client_field=f"{prefix}{i}.labels.client",
-                site_field=f"{prefix}{i}.labels.site",
+                array=array,
+                client_field="labels.client",
+                site_field="labels.site",
             )
         )
     return out
@@ -107,9 +108,7 @@ async def post_alerts(
 async def webhook(ctx: Ctx, caller: Ingester, payload: WebhookPayload) -> JSONResponse:
     now = datetime.now(UTC)
     items = [from_webhook(a, now, i) for i, a in enumerate(payload.alerts)]
-    return JSONResponse(
-        ingest_answer(await ctx.ingest.run(caller, am_items(items, "alerts.", now)))
-    )
+    return JSONResponse(ingest_answer(await ctx.ingest.run(caller, am_items(items, "alerts", now))))
 
 
 async def reader_clients(ctx: Ctx, caller: Caller) -> tuple[list[str] | None, list[str] | None]:

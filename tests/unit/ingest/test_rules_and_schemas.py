@@ -112,8 +112,11 @@ def test_event_items_name_their_fields_and_rebind_a_client_given_by_name() -> No
         }
     )
     (item,) = event_items(body)
-    assert (item.client_field, item.site_field) == ("events.0.client_id", "events.0.site_id")
-    assert item.times == (("events.0.created_at", NOW),)
+    assert (item.field(item.client_field), item.field(item.site_field)) == (
+        "events.0.client_id",
+        "events.0.site_id",
+    )
+    assert item.times == (("created_at", NOW),)
     bound = item.bind(Binding("t1", "mall", "mall-n"))
     assert not isinstance(bound, str | AlertDraft) and bound.client_id == "mall"
 
