@@ -40,7 +40,8 @@ MAX_SLEEP_S = 1.0
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
 class EscalationTimer:
-    """Ray actor around ``EscalationSchedule``; see the module docstring."""
+    """Ray actor around ``EscalationSchedule``: hands each due deadline to the
+    aggregator that owns the alert (see the module docstring)."""
 
     def __init__(self, settings: Settings) -> None:
         self.proc = ActorProcess.start(settings)
