@@ -14,7 +14,9 @@ from noc_actors.domain.access import Principal, Scope
 from noc_actors.domain.audit import unauthorized
 from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import PermissionDenied
+from noc_actors.store.repos import access as access_repo
 from noc_actors.store.repos import audit, clients, tokens
+from serve_app.access_cache import Access, AccessCache
 from serve_app.caller import Caller, principal_of
 from serve_app.directory import Directory
 from serve_app.errors import Unauthenticated
@@ -27,6 +29,9 @@ class HasEngine(Protocol):
 
     @property
     def engine(self) -> AsyncEngine: ...
+
+    @property
+    def access(self) -> AccessCache: ...
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -43,43 +48,80 @@ async def read_directory(conn: AsyncConnection, tenant_id: str) -> Directory:
     return Directory.of(rows, sites)
 
 
-async def scope_for(
-    conn: AsyncConnection, principal: Principal
-) -> tuple[Scope, list[str] | None, Directory]:
-    """The principal's scope, the explicit list of its visible clients (None
-    when it sees every client of the tenant) and the tenant's directory."""
-    directory = await read_directory(conn, principal.tenant_id)
+def scope_of(principal: Principal, directory: Directory) -> tuple[Scope, list[str] | None]:
+    """The principal's scope and the explicit list of its visible clients
+    (None when it sees every client of the tenant)."""
     infos = directory.client_infos()
     scope = Scope.for_principal(principal, infos, directory.site_client)
     if scope.is_all and not scope.hidden_clients:
-        return scope, None, directory
-    return scope, scope.filter_client_ids(sorted(infos)), directory
+        return scope, None
+    return scope, scope.filter_client_ids(sorted(infos))
+
+
+async def scope_for(
+    conn: AsyncConnection, principal: Principal
+) -> tuple[Scope, list[str] | None, Directory]:
+    """``scope_of`` with the tenant's directory read now."""
+    directory = await read_directory(conn, principal.tenant_id)
+    return (*scope_of(principal, directory), directory)
+
+
+async def _resolve(conn: AsyncConnection, token: str, now: datetime) -> Access:
+    """A token's access, read from the database (a cache miss)."""
+    record = await tokens.resolve_token(conn, token=token, now=now)
+    if record is None:
+        raise Unauthenticated("invalid, expired or revoked token")
+    principal = principal_of(record)
+    directory = await read_directory(conn, principal.tenant_id)
+    scope, visible = scope_of(principal, directory)
+    return Access(record["id"], record.get("expires_at"), principal, scope, visible, directory)
 
 
 async def authenticate(ctx: HasEngine, conn: HTTPConnection, token: str | None = None) -> Caller:
-    """The caller of this request, or 401 (no audit row: no tenant is known)."""
+    """The caller of this request, or 401 (no audit row: no tenant is known).
+
+    One read of the access epoch when the token is cached on this replica
+    (``serve_app.access_cache``); its use is recorded in memory and written
+    in batches."""
     token = token or bearer_token(conn)
     if not token:
         raise Unauthenticated("missing bearer token (Authorization: Bearer ...)")
     now = datetime.now(UTC)
-    async with ctx.engine.begin() as db:
-        record = await tokens.resolve_token(db, token=token, now=now)
-        if record is None:
-            raise Unauthenticated("invalid, expired or revoked token")
-        await tokens.touch_token(db, token_id=record["id"], now=now)
-        principal = principal_of(record)
-        scope, visible, directory = await scope_for(db, principal)
+    cache = ctx.access
+    token_hash = tokens.hash_token(token)
+    async with ctx.engine.connect() as db:
+        cache.at_epoch(await access_repo.read_epoch(db))
+        found = cache.get(token_hash, now)
+        if found is None:
+            found = await _resolve(db, token, now)
+            cache.put(token_hash, found)
+    cache.use(found.token_id, now)
     client = conn.client
     return Caller(
-        principal=principal,
-        token_id=record["id"],
+        principal=found.principal,
+        token_id=found.token_id,
         source_ip=client.host if client else None,
         user_agent=conn.headers.get("user-agent"),
         correlation_id=getattr(conn.state, "correlation_id", None),
-        scope=scope,
-        visible_client_ids=visible,
-        directory=directory,
+        scope=found.scope,
+        visible_client_ids=found.visible_client_ids,
+        directory=found.directory,
     )
+
+
+async def flush_used(ctx: HasEngine) -> int:
+    """Write the token uses this replica collected, in one statement; a
+    failed write keeps them for the next flush."""
+    used = ctx.access.take_used()
+    if not used:
+        return 0
+    try:
+        async with ctx.engine.begin() as db:
+            return await tokens.mark_used(db, used=used)
+    except Exception:
+        for token_id, at in used.items():
+            ctx.access.used.setdefault(token_id, at)
+        raise
 
 
 async def deny(

@@ -16,10 +16,12 @@ from noc_actors.logs import install_redaction
 from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.settings import Settings
 from serve_app.app import create_app
+from serve_app.auth import flush_used
 from serve_app.context import AppContext
 from serve_app.warming import warm_overviews
 
 fastapi_app = create_app()
+TOKEN_USE_FLUSH_S = 30.0
 
 
 @serve.deployment(
@@ -40,7 +42,8 @@ class NocApi:
 
 def register_jobs(ctx: AppContext) -> None:
     """The replica's background work, started with its first request: cache
-    warming every ``cache_warm_interval_s``, the ingest gate's depth reports
+    warming every ``cache_warm_interval_s``, the tokens' ``last_used_at``
+    written every ``TOKEN_USE_FLUSH_S``, the ingest gate's depth reports
     (which bring the backpressure levels back), and the replica's one hub
     subscription, which invalidates the in-process cache (without Redis) and
     feeds the dashboard sockets."""
@@ -48,6 +51,8 @@ def register_jobs(ctx: AppContext) -> None:
         "cache-warm", ctx.settings.cache_warm_interval_s, lambda: warm_overviews(ctx)
     )
     ctx.register("cache-warm", lambda _: warm.run())
+    used = PeriodicLoop("token-use", TOKEN_USE_FLUSH_S, lambda: flush_used(ctx))
+    ctx.register("token-use", lambda _: used.run())
     ctx.register("ingest-gate-report", lambda c: c.gate.run(c.noc))
     ctx.register("hub-pump", lambda c: c.realtime.pump.run())
 

@@ -349,6 +349,17 @@ client_live_state = Table(
     ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
 )
 
+access_epoch = Table(
+    "access_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("epoch", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="one_row"),
+)
+"""One counter bumped by database triggers whenever tokens, users, clients,
+sites or tenants change (migration 0003): what Serve replicas check their
+access caches against."""
+
 ingest_batches = Table(
     "ingest_batches",
     metadata,

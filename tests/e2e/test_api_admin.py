@@ -244,3 +244,47 @@ def test_policies_need_noc_configure(api: Api) -> None:
     )
     assert len(rows) == 3
     assert {(ip, _meta(m)["capability"]) for ip, m in rows} == {("127.0.0.1", "noc:configure")}
+
+
+def test_access_changes_reach_the_next_request_of_a_token_the_replica_has_cached(
+    api: Api,
+) -> None:
+    """Replicas cache tokens, scopes and directories against the database's
+    access epoch: a capability taken away, or a client added outside the API
+    (as ``noc client create`` does), counts from the very next request."""
+    import asyncio
+
+    from noc_actors.store.db import make_engine
+    from noc_actors.store.repos import clients
+
+    user = _create_user(api, "cached")
+    with api.client("admin") as c:
+        plaintext = c.post("/api/noc/tokens", json={"user_id": user["id"]}).json()["token"]
+    with api.client(None, Authorization=f"Bearer {plaintext}") as mine:
+        assert mine.get("/api/noc/alerts").status_code == 200
+        assert mine.get("/api/noc/alerts").status_code == 200  # served from the cache
+        with api.client("admin") as c:
+            r = c.patch(f"/api/noc/users/{user['id']}", json={"capabilities": {}})
+            assert r.status_code == 200, r.text
+        assert mine.get("/api/noc/alerts").status_code == 403
+
+    new_id = f"late-{api.tag}"
+    body = {"alerts": [{"alert_type": "UPS", "message": "m", "client_id": new_id}]}
+    with api.client("key") as key:
+        assert key.post("/api/noc/alerts", json=body).status_code == 422  # unknown client
+
+        async def create() -> None:
+            engine = make_engine(api.url)
+            try:
+                async with engine.begin() as conn:
+                    await clients.create_client(
+                        conn, tenant_id=api.ids["tenant_a"], name=f"Late {api.tag}",
+                        client_id=new_id,
+                    )  # fmt: skip
+            finally:
+                await engine.dispose()
+
+        asyncio.run(create())
+        r = key.post("/api/noc/alerts", json=body)
+        assert r.status_code == 200, r.text
+        assert r.json()["items"][0]["status"] == "created"

@@ -11,6 +11,7 @@ Every query is scoped to one tenant; nothing crosses tenants.
 """
 
 from noc_actors.store.repos import (
+    access,
     alerts,
     audit,
     batches,
@@ -27,6 +28,7 @@ from noc_actors.store.repos import (
 )
 
 __all__ = [
+    "access",
     "alerts",
     "audit",
     "batches",

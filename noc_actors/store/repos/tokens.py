@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.store.repos._common import new_id
@@ -123,6 +123,27 @@ async def touch_token(
         .values(last_used_at=now)
     )
     return result.rowcount == 1
+
+
+async def mark_used(conn: AsyncConnection, *, used: Mapping[str, datetime]) -> int:
+    """Record when tokens were last used (``{token_id: when}``, collected by a
+    replica and written in one batch); an older time never overwrites a newer.
+    Returns how many rows changed. Does not bump the access epoch."""
+    if not used:
+        return 0
+    stmt = (
+        update(api_tokens)
+        .where(
+            api_tokens.c.id == bindparam("token_id"),
+            or_(
+                api_tokens.c.last_used_at.is_(None),
+                api_tokens.c.last_used_at < bindparam("used_at"),
+            ),
+        )
+        .values(last_used_at=bindparam("used_at"))
+    )
+    result = await conn.execute(stmt, [{"token_id": t, "used_at": at} for t, at in used.items()])
+    return int(result.rowcount or 0)
 
 
 async def revoke_token(

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from noc_actors.store.db import downgrade, make_engine, upgrade, upgrade_async
 from noc_actors.store.schema import metadata
 
-HEAD = "0002"  # the newest revision in noc_actors/store/migrations/versions
+HEAD = "0003"  # the newest revision in noc_actors/store/migrations/versions
 
 
 async def _version(engine: AsyncEngine) -> str:
@@ -87,3 +87,30 @@ def test_redacted_url_hides_the_password() -> None:
     assert "s3cr" not in redacted
     assert redacted == "postgresql+asyncpg://noc:***@db:5432/noc"
     assert "secret" not in redact_url("not a url secret")
+
+
+async def test_the_access_epoch_moves_on_access_changes_and_not_on_token_use(
+    engine: AsyncEngine,
+) -> None:
+    """Replicas cache tokens and directories against this counter (0003)."""
+    from datetime import UTC, datetime
+
+    from noc_actors.store.repos import access, clients, tenants, tokens
+
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        before = await access.read_epoch(conn)
+        t = await tenants.create_tenant(conn, name=f"epoch-{now.timestamp()}")
+        await clients.create_client(conn, tenant_id=t["id"], name="Mall")
+        _, token = await tokens.issue_token(
+            conn, tenant_id=t["id"], name="k", now=now, kind="integration"
+        )
+    async with engine.begin() as conn:
+        after_setup = await access.read_epoch(conn)
+        assert after_setup > before  # tenant and client inserts
+        assert await tokens.mark_used(conn, used={token["id"]: now}) == 1
+    async with engine.begin() as conn:
+        assert await access.read_epoch(conn) == after_setup  # use is not a change
+        await tokens.revoke_token(conn, tenant_id=t["id"], token_id=token["id"], now=now)
+    async with engine.connect() as conn:
+        assert await access.read_epoch(conn) > after_setup

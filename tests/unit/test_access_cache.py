@@ -1,0 +1,61 @@
+"""The per-replica access cache: valid while the database's access epoch
+stays the same, expiry checked on every use, token use collected for one
+batched write."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from noc_actors.domain.access import Principal, Scope
+from serve_app.access_cache import Access, AccessCache
+from serve_app.directory import Directory
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def access(token_id: str = "tok-1", expires_at: datetime | None = None) -> Access:
+    principal = Principal("u1", "t1", is_admin=True)
+    directory = Directory.of([{"id": "c1", "name": "Mall", "enabled": True}], [])
+    scope = Scope.for_principal(principal, directory.client_infos(), directory.site_client)
+    return Access(token_id, expires_at, principal, scope, None, directory)
+
+
+def test_a_cached_token_is_served_while_the_epoch_holds() -> None:
+    cache = AccessCache()
+    cache.at_epoch(7)
+    cache.put("h1", access())
+    cache.at_epoch(7)
+    assert cache.get("h1", NOW) is not None and (cache.hits, cache.misses) == (1, 0)
+
+
+def test_a_new_epoch_forgets_every_token() -> None:
+    cache = AccessCache()
+    cache.at_epoch(7)
+    cache.put("h1", access())
+    cache.at_epoch(8)  # a token was revoked, a user re-scoped, a client added ...
+    assert cache.get("h1", NOW) is None and len(cache) == 0
+
+
+def test_an_expired_token_is_not_served_from_the_cache() -> None:
+    cache = AccessCache()
+    cache.at_epoch(1)
+    cache.put("h1", access(expires_at=NOW + timedelta(seconds=1)))
+    assert cache.get("h1", NOW) is not None
+    assert cache.get("h1", NOW + timedelta(seconds=1)) is None
+
+
+def test_uses_are_collected_latest_first_and_taken_once() -> None:
+    cache = AccessCache()
+    cache.use("tok-1", NOW)
+    cache.use("tok-1", NOW + timedelta(seconds=5))
+    cache.use("tok-2", NOW)
+    assert cache.take_used() == {"tok-1": NOW + timedelta(seconds=5), "tok-2": NOW}
+    assert cache.take_used() == {}
+
+
+def test_the_cache_starts_over_past_its_size() -> None:
+    cache = AccessCache(max_entries=2)
+    cache.at_epoch(1)
+    for i in range(3):
+        cache.put(f"h{i}", access(f"tok-{i}"))
+    assert len(cache) == 1 and cache.get("h2", NOW) is not None
