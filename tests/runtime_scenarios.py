@@ -307,6 +307,86 @@ async def a_snapshot_is_stored_and_published(w: World) -> None:
     assert len(w.cache.bumps) == bumps  # a snapshot changes no alert
 
 
+async def concurrent_calls_share_one_commit(w: World) -> None:
+    rt = w.runtime()
+    await rt.ready()
+    before = w.store.commits
+    reports = await asyncio.gather(
+        *(rt.ingest_alerts([w.draft(f"door-{i}")]) for i in range(5)),
+        rt.ingest_alerts([w.draft("door-0")]),
+    )
+    assert w.store.commits == before + 1  # one transaction for six callers
+    assert [r["items"][0]["outcome"] for r in reports] == ["created"] * 5 + ["folded"]
+    assert _id(reports[5]) == _id(reports[0])
+    stored = {a.entity_id: a for a in await w.stored_open()}
+    assert len(stored) == 5 and stored["door-0"].suppressed_count == 1
+    assert len(w.hub.of_type("alert_new")) == 5
+
+
+async def a_refused_group_is_retried_call_by_call_from_the_store(w: World) -> None:
+    """The store refuses the group (another writer opened door-2's key); each
+    call is then applied alone on memory reloaded from the store, so the
+    others are stored and door-2 folds into the alert the store holds."""
+    rt = w.runtime()
+    await rt.ready()
+    key = w.draft("door-2").key()
+    intruder = Alert(
+        id=new_uuid(),
+        tenant_id=w.tenant_id,
+        client_id=w.client_id,
+        alert_type="SECURITY_ANOMALY",
+        severity=Severity.CRITICAL,
+        message="opened by another writer",
+        dedup_key=key,
+        first_seen=T0,
+        last_seen=T0,
+    )
+    await w.seed([intruder])  # the runtime does not know this alert
+    before = w.store.commits
+    one, two, three = await asyncio.gather(
+        rt.ingest_alerts([w.draft("door-1")]),
+        rt.ingest_alerts([w.draft("door-2")]),
+        rt.ingest_alerts([w.draft("door-3")]),
+    )
+    assert w.store.commits == before + 3  # the group failed, then one commit each
+    assert (one["created"], three["created"]) == (1, 1)
+    assert (two["items"][0]["outcome"], _id(two)) == ("folded", intruder.id)
+    stored = sorted(a.entity_id or "" for a in await w.stored_open())
+    assert stored == ["", "door-1", "door-3"]  # the intruder has no entity
+    assert (await w.stored(intruder.id)).suppressed_count == 1
+    pushed = [e["alert"]["entity_id"] for e in w.hub.of_type("alert_new")]
+    assert sorted(pushed) == ["door-1", "door-3"]  # nothing new for door-2
+
+
+async def a_deadline_delivered_twice_at_once_fires_once(w: World) -> None:
+    rt = w.runtime()
+    aid = _id(await rt.ingest_alerts([w.draft("door-1")]))
+    (deadline,) = w.timer.due(w.clock.advance(minutes=15))
+    fired = await asyncio.gather(rt.escalate_due(deadline), rt.escalate_due(deadline))
+    assert sorted(fired) == [False, True]
+    assert await w.audit_actions(aid) == ["ESCALATE"]
+    assert (await w.stored(aid)).escalation_level == 1
+
+
+async def a_ticks_worth_of_deadlines_escalates_in_one_commit(w: World) -> None:
+    rt = w.runtime()
+    report = await rt.ingest_alerts([w.draft(f"door-{i}") for i in range(4)])
+    ids = [i["alert_id"] for i in report["items"]]
+    await rt.transition("acknowledge", [ids[3]], "u1")  # its deadline goes stale
+    deadlines = sorted(w.timer.armed, key=lambda d: d.alert_id)
+    before = w.store.commits
+    fired = await rt.escalate_all_due(deadlines)
+    assert w.store.commits == before + 1
+    assert dict(zip((d.alert_id for d in deadlines), fired, strict=True)) == {
+        ids[0]: True, ids[1]: True, ids[2]: True, ids[3]: False
+    }  # fmt: skip
+    assert await rt.escalate_all_due(deadlines) == [False] * 4  # handed over twice
+    for aid in ids[:3]:
+        assert await w.audit_actions(aid) == ["ESCALATE"]
+        assert (await w.stored(aid)).escalation_level == 1
+    assert w.metrics.counts[("escalated", w.client_id)] == 3
+
+
 SCENARIOS: list[Callable[[World], Awaitable[None]]] = [
     ingest_creates_folds_and_sheds_in_one_commit_per_batch,
     a_critical_alert_escalates_15_minutes_after_creation,
@@ -317,4 +397,8 @@ SCENARIOS: list[Callable[[World], Awaitable[None]]] = [
     a_failed_commit_leaves_memory_equal_to_the_store,
     transitions_answer_for_each_alert_on_its_own,
     a_snapshot_is_stored_and_published,
+    concurrent_calls_share_one_commit,
+    a_refused_group_is_retried_call_by_call_from_the_store,
+    a_deadline_delivered_twice_at_once_fires_once,
+    a_ticks_worth_of_deadlines_escalates_in_one_commit,
 ]

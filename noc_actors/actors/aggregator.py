@@ -94,6 +94,9 @@ class ClientAggregator:
     async def escalate_due(self, deadline: Deadline) -> bool:
         return await self.runtime.escalate_due(deadline)
 
+    async def escalate_all_due(self, deadlines: Sequence[Deadline]) -> list[bool]:
+        return await self.runtime.escalate_all_due(deadlines)
+
     async def set_backlog(self, others: int, forced: bool) -> None:
         self.runtime.set_backlog(others, forced)
 

@@ -108,6 +108,10 @@ class AggregatorsPeer:
         """True if the deadline fired now (False: stale or already fired)."""
         return bool(await self._call(deadline.client_id, "escalate_due", deadline))
 
+    async def escalate_all_due(self, client_id: str, deadlines: Sequence[Deadline]) -> list[bool]:
+        """One call for a client's due deadlines; per deadline, whether it fired."""
+        return [bool(b) for b in await self._call(client_id, "escalate_all_due", list(deadlines))]
+
     async def set_backlog(self, client_id: str, others: int, forced: bool) -> None:
         await self._call(client_id, "set_backlog", others, forced)
 

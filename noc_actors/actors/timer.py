@@ -110,12 +110,15 @@ class EscalationTimer:
 
     async def _step(self) -> None:
         now = self.proc.clock.now()
+        due: dict[str, list[Deadline]] = {}
         for d in self.schedule.pop_due(now):
             lag = (now - d.due_at).total_seconds()
             self.last_lag_s = lag
             self.max_lag_s = max(self.max_lag_s, lag)
             self.metrics.lag.set(lag)
-            task = asyncio.get_running_loop().create_task(self._fire(d))
+            due.setdefault(d.client_id, []).append(d)
+        for client_id, deadlines in due.items():  # one call per client per tick
+            task = asyncio.get_running_loop().create_task(self._fire(client_id, deadlines))
             self._inflight.add(task)
             task.add_done_callback(self._inflight.discard)
         self.metrics.pending.set(len(self.schedule))
@@ -127,24 +130,29 @@ class EscalationTimer:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
-    async def _fire(self, d: Deadline) -> None:
+    async def _fire(self, client_id: str, deadlines: list[Deadline]) -> None:
+        """Hand a client's due deadlines to its aggregator in one call; on a
+        failure re-arm them a little later (the fencing token keeps each
+        level firing once, however often it is handed over)."""
         try:
-            await self.aggregators.escalate_due(d)
-            self.fired += 1
-            self.metrics.fired.inc()
+            await self.aggregators.escalate_all_due(client_id, deadlines)
+            self.fired += len(deadlines)
+            self.metrics.fired.inc(len(deadlines))
         except Exception as err:  # noqa: BLE001 - retry later, the fence keeps it once
             self.failures += 1
-            log.warning("escalation of %s level %d failed, retrying: %s", d.alert_id, d.level, err)
-            if d.alert_id not in self.schedule:
-                retry = Deadline(
-                    self.proc.clock.now() + RETRY_AFTER,
-                    d.alert_id,
-                    d.level,
-                    d.client_id,
-                    d.tenant_id,
-                )
-                self.schedule.push(retry)
-                self._wake.set()
+            log.warning(
+                "escalation of %d deadlines of %s failed, retrying: %s",
+                len(deadlines),
+                client_id,
+                err,
+            )
+            retry_at = self.proc.clock.now() + RETRY_AFTER
+            for d in deadlines:
+                if d.alert_id not in self.schedule:
+                    self.schedule.push(
+                        Deadline(retry_at, d.alert_id, d.level, d.client_id, d.tenant_id)
+                    )
+            self._wake.set()
 
     async def status(self) -> TimerStatus:
         await self._ensure_started()

@@ -126,7 +126,7 @@ class ClientAggregate:
     def ingest_alerts(self, drafts: Sequence[AlertDraft], now: datetime) -> Changes:
         changes = Changes()
         changes.ingest = self.book.ingest(drafts, now, self.windows, self.backlog)
-        self._after_ingest(changes)
+        self._after_ingest(changes, now)
         return changes
 
     def ingest_events(self, events: Sequence[AnyEvent], now: datetime) -> Changes:
@@ -151,13 +151,21 @@ class ClientAggregate:
         changes.ingest = self.book.ingest(out.drafts, now, self.windows, self.backlog)
         for alert in self.book.auto_resolve(out.resolves, now):
             changes.record(alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now)
-        self._after_ingest(changes)
+        self._after_ingest(changes, now)
         return changes
 
-    def _after_ingest(self, changes: Changes) -> None:
+    def _after_ingest(self, changes: Changes, now: datetime) -> None:
+        """Push what was created and folded; arm each new alert's deadline —
+        or, for one already overdue when it arrives (a backlog replayed,
+        Prometheus resending after a restart), escalate it now, in the same
+        write, instead of a round trip through the timer."""
         created = changes.ingest.created
-        changes.arm.extend(self._deadlines(created))
         changes.events.extend(alert_event("alert_new", a) for a in created)
+        for deadline in self._deadlines(created):
+            if deadline.due_at <= now:
+                self._escalate_one(changes, deadline.alert_id, SYSTEM_ACTOR, now)
+            else:
+                changes.arm.append(deadline)
         changes.events.extend(
             alert_event("alert_updated", a, "repeated")
             for a in changes.ingest.folded.values()
@@ -235,6 +243,15 @@ class ClientAggregate:
         if not fencing_ok(alert.escalation_level, deadline):
             return changes
         self._escalate_one(changes, alert.id, SYSTEM_ACTOR, now)
+        changes.claims.append(deadline)
+        return changes
+
+    def escalate_all_due(self, deadlines: Iterable[Deadline], now: datetime) -> Changes:
+        """``escalate_due`` for many deadlines at once (a timer tick's share of
+        this client); the stale ones add nothing."""
+        changes = Changes()
+        for deadline in deadlines:
+            changes.merge(self.escalate_due(deadline, now))
         return changes
 
     def _escalate_one(

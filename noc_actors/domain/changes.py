@@ -57,6 +57,9 @@ class Changes:
     state_changed: bool = False
     snapshot: MetricSnapshot | None = None
     """A metric snapshot to store (one row per client and window start)."""
+    claims: list[Deadline] = field(default_factory=list)
+    """Escalation levels these changes fire: each must be claimed in the
+    database (the fencing token) in the transaction that stores them."""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` (a later operation) into this one."""
@@ -72,6 +75,7 @@ class Changes:
         self.events.extend(other.events)
         self.state_changed = self.state_changed or other.state_changed
         self.snapshot = other.snapshot or self.snapshot
+        self.claims.extend(other.claims)
 
     def record(
         self,

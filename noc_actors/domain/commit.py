@@ -30,22 +30,23 @@ class LoadedClient:
 
 @dataclass(frozen=True, slots=True)
 class Commit:
-    """One operation's changes, to store in ONE transaction, all or nothing.
+    """The changes of one or more operations (a group commit), to store in ONE
+    transaction, all or nothing.
 
-    With ``batch`` = (key, answer) the ingest answer is stored under the key
-    (a second commit with that key raises ``DuplicateBatch``). With ``claim`` the
-    escalation level ``claim.level`` of ``claim.alert_id`` is claimed first
-    (the fencing token: it succeeds once per alert and level, and only while
-    the alert awaits acknowledgement); if it cannot be claimed nothing is
-    stored and ``ClaimLost`` is raised. ``live_state`` replaces the client's
-    saved live state."""
+    Each of ``batches`` = (key, answer) stores an ingest answer under its key
+    (a key stored before raises ``DuplicateBatch``). Each of ``claims`` claims
+    escalation level ``claim.level`` of ``claim.alert_id`` first (the fencing
+    token: it succeeds once per alert and level, and only while the alert
+    awaits acknowledgement); if one cannot be claimed nothing is stored and
+    ``ClaimLost`` is raised. ``live_state`` replaces the client's saved live
+    state."""
 
     tenant_id: str
     client_id: str
     now: datetime
     changes: Changes
-    batch: tuple[str, IngestReport] | None = None
-    claim: Deadline | None = None
+    batches: tuple[tuple[str, IngestReport], ...] = ()
+    claims: tuple[Deadline, ...] = ()
     live_state: dict[str, Any] | None = None
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,6 +47,7 @@ from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.transitions import ACTIONS, apply_transition
 from noc_actors.runtime.effects import CommitEffects
+from noc_actors.runtime.group_commit import GroupCommit, Pending
 from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.runtime.ports import (
     ClaimLost,
@@ -61,6 +63,14 @@ from noc_actors.runtime.ports import (
 from noc_actors.runtime.types import RuntimeOptions, RuntimeStatus, TransitionResult
 
 Op = Callable[[ClientAggregate, datetime], Changes]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One operation on the core, as the write path queues it."""
+
+    op: Op
+    batch_key: str | None = None
 
 
 class ClientRuntime:
@@ -93,6 +103,9 @@ class ClientRuntime:
         self.load_seconds: float | None = None
         self._loaded = False
         self._lock = asyncio.Lock()
+        self._writes: GroupCommit[Job, Changes] = GroupCommit(
+            self._apply, self._lock, self._forget, options.max_group
+        )
         self.clock_loop = PeriodicLoop("clock-rules", options.clock_rules_interval_s, self.tick)
         self.snapshot_loop = PeriodicLoop(
             "snapshot", options.snapshot_interval_s, self.take_snapshot
@@ -142,32 +155,45 @@ class ClientRuntime:
 
     # --- the one write path ---------------------------------------------------------
 
-    async def _run(
-        self, op: Op, *, batch_key: str | None = None, claim: Deadline | None = None
-    ) -> Changes:
-        """Apply ``op`` to the core and commit its changes in one transaction
-        (with the batch answer or the escalation claim); then tell the timer,
-        the hub, the read cache and the metrics. On any failure the runtime
-        reloads before its next operation."""
-        async with self._lock:
-            if not self._loaded:
-                await self._load()
-            now = self.clock.now()
-            started = time.perf_counter()
-            try:
-                changes = op(self.core, now)
-                if not changes.empty or batch_key is not None:
-                    batch = None if batch_key is None else (batch_key, changes.report())
-                    state = self.core.state.to_dict() if changes.state_changed else None
-                    commit = Commit(
-                        self.tenant_id, self.client_id, now, changes, batch, claim, state
-                    )
-                    await self.store.commit(commit)
-            except Exception:
-                self._loaded = False
-                raise
-            await self.effects.committed(changes, self.core.book, time.perf_counter() - started)
-            return changes
+    async def _run(self, op: Op, *, batch_key: str | None = None) -> Changes:
+        """Apply ``op`` to the core and commit its changes (with the batch
+        answer, and claiming the escalation levels they fire) — together with whatever other
+        operations are pending, in one transaction (``group_commit``); then
+        tell the timer, the hub, the read cache and the metrics. On any
+        failure the runtime reloads before its next operation."""
+        return await self._writes.submit(Job(op, batch_key))
+
+    async def _apply(self, group: list[Pending[Job, Changes]]) -> None:
+        """One transaction for the whole group, all or nothing; then answer."""
+        if not self._loaded:
+            await self._load()
+        now = self.clock.now()
+        started = time.perf_counter()
+        try:
+            results = [p.job.op(self.core, now) for p in group]
+            merged = results[0] if len(results) == 1 else Changes()
+            if len(results) > 1:
+                for changes in results:
+                    merged.merge(changes)
+            jobs = [p.job for p in group]
+            batches = tuple(
+                (j.batch_key, c.report()) for j, c in zip(jobs, results, strict=True) if j.batch_key
+            )
+            claims = tuple(merged.claims)
+            if not merged.empty or batches:
+                state = self.core.state.to_dict() if merged.state_changed else None
+                await self.store.commit(
+                    Commit(self.tenant_id, self.client_id, now, merged, batches, claims, state)
+                )
+        except Exception:
+            self._loaded = False
+            raise
+        await self.effects.committed(merged, self.core.book, time.perf_counter() - started)
+        for pending, changes in zip(group, results, strict=True):
+            pending.resolve(changes)
+
+    def _forget(self) -> None:
+        self._loaded = False
 
     # --- ingest ---------------------------------------------------------------------
 
@@ -260,16 +286,23 @@ class ClientRuntime:
         says whether it is stale; the store claims the level (fencing token)
         in the escalation's own transaction, and a lost claim (an earlier
         incarnation fired it) reloads this runtime."""
+        return (await self.escalate_all_due([deadline]))[0]
+
+    async def escalate_all_due(self, deadlines: Sequence[Deadline]) -> list[bool]:
+        """Many due deadlines of this client in one operation (one transaction
+        claiming every level that fires); per deadline, whether it fired now.
+        If any claim is lost, each deadline is tried on its own after a
+        reload, so the others still fire, each exactly once."""
         try:
-            changes = await self._run(
-                lambda core, now: core.escalate_due(deadline, now), claim=deadline
-            )
+            changes = await self._run(lambda core, now: core.escalate_all_due(deadlines, now))
         except ClaimLost:
-            return False
-        if changes.empty:
-            return False
-        self.effects.escalated()
-        return True
+            if len(deadlines) == 1:
+                return [False]
+            return [await self.escalate_due(d) for d in deadlines]
+        fired = {(d.alert_id, d.level) for d in changes.claims}
+        answers = [(d.alert_id, d.level) in fired for d in deadlines]
+        self.effects.escalated(sum(answers))
+        return answers
 
     # --- backpressure and snapshots -------------------------------------------------
 

@@ -65,8 +65,9 @@ class CommitEffects:
             self.gauge(book)
         self.metrics.op_seconds(seconds, self.tags)
 
-    def escalated(self) -> None:
-        self.metrics.count("escalated", 1, self.tags)
+    def escalated(self, n: int = 1) -> None:
+        if n:
+            self.metrics.count("escalated", n, self.tags)
 
     async def _invalidate(self) -> None:
         """So no cached read outlives the change. Best effort: the cache

@@ -114,11 +114,15 @@ class MemoryClientStore:
     async def commit(self, commit: Commit) -> None:
         await asyncio.sleep(0)
         changes = commit.changes
-        batch = None if commit.batch is None else (commit.client_id, commit.batch[0])
-        if batch is not None and batch in self._batches:
-            raise DuplicateBatch(batch[1])
-        if commit.claim is not None:
-            self._check_claim(commit.tenant_id, commit.claim)
+        keys: set[str] = set()
+        for batch_key, _ in commit.batches:
+            if (commit.client_id, batch_key) in self._batches or batch_key in keys:
+                raise DuplicateBatch(batch_key)
+            keys.add(batch_key)
+        claimed: dict[str, int] = {}  # one transaction: a claim sees the ones before it
+        for claim in commit.claims:
+            self._check_claim(commit.tenant_id, claim, claimed.get(claim.alert_id))
+            claimed[claim.alert_id] = claim.level
         updates = [
             a
             for a in changes.updated.values()
@@ -126,8 +130,8 @@ class MemoryClientStore:
         ]
         self._check_inserts(changes.ingest.inserted, updates)
         # Checked: from here on nothing can fail.
-        if commit.claim is not None:
-            self._fences[commit.claim.alert_id] = commit.claim.level
+        for claim in commit.claims:
+            self._fences[claim.alert_id] = claim.level
         for alert in updates:
             self._write(alert)
             self._fences[alert.id] = max(self._fences[alert.id], alert.escalation_level)
@@ -142,10 +146,10 @@ class MemoryClientStore:
         if commit.live_state is not None:
             self._live[commit.client_id] = copy.deepcopy(commit.live_state)
         if changes.snapshot is not None:
-            key = (changes.snapshot.client_id, changes.snapshot.window_start)
-            self._snapshots[key] = changes.snapshot
-        if batch is not None and commit.batch is not None:
-            self._batches[batch] = copy.deepcopy(commit.batch[1])
+            window = (changes.snapshot.client_id, changes.snapshot.window_start)
+            self._snapshots[window] = changes.snapshot
+        for batch_key, answer in commit.batches:
+            self._batches[(commit.client_id, batch_key)] = copy.deepcopy(answer)
         self.commits += 1
 
     async def stored_batch(self, client_id: str, batch_key: str) -> IngestReport | None:
@@ -161,12 +165,12 @@ class MemoryClientStore:
 
     # --- the rules ----------------------------------------------------------------
 
-    def _check_claim(self, tenant_id: str, claim: Deadline) -> None:
+    def _check_claim(self, tenant_id: str, claim: Deadline, fence: int | None = None) -> None:
         alert = self._alerts.get(claim.alert_id)
         if (
             alert is None
             or alert.tenant_id != tenant_id
-            or self._fences[alert.id] != claim.level - 1
+            or (self._fences[alert.id] if fence is None else fence) != claim.level - 1
             or alert.status not in _AWAITING_ACK
             or alert.acknowledged_at is not None
         ):

@@ -16,6 +16,8 @@ class RuntimeOptions:
     clock_rules_interval_s: float = 30.0
     snapshot_interval_s: float = 300.0
     """Also the window of each snapshot (it ends when it is taken)."""
+    max_group: int = 128
+    """Operations committed together at the most (group commit)."""
     run_loops: bool = True
     """Start the periodic loops on the first load (hosts). Tests leave them
     off and call ``tick`` / ``take_snapshot`` themselves."""

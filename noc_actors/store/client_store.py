@@ -59,8 +59,7 @@ class SqlClientStore:
 
     async def _write(self, conn: AsyncConnection, commit: Commit) -> None:
         changes, now = commit.changes, commit.now
-        if commit.batch is not None:
-            key, answer = commit.batch
+        for key, answer in commit.batches:
             try:
                 await batches.save_batch(
                     conn,
@@ -72,11 +71,11 @@ class SqlClientStore:
                 )
             except IntegrityError as err:
                 raise DuplicateBatch(key) from err
-        claim = commit.claim
-        if claim is not None and not await alerts.claim_escalation(
-            conn, alert_id=claim.alert_id, level=claim.level, tenant_id=commit.tenant_id
-        ):
-            raise ClaimLost(claim.alert_id, claim.level)
+        for claim in commit.claims:
+            if not await alerts.claim_escalation(
+                conn, alert_id=claim.alert_id, level=claim.level, tenant_id=commit.tenant_id
+            ):
+                raise ClaimLost(claim.alert_id, claim.level)
         await alerts.update_alerts(conn, list(changes.updated.values()))
         await alerts.insert_alerts(conn, changes.ingest.inserted)
         await alerts.apply_folds(conn, list(changes.ingest.folded.values()))

@@ -59,7 +59,9 @@ async def test_the_databases_refusals_come_back_as_the_runtimes_errors(world: Wo
     changes = rt.core.ingest_alerts([world.draft("door-2")], T0)
     tenant, client = world.tenant_id, world.client_id
     with pytest.raises(DuplicateBatch):
-        await world.inner.commit(Commit(tenant, client, T0, changes, batch=("k", changes.report())))
+        await world.inner.commit(
+            Commit(tenant, client, T0, changes, batches=(("k", changes.report()),))
+        )
     await world.inner.commit(Commit(tenant, client, T0, changes))  # nothing was half-stored
     with pytest.raises(StoreConflict):  # the same alert (id and open dedup key) again
         await world.inner.commit(Commit(tenant, client, T0, changes))

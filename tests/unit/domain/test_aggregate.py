@@ -191,3 +191,29 @@ def test_snapshot_counts_open_alerts_from_the_book() -> None:
     snap = agg.snapshot(T0 - timedelta(minutes=5), T0, T0)
     assert snap.alerts_open_by_severity["CRITICAL"] == 2
     assert snap.security_anomalies == 2
+
+
+def test_an_alert_already_overdue_on_arrival_is_escalated_in_the_same_write() -> None:
+    """A replayed backlog or a resend after a restart: startsAt 30 minutes ago,
+    past CRITICAL's 15 minutes. No round trip through the timer: the alert is
+    stored escalated (level 1, one audit row) and the next level is armed."""
+    agg = aggregate()
+    late = AlertDraft(
+        "t1", "c1", "SECURITY_ANOMALY", "door forced", severity=Severity.CRITICAL,
+        entity_type="door", entity_id="d1", observed_at=T0 - timedelta(minutes=30),
+    )  # fmt: skip
+    changes = agg.ingest_alerts([late, critical("fresh")], T0)
+    old, fresh = changes.ingest.inserted
+    assert (old.status, old.escalation_level, old.escalated_at) == (AlertStatus.ESCALATED, 1, T0)
+    assert fresh.status is AlertStatus.NEW and fresh.escalation_level == 0
+    assert [e.action for e in changes.audit] == [AuditAction.ESCALATE]
+    assert [(e["type"], e.get("action")) for e in changes.events] == [
+        ("alert_new", None),
+        ("alert_new", None),
+        ("alert_updated", "escalated"),
+    ]
+    armed = {d.alert_id: (d.level, d.due_at) for d in changes.arm}
+    assert armed == {
+        old.id: (2, T0 + timedelta(minutes=15)),  # the next level, from now
+        fresh.id: (1, T0 + timedelta(minutes=15)),
+    }

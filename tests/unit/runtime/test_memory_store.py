@@ -39,7 +39,7 @@ def inserting(*alerts: Alert, updated: tuple[Alert, ...] = (), **kw: object) -> 
 
 
 def claim(aid: str, level: int) -> Commit:
-    return Commit("t1", "c1", T0, Changes(), claim=Deadline(T0, aid, level, "c1", "t1"))
+    return Commit("t1", "c1", T0, Changes(), claims=(Deadline(T0, aid, level, "c1", "t1"),))
 
 
 async def test_a_level_can_be_claimed_once_and_only_in_order() -> None:
@@ -101,11 +101,11 @@ async def test_a_refused_commit_stores_nothing() -> None:
 async def test_a_batch_key_is_stored_once_per_client() -> None:
     s = store()
     answer = Changes().report()
-    await s.commit(inserting(batch=("k1", answer)))
+    await s.commit(inserting(batches=(("k1", answer),)))
     with pytest.raises(DuplicateBatch):
-        await s.commit(inserting(alert("a1"), batch=("k1", answer)))
+        await s.commit(inserting(alert("a1"), batches=(("k1", answer),)))
     assert s.alert("a1") is None
-    await s.commit(Commit("t1", "c2", T0, Changes(), batch=("k1", answer)))
+    await s.commit(Commit("t1", "c2", T0, Changes(), batches=(("k1", answer),)))
     assert await s.stored_batch("c1", "k1") == answer
     assert await s.stored_batch("c1", "nope") is None
 

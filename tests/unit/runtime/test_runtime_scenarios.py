@@ -43,6 +43,22 @@ async def test_a_snapshot_is_stored_and_published(world: World) -> None:
     await s.a_snapshot_is_stored_and_published(world)
 
 
+async def test_concurrent_calls_share_one_commit(world: World) -> None:
+    await s.concurrent_calls_share_one_commit(world)
+
+
+async def test_a_refused_group_is_retried_call_by_call_from_the_store(world: World) -> None:
+    await s.a_refused_group_is_retried_call_by_call_from_the_store(world)
+
+
+async def test_a_deadline_delivered_twice_at_once_fires_once(world: World) -> None:
+    await s.a_deadline_delivered_twice_at_once_fires_once(world)
+
+
+async def test_a_ticks_worth_of_deadlines_escalates_in_one_commit(world: World) -> None:
+    await s.a_ticks_worth_of_deadlines_escalates_in_one_commit(world)
+
+
 def test_every_shared_scenario_runs_in_this_tier() -> None:
     here = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
     assert {f.__name__ for f in s.SCENARIOS} <= here

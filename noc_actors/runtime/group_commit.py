@@ -1,0 +1,119 @@
+"""Group commit: concurrent operations on one client become one transaction.
+
+Callers ``submit`` a job and wait for its own answer. One consumer takes
+everything pending (up to ``max_group``), applies it with ``apply`` — which
+must be all or nothing: one transaction, then every job's answer — and
+answers each caller after the commit. Single alerts from many senders then
+cost one transaction per drain instead of one per call.
+
+If a group fails, ``on_failure`` runs (the runtime forgets its memory, so the
+next apply reloads from the store) and each job of the group is applied on
+its own, so one bad job fails only its own caller; a job that fails alone
+fails with its own error. A group of one is never retried.
+
+Soft state only: the queue (jobs not yet answered) and the consumer task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+MAX_GROUP = 128
+"""Jobs in one transaction at the most (each may be a batch of thousands)."""
+
+
+@dataclass(slots=True)
+class Pending(Generic[J, R]):
+    """A submitted job and where its answer goes."""
+
+    job: J
+    answer: asyncio.Future[R] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+    def resolve(self, result: R) -> None:
+        if not self.answer.done():  # the caller may have given up (cancelled)
+            self.answer.set_result(result)
+
+    def fail(self, err: BaseException) -> None:
+        if not self.answer.done():
+            self.answer.set_exception(err)
+
+
+def _loop() -> asyncio.AbstractEventLoop:
+    return asyncio.get_running_loop()
+
+
+Apply = Callable[[list[Pending[J, R]]], Awaitable[None]]
+
+
+class GroupCommit(Generic[J, R]):
+    """One consumer for one client's writes; see the module docstring."""
+
+    def __init__(
+        self,
+        apply: Apply[J, R],
+        lock: asyncio.Lock,
+        on_failure: Callable[[], None],
+        max_group: int = MAX_GROUP,
+    ) -> None:
+        self._apply = apply
+        self._lock = lock
+        self._on_failure = on_failure
+        self.max_group = max_group
+        self._queue: list[Pending[J, R]] = []
+        self._consumer: asyncio.Task[None] | None = None
+        self.groups = 0
+        self.jobs = 0
+        self.largest = 0
+
+    async def submit(self, job: J) -> R:
+        """Queue ``job``; its answer once its group is committed."""
+        pending: Pending[J, R] = Pending(job)
+        self._queue.append(pending)
+        if self._consumer is None or self._consumer.done():
+            self._consumer = asyncio.get_running_loop().create_task(self._drain())
+        return await pending.answer
+
+    async def _drain(self) -> None:
+        while self._queue:
+            group = self._queue[: self.max_group]
+            del self._queue[: self.max_group]
+            try:
+                async with self._lock:
+                    await self._commit(group)
+            except BaseException as err:  # the consumer must answer everyone
+                for pending in group:
+                    pending.fail(err)
+                if isinstance(err, asyncio.CancelledError):
+                    for pending in self._queue:
+                        pending.fail(err)
+                    self._queue.clear()
+                    raise
+
+    async def _commit(self, group: list[Pending[J, R]]) -> None:
+        self.groups += 1
+        self.jobs += len(group)
+        self.largest = max(self.largest, len(group))
+        if len(group) > 1:
+            try:
+                await self._apply(group)
+                return
+            except Exception as err:  # noqa: BLE001 - retried one by one below
+                log.info("group of %d failed (%s); applying one by one", len(group), err)
+                self._on_failure()
+        for pending in group:
+            try:
+                await self._apply([pending])
+            except Exception as err:  # noqa: BLE001 - answered to its caller
+                self._on_failure()
+                pending.fail(err)
