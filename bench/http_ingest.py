@@ -17,52 +17,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import ray
+from stack import free_port, seed_tenant  # bench/stack.py
 
 from noc_actors.actors.client import start_system, stop_system
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.settings import Settings
-from noc_actors.store.db import make_engine, upgrade
-from noc_actors.store.repos import clients, tenants, tokens
+from noc_actors.store.db import upgrade
 
 BATCH = 500
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def seed(url: str) -> tuple[str, list[str], str]:
-    """A tenant with three clients (one per path) and an integration key."""
-    engine = make_engine(url)
-    tag = uuid.uuid4().hex[:6]
-    async with engine.begin() as conn:
-        t = await tenants.create_tenant(conn, name=f"bench-{tag}")
-        ids = [
-            (await clients.create_client(conn, tenant_id=t["id"], name=f"C{i}-{tag}"))["id"]
-            for i in range(3)
-        ]
-        key, _ = await tokens.issue_token(
-            conn,
-            tenant_id=t["id"],
-            name="bench",
-            now=datetime.now(UTC),
-            kind="integration",
-            capabilities=["noc:ingest"],
-        )
-    await engine.dispose()
-    return t["id"], ids, key
 
 
 def stream(n: int) -> list[int]:
@@ -124,7 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     url = args.database or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
-    tenant, (c1, c2, c3), key = asyncio.run(seed(url))
+    tenant, (c1, c2, c3), key = asyncio.run(seed_tenant(url, 3))
     settings = Settings(database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}")
     ray.init(address="local", namespace=settings.ray_namespace, include_dashboard=False,
              log_to_driver=False)  # fmt: skip

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Action = Literal["acknowledge", "assign", "escalate", "resolve"]
+from noc_actors.domain.transitions import Action
 
 
 class StrictModel(BaseModel):

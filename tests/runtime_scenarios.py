@@ -125,6 +125,20 @@ class World:
             entity_id=entity,
         )
 
+    def intruder(self, dedup_key: str) -> Alert:
+        """An open alert another writer stores behind the runtimes' backs."""
+        return Alert(
+            id=new_uuid(),
+            tenant_id=self.tenant_id,
+            client_id=self.client_id,
+            alert_type="SECURITY_ANOMALY",
+            severity=Severity.CRITICAL,
+            message="opened by another writer",
+            dedup_key=dedup_key,
+            first_seen=T0,
+            last_seen=T0,
+        )
+
     async def stored_open(self) -> list[Alert]:
         return (await self.inner.load(self.tenant_id, self.client_id, self.clock.now())).open_alerts
 
@@ -244,17 +258,7 @@ async def a_failed_commit_leaves_memory_equal_to_the_store(w: World) -> None:
     rt = w.runtime()
     await rt.ingest_alerts([w.draft("door-1")])
     key = w.draft("door-2").key()
-    intruder = Alert(
-        id=new_uuid(),
-        tenant_id=w.tenant_id,
-        client_id=w.client_id,
-        alert_type="SECURITY_ANOMALY",
-        severity=Severity.CRITICAL,
-        message="opened by another writer",
-        dedup_key=key,
-        first_seen=T0,
-        last_seen=T0,
-    )
+    intruder = w.intruder(key)
     await w.seed([intruder])  # the runtime does not know this alert
     with pytest.raises(StoreConflict):
         await rt.ingest_alerts([w.draft("door-3"), w.draft("door-2")])
@@ -330,17 +334,7 @@ async def a_refused_group_is_retried_call_by_call_from_the_store(w: World) -> No
     rt = w.runtime()
     await rt.ready()
     key = w.draft("door-2").key()
-    intruder = Alert(
-        id=new_uuid(),
-        tenant_id=w.tenant_id,
-        client_id=w.client_id,
-        alert_type="SECURITY_ANOMALY",
-        severity=Severity.CRITICAL,
-        message="opened by another writer",
-        dedup_key=key,
-        first_seen=T0,
-        last_seen=T0,
-    )
+    intruder = w.intruder(key)
     await w.seed([intruder])  # the runtime does not know this alert
     before = w.store.commits
     one, two, three = await asyncio.gather(

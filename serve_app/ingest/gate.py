@@ -69,10 +69,13 @@ class IngestGate:
                 f"ingest queue full ({self.depth} of {self.capacity} items in flight); retry later"
             )
         self.depth += n
-        held = [n]
+        released = False
 
         def release() -> None:
-            self.depth -= held.pop() if held else 0
+            nonlocal released
+            if not released:
+                released = True
+                self.depth -= n
 
         return release
 

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, Query
 
 from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.transitions import Action
 from noc_actors.store.repos import alert_queries
 from serve_app.auth import deny, require
 from serve_app.caller import Caller
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.errors import answer_for, message_for
 from serve_app.filters import AlertSearch
-from serve_app.schemas import Action, AlertPage, BulkIn, BulkOut, BulkResult, TransitionIn
+from serve_app.schemas import AlertPage, BulkIn, BulkOut, BulkResult, TransitionIn
 from serve_app.scoping import public, visible_alert
 
 router = APIRouter(prefix="/api/noc/alerts", tags=["alerts"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, or_, select, update
@@ -100,29 +100,6 @@ async def resolve_token(
     user = {k.removeprefix("user__"): data.pop(k) for k in list(data) if k.startswith("user__")}
     data["user"] = user if user["id"] is not None else None
     return data
-
-
-async def touch_token(
-    conn: AsyncConnection,
-    *,
-    token_id: str,
-    now: datetime,
-    min_interval: timedelta = timedelta(minutes=1),
-) -> bool:
-    """Record use of a token, at most once per ``min_interval`` (cheap to call
-    on every request). True if ``last_used_at`` was written."""
-    result = await conn.execute(
-        update(api_tokens)
-        .where(
-            api_tokens.c.id == token_id,
-            or_(
-                api_tokens.c.last_used_at.is_(None),
-                api_tokens.c.last_used_at < now - min_interval,
-            ),
-        )
-        .values(last_used_at=now)
-    )
-    return result.rowcount == 1
 
 
 async def mark_used(conn: AsyncConnection, *, used: Mapping[str, datetime]) -> int:

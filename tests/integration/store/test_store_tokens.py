@@ -93,16 +93,16 @@ async def test_revoked_and_expired_tokens_do_not_resolve(engine: AsyncEngine, or
         assert await tokens.resolve_token(conn, token="noc_unknown", now=T0) is None
 
 
-async def test_token_use_is_recorded_at_most_once_a_minute(engine: AsyncEngine, org: Org) -> None:
+async def test_token_use_is_recorded_in_batches_and_never_goes_back(
+    engine: AsyncEngine, org: Org
+) -> None:
     async with engine.begin() as conn:
         _, rec = await tokens.issue_token(
             conn, tenant_id=org.tenant_a, name="t", user_id=org.user_a, now=T0
         )
-        assert await tokens.touch_token(conn, token_id=rec["id"], now=T0)
-        assert not await tokens.touch_token(
-            conn, token_id=rec["id"], now=T0 + timedelta(seconds=30)
-        )
-        assert await tokens.touch_token(conn, token_id=rec["id"], now=T0 + timedelta(minutes=2))
+        assert await tokens.mark_used(conn, used={rec["id"]: T0 + timedelta(minutes=2)}) == 1
+        assert not await tokens.mark_used(conn, used={rec["id"]: T0 + timedelta(seconds=30)})
+        assert await tokens.mark_used(conn, used={}) == 0
         listed = await tokens.list_tokens(conn, tenant_id=org.tenant_a)
         assert await tokens.list_tokens(conn, tenant_id=org.tenant_b) == []
     assert [t["last_used_at"] for t in listed] == [T0 + timedelta(minutes=2)]
