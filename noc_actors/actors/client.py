@@ -230,6 +230,11 @@ class NocClient:
         health: SupervisorHealth = await self._ask(names.SUPERVISOR, "health")
         return health
 
+    async def open_client(self, client_id: str) -> float:
+        """Start a new or newly enabled client's aggregator now (so its first
+        request does not wait for a process); seconds it took, 0 if it ran."""
+        return float(await self._ask(names.SUPERVISOR, "open_client", client_id))
+
     async def backpressure_levels(self) -> dict[str, str]:
         return dict(await self._ask(names.BACKPRESSURE, "levels"))
 

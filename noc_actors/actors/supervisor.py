@@ -34,7 +34,7 @@ from noc_actors.actors.timer import EscalationTimer
 from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.runtime.loops import PeriodicLoop, seconds_until
 from noc_actors.settings import Settings
-from noc_actors.store.repos import batches, clients, snapshots, tenants
+from noc_actors.store.repos import batches, clients, snapshots
 
 log = logging.getLogger(__name__)
 
@@ -124,11 +124,7 @@ class Supervisor:
             self.children[name] = Child(name, kind, self._singleton(kind))
         await asyncio.gather(*(c.handle.ready.remote() for c in self.children.values()))
         async with self.engine.connect() as conn:
-            enabled = [
-                (c["id"], t["id"])
-                for t in await tenants.list_tenants(conn)
-                for c in await clients.list_clients(conn, tenant_id=t["id"], enabled_only=True)
-            ]
+            enabled = await clients.list_enabled(conn)
         for client_id, tenant_id in enabled:
             self._spawn_aggregator(client_id, tenant_id)
         await asyncio.gather(
@@ -166,6 +162,26 @@ class Supervisor:
         await handle.ready.remote()
         return handle
 
+    async def open_client(self, client_id: str) -> float:
+        """Start a new (or newly enabled) client's aggregator now and wait
+        until it has loaded, so its first request does not wait for a
+        process to start; returns the seconds it took (0 if it ran)."""
+        began = time.perf_counter()
+        await self.aggregator_for(client_id)
+        return time.perf_counter() - began
+
+    async def discover(self) -> int:
+        """Start the aggregators of enabled clients created since the last
+        look (by the CLI while Ray was unreachable, by SQL, by a restore);
+        returns how many were started. Part of every watch tick."""
+        async with self.engine.connect() as conn:
+            enabled = await clients.list_enabled(conn)
+        new = [(c, t) for c, t in enabled if names.aggregator_name(c) not in self.children]
+        for client_id, tenant_id in new:
+            log.info("starting the aggregator of new client %s", client_id)
+            self._spawn_aggregator(client_id, tenant_id).ready.remote()
+        return len(new)
+
     async def route(self, client_id: str) -> tuple[str, Any]:
         """(tenant_id, aggregator handle) of a client, for the gateway."""
         handle = await self.aggregator_for(client_id)
@@ -177,8 +193,13 @@ class Supervisor:
     # --- watching -----------------------------------------------------------------
 
     async def watch(self) -> None:
-        """Ping every child; recreate the dead ones; count restarts."""
+        """Ping every child; recreate the dead ones; count restarts; start
+        the aggregators of clients enabled since the last tick."""
         await asyncio.gather(*(self._ping(c) for c in list(self.children.values())))
+        try:
+            await self.discover()
+        except Exception as err:  # noqa: BLE001 - the database may be down; next tick
+            log.warning("could not look for new clients: %s", err)
 
     async def _ping(self, child: Child) -> None:
         try:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.cli.common import echo_kv, fail, run_db
+from noc_actors.cli.system import open_client_if_running
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.settings import Settings
 
@@ -90,6 +91,8 @@ def client_create(
 
     row = run_db(work)
     echo_kv(client=row["name"], id=row["id"], enabled=row["enabled"])
+    if row["enabled"]:
+        typer.echo(open_client_if_running(row["id"]))
 
 
 @client_app.command("list")
@@ -118,6 +121,8 @@ def _set_enabled(tenant: str, client_id: str, enabled: bool) -> None:
     if not run_db(work):
         fail(f"unknown client {client_id!r} in tenant {tenant!r}")
     echo_kv(client=client_id, enabled=enabled)
+    if enabled:
+        typer.echo(open_client_if_running(client_id))
 
 
 @client_app.command("disable")

@@ -69,6 +69,28 @@ def connect(
     return address
 
 
+def open_client_if_running(client_id: str, address: str | None = None) -> str:
+    """Ask a running NOC to start a new or re-enabled client's aggregator now,
+    so that client's first alert does not wait for a process to start (the
+    supervisor would also find it on its next watch tick). Says what happened;
+    never fails: without a running NOC, ``noc up`` starts it."""
+    from noc_actors.actors.client import NocClient
+    from noc_actors.domain.errors import DomainError
+
+    address = address or os.environ.get("RAY_ADDRESS") or f"127.0.0.1:{RAY_PORT}"
+    if "://" not in address and not head_running(address, timeout_s=0.5):
+        return "aggregator: the NOC is not running here (noc up starts it)"
+    import ray
+
+    try:
+        if not ray.is_initialized():
+            ray.init(address=address, namespace="noc", log_to_driver=False, configure_logging=False)
+        seconds = asyncio.run(NocClient(Settings().ray_namespace).open_client(client_id))
+    except (ConnectionError, DomainError) as err:
+        return f"aggregator: not started now ({err}); the NOC starts it on its next watch tick"
+    return f"aggregator: running ({seconds:.1f}s)"
+
+
 def head_running(address: str, timeout_s: float = 2.0) -> bool:
     """True when something listens on the head's GCS port (``ray.init`` would
     otherwise retry for minutes)."""

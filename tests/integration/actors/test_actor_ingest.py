@@ -153,3 +153,51 @@ async def test_actor_metrics_reach_rays_prometheus_endpoint(noc) -> None:
     assert wanted <= set(seen), seen
     assert seen["ray_noc_alerts_folded_total"] >= 2
     assert seen["ray_noc_open_alerts"] >= 3
+
+
+async def _add_client(noc, client_id: str, *, enabled: bool = True) -> None:
+    from noc_actors.store.db import make_engine
+    from noc_actors.store.repos import clients
+
+    engine = make_engine(noc.url, pool_size=1, max_overflow=0)
+    try:
+        async with engine.begin() as conn:
+            await clients.create_client(
+                conn, tenant_id=noc.tenant_id, name=client_id, client_id=client_id, enabled=enabled
+            )
+    finally:
+        await engine.dispose()
+
+
+def _running(noc, client_id: str) -> bool:
+    try:
+        ray.get_actor(names.aggregator_name(client_id), namespace=noc.settings.ray_namespace)
+    except ValueError:
+        return False
+    return True
+
+
+async def test_a_client_created_at_run_time_gets_its_aggregator_before_its_first_alert(
+    noc,
+) -> None:
+    """What ``noc client create`` does against a running NOC (open_client),
+    and what the supervisor's watch does for a client created any other way:
+    either way the aggregator is up before the client's first request."""
+    tag = noc.client_ids[0].rsplit("-", 1)[1]
+    opened, watched, off = f"opened-{tag}", f"watched-{tag}", f"off-{tag}"
+    for cid, enabled in ((opened, True), (watched, True), (off, False)):
+        await _add_client(noc, cid, enabled=enabled)
+    assert not any(_running(noc, c) for c in (opened, watched, off))
+
+    assert await noc.client.open_client(opened) > 0  # started it and waited for it
+    assert _running(noc, opened)
+    assert await noc.client.open_client(opened) < 0.5  # already up: nothing to wait for
+
+    await noc.client.health()  # a watch tick: finds the enabled client, not the disabled one
+    assert _running(noc, watched) and not _running(noc, off)
+    status = await noc.client.aggregator_status(noc.tenant_id, watched)
+    assert status["client_id"] == watched
+
+    draft = AlertDraft(noc.tenant_id, opened, "DEVICE_OFFLINE", "first", severity=Severity.HIGH)
+    report = await noc.client.ingest_alerts(noc.tenant_id, opened, [draft])
+    assert report["created"] == 1
