@@ -76,8 +76,9 @@ export class LiveSocket {
 
   url() {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const resume = this.lastSeq === null ? "" : `?resume_from=${this.lastSeq}`;
-    return `${scheme}//${location.host}${PATH}${resume}`;
+    // batch=1: when events pile up, the server sends them as one "batch" frame.
+    const resume = this.lastSeq === null ? "" : `&resume_from=${this.lastSeq}`;
+    return `${scheme}//${location.host}${PATH}?batch=1${resume}`;
   }
 
   open() {
@@ -104,6 +105,14 @@ export class LiveSocket {
     } catch {
       return;
     }
+    if (msg.type === "batch" && Array.isArray(msg.messages)) {
+      msg.messages.forEach((m) => this.handle(m));
+    } else {
+      this.handle(msg);
+    }
+  }
+
+  handle(msg) {
     this.lastHeard = Date.now();
     if (msg.type === "connected") {
       clearTimeout(this.timers.handshake);

@@ -127,6 +127,7 @@ async def _run(
         sees_pii=caller.sees_pii,
         event_filter=EventFilter(caller.scope),
         queue_size=settings.ws_send_queue_size,
+        batch=ws.query_params.get("batch") in ("1", "true"),
     )
     session = Session(ctx, caller, conn, visible, rt.limiter)
     rt.dispatcher.add(conn)

@@ -192,6 +192,28 @@ async def test_a_client_that_missed_50_events_gets_exactly_those_in_order(
     assert back.of("resync") == []
 
 
+async def test_a_batch_socket_gets_a_burst_in_fewer_frames_exactly_once_in_order(
+    api: Api,
+) -> None:
+    """``?batch=1``: what piles up while the socket writes leaves as one
+    ``batch`` frame; the events are the same as a plain socket's."""
+    headers = {"Authorization": f"Bearer {api.tokens['admin']}"}
+    async with connect(ws_url(api) + "?batch=1", additional_headers=headers) as ws:
+        assert json.loads(await ws.recv())["type"] == "connected"
+        run = run_id()
+        await post_alerts(api, [alert_item(api, run, i) for i in range(150)])
+        frames, got = 0, []
+        while len(got) < 150:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            frames += 1
+            for m in frame["messages"] if frame["type"] == "batch" else [frame]:
+                if m["type"] == "alert_new" and m["alert"]["message"].startswith(run):
+                    got.append((m["seq"], m["alert"]["message"]))
+    assert [m for _, m in got] == [f"{run} #{i}" for i in range(150)]
+    assert [s for s, _ in got] == sorted({s for s, _ in got})
+    assert frames < 150
+
+
 async def test_resume_from_before_the_ring_answers_resync_then_streams_live(api: Api) -> None:
     d = await Dash.open(api, "admin")
     last = d.connected["seq"]

@@ -131,3 +131,41 @@ async def test_a_replay_larger_than_the_send_queue_answers_resync_instead() -> N
     assert [m.get("reason") or m["seq"] for m in sock.sent] == ["too_many_missed", 31]
     assert not conn.finished.is_set()
     await conn.finish()
+
+
+async def test_a_batch_socket_gets_what_piled_up_in_one_frame_in_order() -> None:
+    """``?batch=1``: events queued while the writer was busy leave as one
+    ``batch`` frame; one waiting event leaves as itself. A plain socket gets
+    a frame per event. Flow control counts every event of a batch."""
+    plain_sock, batch_sock = FakeSocket(), FakeSocket()
+    plain = conn_for(plain_sock, queue_size=100)
+    batched = Connection(
+        batch_sock,
+        tenant_id="t1",
+        sees_pii=False,
+        event_filter=EventFilter(Scope("t1", ALL)),
+        queue_size=100,
+        batch=True,
+    )
+    d = Dispatcher()
+    for c in (plain, batched):
+        d.add(c)
+        c.open(0)
+        c.send({"type": "connected"})
+    d.dispatch([ev(seq) for seq in range(1, 31)])  # all queued before the writers run
+    for c in (plain, batched):
+        c.start()
+    await settle()
+    d.dispatch([ev(31)])
+    await settle()
+
+    assert [m.get("seq") for m in plain_sock.sent] == [None, *range(1, 32)]
+    first, alone = batch_sock.sent
+    assert first["type"] == "batch"
+    assert [m["type"] for m in first["messages"]] == ["connected"] + ["alert_new"] * 30
+    assert [m.get("seq") for m in first["messages"][1:]] == list(range(1, 31))
+    assert alone["type"] == "alert_new" and alone["seq"] == 31
+    assert list(batched.inflight) == list(range(1, 32)) and batched.sent == 32
+    assert batched.confirm(31) and not batched.inflight
+    for c in (plain, batched):
+        await c.finish()
