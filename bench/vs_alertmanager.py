@@ -7,10 +7,13 @@ from the same asyncio senders: 8 senders (4 at batch 1000), 30 % repeats of
 earlier alerts, the rest fresh. Prints, per batch size, alerts/s and the p50 /
 p99 of a request for each, and the NOC/Alertmanager ratio of alerts/s.
 
-Then the escalation storm: 20,000 CRITICAL alerts in batches of 500, first
-not yet overdue, then already overdue (``startsAt`` 30 minutes ago, past the
-15-minute delay), and how long each overdue alert took from its answer to its
-committed escalation, and whether each escalated exactly once.
+Then the first alert of clients created while the NOC runs (its answer
+time, with the aggregator started at creation as ``noc client create`` does,
+and with the client row alone), and the escalation storm: 20,000 CRITICAL
+alerts in batches of 500, first not yet overdue, then already overdue
+(``startsAt`` 30 minutes ago, past the 15-minute delay), and how long each
+overdue alert took from its answer to its committed escalation, and whether
+each escalated exactly once.
 
     .venv/bin/python bench/vs_alertmanager.py                  # PostgreSQL, every row
     .venv/bin/python bench/vs_alertmanager.py --batches 1 --seconds 5 --no-storm
@@ -219,6 +222,39 @@ async def escalations(url: str, answered: dict[str, float], wait_s: float) -> li
     return out
 
 
+async def first_alerts(
+    url: str, base: str, headers: dict[str, str], tenant: str, namespace: str, opened: bool
+) -> Result:
+    """Five clients created while the NOC runs, each sent one alert at once:
+    the time to that alert's answer. ``opened``: as ``noc client create``
+    does against a running NOC (the aggregator is started with the client);
+    otherwise the client row alone (its first request starts the aggregator)."""
+    from noc_actors.actors.client import NocClient
+    from noc_actors.store.repos import clients
+
+    engine = make_engine(url)
+    result = Result()
+    try:
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
+            for _ in range(5):
+                async with engine.begin() as conn:
+                    row = await clients.create_client(
+                        conn, tenant_id=tenant, name=f"new-{uuid.uuid4().hex[:8]}"
+                    )
+                if opened:
+                    await NocClient(namespace).open_client(row["id"])
+                alert = {"labels": {"alertname": "First", "client": row["id"], "instance": "x"}}
+                began = time.perf_counter()
+                r = await http.post("/api/v2/alerts", json=[alert])
+                result.latencies.append(time.perf_counter() - began)
+                result.alerts += 1 if r.status_code == 200 else 0
+                result.errors += 0 if r.status_code == 200 else 1
+    finally:
+        await engine.dispose()
+    result.seconds = sum(result.latencies)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
@@ -253,6 +289,15 @@ def main() -> None:
             n = asyncio.run(load(noc.base, auth, batch, args.seconds, clients))
             ratio = n.rate / a.rate if a.rate else 0.0
             print(f"{batch:>6}  {a.line():<48}  {n.line():<48}  {ratio:.2f}", flush=True)
+        for opened in (True, False):
+            f = asyncio.run(first_alerts(db.url, noc.base, auth, tenant, noc.namespace, opened))
+            how = "created as noc client create does" if opened else "client row only     "
+            print(
+                f"first alert of a new client ({how}): p50 {f.pct(0.5):6.1f} ms, "
+                f"max {max(f.latencies) * 1000:7.1f} ms of 5"
+                + (f"  ({f.errors} errors)" if f.errors else ""),
+                flush=True,
+            )
         if not args.no_storm:
             s = asyncio.run(storm(noc.base, auth, args.storm, clients))
             print(f"escalation storm: {args.storm} CRITICAL alerts a phase, batches of 500")

@@ -7,6 +7,12 @@ socket. The baseline is the same measurement with one socket, in the same
 run. Also prints the replica's resident memory per open socket.
 
     .venv/bin/python bench/ws_fanout.py --sockets 300 --alerts 30
+    .venv/bin/python bench/ws_fanout.py --rate 1000 --clients 20 --sockets 200 --replicas 2
+
+With ``--rate``: alerts posted at that rate over ``--clients`` clients while
+``--sockets`` dashboards are open, and the delay from each POST's answer (its
+alerts committed) to their arrival on each socket: p50 / p99 over every
+(alert, socket) pair, and of the last socket per alert.
 """
 
 from __future__ import annotations
@@ -38,13 +44,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def seed(url: str) -> tuple[str, str, str]:
-    """A tenant with one client; (client id, admin token, integration key)."""
+async def seed(url: str, n_clients: int = 1) -> tuple[list[str], str, str, list[str]]:
+    """A tenant with ``n_clients`` clients; (client ids, admin token,
+    integration key, per client the token of an operator who sees only it)."""
     engine = make_engine(url)
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         t = await tenants.create_tenant(conn, name=f"bench-{uuid.uuid4().hex[:6]}")
-        c = await clients.create_client(conn, tenant_id=t["id"], name="C")
+        ids = [
+            (await clients.create_client(conn, tenant_id=t["id"], name=f"C{i}"))["id"]
+            for i in range(n_clients)
+        ]
         u = await users.create_user(
             conn, tenant_id=t["id"], display_name="Ops", email="ops@bench.example",
             is_admin=True, capabilities={},
@@ -56,8 +66,18 @@ async def seed(url: str) -> tuple[str, str, str]:
             conn, tenant_id=t["id"], name="feed", now=now, kind="integration",
             capabilities=["noc:ingest"],
         )  # fmt: skip
+        scoped = []
+        for i, cid in enumerate(ids):
+            op = await users.create_user(
+                conn, tenant_id=t["id"], display_name=f"Op {i}", email=f"op{i}@bench.example",
+                capabilities={"noc:view": True}, client_ids=[cid],
+            )  # fmt: skip
+            token, _ = await tokens.issue_token(
+                conn, tenant_id=t["id"], name=f"op{i}", now=now, user_id=op["id"]
+            )
+            scoped.append(token)
     await engine.dispose()
-    return c["id"], admin, key
+    return ids, admin, key, scoped
 
 
 def replica_rss_mb() -> float:
@@ -159,14 +179,142 @@ async def run(base: str, admin: str, key: str, client_id: str, n: int, alerts: i
     )
 
 
+class Counting:
+    """A socket under load: when each marked alert arrived. Reads frames as
+    text (no JSON parsing), so that the harness stays cheap."""
+
+    NEEDLE = '"message":"load '
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.seen: list[tuple[str, float]] = []
+        self.frames = 0
+        self.task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        async for text in self.ws:
+            self.frames += 1
+            assert isinstance(text, str)
+            now = time.monotonic()
+            at = text.find(self.NEEDLE)
+            while at >= 0:  # a batch frame holds several
+                end = text.index('"', at + len(self.NEEDLE))
+                self.seen.append((text[at + 11 : end], now))
+                at = text.find(self.NEEDLE, end)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.task.cancel()
+
+
+async def under_load(
+    base: str, viewers: list[str], key: str, client_ids: list[str], n: int, rate: int,
+    seconds: float, batch: bool,
+) -> None:  # fmt: skip
+    """``rate`` alerts/s over every client for ``seconds`` (one POST of
+    rate/10 alerts every 100 ms, several in flight), ``n`` sockets open; the
+    delay from each POST's answer (the alerts are committed) to each socket."""
+    ws_url = base.replace("http://", "ws://") + "/ws/noc/dashboard" + ("?batch=1" if batch else "")
+    socks = []
+    for i in range(n):
+        token = viewers[i % len(viewers)]
+        ws = await connect(
+            ws_url, additional_headers={"Authorization": f"Bearer {token}"}, max_queue=None
+        )
+        json.loads(await ws.recv())
+        socks.append(Counting(ws))
+    answered: dict[str, float] = {}
+    per_tick = max(1, rate // 10)
+    run = uuid.uuid4().hex[:6]
+    sent = errors = 0
+    limits = httpx.Limits(max_connections=16)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60, limits=limits
+    ) as http:
+
+        async def post(tick: int) -> None:
+            nonlocal sent, errors
+            marks = [f"{run}-{tick}-{i}" for i in range(per_tick)]
+            items: list[dict[str, Any]] = [
+                {"alert_type": "LOAD", "message": f"load {m}", "severity": "LOW",
+                 "client_id": client_ids[i % len(client_ids)], "entity_type": "probe",
+                 "entity_id": m}
+                for i, m in enumerate(marks)
+            ]  # fmt: skip
+            r = await http.post("/api/noc/alerts", json={"alerts": items})
+            now = time.monotonic()
+            if r.status_code == 200:
+                sent += per_tick
+                answered.update(dict.fromkeys(marks, now))
+            else:
+                errors += 1
+
+        began = time.monotonic()
+        tasks = []
+        for tick in range(int(seconds * 10)):
+            await asyncio.sleep(max(0.0, began + tick / 10 - time.monotonic()))
+            tasks.append(asyncio.create_task(post(tick)))
+        await asyncio.gather(*tasks)
+        took = time.monotonic() - began
+    await asyncio.sleep(3)  # the last pushes
+    delays: list[float] = []
+    last: dict[str, float] = {}
+    missing = 0
+    client_of = {f"{run}-{t}-{i}": i % len(client_ids) for t in range(int(seconds * 10))
+                 for i in range(per_tick)}  # fmt: skip
+    for k, sock in enumerate(socks):
+        got = dict(sock.seen)
+        # A scoped operator (viewer k of len(viewers)) sees one client's alerts.
+        mine = [m for m in answered
+                if len(viewers) == 1 or client_of[m] == k % len(viewers)]  # fmt: skip
+        missing += sum(1 for m in mine if m not in got)
+        for m, t in got.items():
+            if m in answered:
+                delays.append(t - answered[m])
+                last[m] = max(last.get(m, t), t)
+    frames = sum(s.frames for s in socks)
+    for sock in socks:
+        await sock.close()
+    delays.sort()
+    lasts = sorted(last[m] - answered[m] for m in last)
+
+    def pct(xs: list[float], q: float) -> float:
+        return xs[min(len(xs) - 1, int(q * len(xs)))] * 1000 if xs else float("nan")
+
+    print(
+        f"{sent / took:.0f} alerts/s committed ({errors} refused) over {len(client_ids)} "
+        f"clients, {n} sockets ({'batch' if batch else 'plain'} frames), "
+        f"{frames / took:.0f} frames/s"
+    )
+    print(
+        f"  answer -> socket: p50 {pct(delays, 0.5):.1f} ms, p99 {pct(delays, 0.99):.1f} ms; "
+        f"last socket p50 {pct(lasts, 0.5):.1f} ms, p99 {pct(lasts, 0.99):.1f} ms; "
+        f"missing {missing}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sockets", type=int, default=300)
     parser.add_argument("--alerts", type=int, default=30)
+    parser.add_argument(
+        "--rate", type=int, default=0, help="alerts/s under load (0: one alert at a time)"
+    )
+    parser.add_argument("--clients", type=int, default=20, help="clients (with --rate)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="load time (with --rate)")
+    parser.add_argument("--replicas", type=int, default=1, help="Serve replicas")
+    parser.add_argument(
+        "--scoped",
+        action="store_true",
+        help="with --rate: each socket an operator who sees one client (default: admins)",
+    )
+    parser.add_argument(
+        "--plain-frames", action="store_true", help="with --rate: one frame per event (no ?batch=1)"
+    )
     args = parser.parse_args()
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
-    client_id, admin, key = asyncio.run(seed(url))
+    client_ids, admin, key, scoped = asyncio.run(seed(url, args.clients if args.rate else 1))
     settings = Settings(database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}")
     ray.init(address="local", namespace=settings.ray_namespace, include_dashboard=False,
              log_to_driver=False)  # fmt: skip
@@ -178,9 +326,14 @@ def main() -> None:
         start_system(settings)
         port = free_port()
         serve.start(http_options={"host": "127.0.0.1", "port": port})
-        serve.run(build(settings), name="noc", route_prefix="/")
-        asyncio.run(run(f"http://127.0.0.1:{port}", admin, key, client_id, args.sockets,
-                        args.alerts))  # fmt: skip
+        serve.run(build(settings, replicas=args.replicas), name="noc", route_prefix="/")
+        base = f"http://127.0.0.1:{port}"
+        if args.rate:
+            viewers = scoped if args.scoped else [admin]
+            asyncio.run(under_load(base, viewers, key, client_ids, args.sockets, args.rate,
+                                   args.seconds, not args.plain_frames))  # fmt: skip
+        else:
+            asyncio.run(run(base, admin, key, client_ids[0], args.sockets, args.alerts))
     finally:
         serve.shutdown()
         stop_system(settings.ray_namespace)
