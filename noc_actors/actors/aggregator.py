@@ -2,8 +2,9 @@
 for one client's ``ClientRuntime`` (``noc_actors.runtime``).
 
 Owns: one runtime, built in the constructor with the process's real
-collaborators — the SQL store on the actor's engine, the hub and timer
-gateways, the Redis invalidator, the system clock, one metrics object.
+collaborators — the SQL store on the actor's engine, the hub gateway, the
+timer gateway behind a ``BufferedTimer`` (far deadlines sent once a second,
+not per commit), the Redis invalidator, the system clock, one metrics object.
 Every method converts one call; the runtime holds the client's state, its
 lock, its single write path and its loops (clock rules, 5-minute snapshot).
 
@@ -34,6 +35,7 @@ from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
 from noc_actors.runtime import ClientRuntime, RuntimeOptions, RuntimeStatus, TransitionResult
+from noc_actors.runtime.timer_buffer import BufferedTimer
 from noc_actors.settings import Settings
 from noc_actors.store.client_store import SqlClientStore
 
@@ -56,7 +58,7 @@ class ClientAggregator:
             defaults=settings.policy,
             store=SqlClientStore(self.proc.engine, settings.policy),
             hub=HubPeer(ns),
-            timer=TimerPeer(ns),
+            timer=BufferedTimer(TimerPeer(ns), self.proc.clock),
             invalidator=RedisInvalidator(settings.redis_url),
             clock=self.proc.clock,
             metrics=AggregatorMetrics(),
