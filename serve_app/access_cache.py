@@ -15,6 +15,8 @@ Soft state only (per replica, rebuilt on demand)."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,3 +82,46 @@ class AccessCache:
 
     def __len__(self) -> int:
         return len(self._by_hash)
+
+
+class SharedRead:
+    """One read of a value (the access epoch) for every request that wants it
+    at about the same time, never an answer older than the request.
+
+    A caller gets the result of a read that *started after it asked*: while a
+    read runs, new callers wait for the next one, which starts when the
+    running one ends and answers all of them. So a change committed before a
+    request arrived is always seen by that request (a revocation counts from
+    the next request), and under load one database round trip serves many
+    requests instead of one each."""
+
+    def __init__(self, read: Callable[[], Awaitable[int]]) -> None:
+        self._read = read
+        self._next: asyncio.Future[int] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.reads = 0
+
+    async def get(self) -> int:
+        if self._next is None:
+            self._next = asyncio.get_running_loop().create_future()
+        waiter = self._next
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        return await asyncio.shield(waiter)
+
+    async def _run(self) -> None:
+        try:
+            while self._next is not None:
+                waiter, self._next = self._next, None
+                self.reads += 1
+                try:
+                    value = await self._read()
+                except Exception as err:  # noqa: BLE001 - every waiter gets it
+                    if not waiter.done():
+                        waiter.set_exception(err)
+                    waiter.exception()  # retrieved: no "never retrieved" warning
+                else:
+                    if not waiter.done():
+                        waiter.set_result(value)
+        finally:
+            self._task = None

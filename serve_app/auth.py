@@ -16,7 +16,7 @@ from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import PermissionDenied
 from noc_actors.store.repos import access as access_repo
 from noc_actors.store.repos import audit, clients, tokens
-from serve_app.access_cache import Access, AccessCache
+from serve_app.access_cache import Access, AccessCache, SharedRead
 from serve_app.caller import Caller, principal_of
 from serve_app.directory import Directory
 from serve_app.errors import Unauthenticated
@@ -32,6 +32,9 @@ class HasEngine(Protocol):
 
     @property
     def access(self) -> AccessCache: ...
+
+    @property
+    def epochs(self) -> SharedRead: ...
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -77,24 +80,35 @@ async def _resolve(conn: AsyncConnection, token: str, now: datetime) -> Access:
     return Access(record["id"], record.get("expires_at"), principal, scope, visible, directory)
 
 
+def epoch_reader(engine: AsyncEngine) -> SharedRead:
+    """The replica's shared reader of the access epoch."""
+
+    async def read() -> int:
+        async with engine.connect() as db:
+            return await access_repo.read_epoch(db)
+
+    return SharedRead(read)
+
+
 async def authenticate(ctx: HasEngine, conn: HTTPConnection, token: str | None = None) -> Caller:
     """The caller of this request, or 401 (no audit row: no tenant is known).
 
     One read of the access epoch when the token is cached on this replica
-    (``serve_app.access_cache``); its use is recorded in memory and written
-    in batches."""
+    (``serve_app.access_cache``), shared with the requests that arrived
+    while it was asked for (``SharedRead``); its use is recorded in memory
+    and written in batches."""
     token = token or bearer_token(conn)
     if not token:
         raise Unauthenticated("missing bearer token (Authorization: Bearer ...)")
     now = datetime.now(UTC)
     cache = ctx.access
     token_hash = tokens.hash_token(token)
-    async with ctx.engine.connect() as db:
-        cache.at_epoch(await access_repo.read_epoch(db))
-        found = cache.get(token_hash, now)
-        if found is None:
+    cache.at_epoch(await ctx.epochs.get())
+    found = cache.get(token_hash, now)
+    if found is None:
+        async with ctx.engine.connect() as db:
             found = await _resolve(db, token, now)
-            cache.put(token_hash, found)
+        cache.put(token_hash, found)
     cache.use(found.token_id, now)
     client = conn.client
     return Caller(

@@ -20,8 +20,8 @@ from starlette.requests import HTTPConnection
 from noc_actors.actors.client import NocClient
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
-from serve_app.access_cache import AccessCache
-from serve_app.auth import deny
+from serve_app.access_cache import AccessCache, SharedRead
+from serve_app.auth import deny, epoch_reader
 from serve_app.cache import Cache, make_cache
 from serve_app.caller import Caller
 from serve_app.ingest.gate import IngestGate
@@ -41,6 +41,7 @@ class AppContext:
     gate: IngestGate
     realtime: Realtime
     ingest: IngestPipeline
+    epochs: SharedRead
     access: AccessCache = field(default_factory=AccessCache)
     jobs: dict[str, Job] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -64,6 +65,7 @@ class AppContext:
             gate=gate,
             realtime=Realtime.build(settings, noc, cache),
             ingest=IngestPipeline(gate, noc, denial),
+            epochs=epoch_reader(engine),
         )
         return ctx
 
