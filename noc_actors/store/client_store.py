@@ -71,13 +71,19 @@ class SqlClientStore:
                 )
             except IntegrityError as err:
                 raise DuplicateBatch(key) from err
-        for claim in commit.claims:
-            if not await alerts.claim_escalation(
-                conn, alert_id=claim.alert_id, level=claim.level, tenant_id=commit.tenant_id
-            ):
-                raise ClaimLost(claim.alert_id, claim.level)
-        await alerts.update_alerts(conn, list(changes.updated.values()))
-        await alerts.insert_alerts(conn, changes.ingest.inserted)
+        if commit.claims:
+            wanted = [(c.alert_id, c.level) for c in commit.claims]
+            won = await alerts.claim_escalations(conn, wanted, tenant_id=commit.tenant_id)
+            for alert_id, level in wanted:
+                if (alert_id, level) not in won:
+                    raise ClaimLost(alert_id, level)
+        # An alert inserted by this commit is written whole by the insert.
+        inserted = changes.ingest.inserted
+        new_ids = {a.id for a in inserted}
+        await alerts.update_alerts(
+            conn, [a for a in changes.updated.values() if a.id not in new_ids]
+        )
+        await alerts.insert_alerts(conn, inserted)
         await alerts.apply_folds(conn, list(changes.ingest.folded.values()))
         await audit.append_audit(conn, changes.audit)
         if commit.live_state is not None:

@@ -45,6 +45,7 @@ __all__ = [
     "Fold",
     "apply_folds",
     "claim_escalation",
+    "claim_escalations",
     "count_by_status_severity",
     "count_new_info_low",
     "get_alert",
@@ -171,3 +172,38 @@ async def claim_escalation(
         conditions.append(alerts.c.status.in_(OPEN))
     result = await conn.execute(update(alerts).where(*conditions).values(escalation_fence=level))
     return result.rowcount == 1
+
+
+async def claim_escalations(
+    conn: AsyncConnection, claims: Sequence[tuple[str, int]], *, tenant_id: str
+) -> set[tuple[str, int]]:
+    """``claim_escalation`` (waiting for an acknowledgement) of many
+    (alert id, level) pairs: one statement per distinct level, not one per
+    alert. Returns the pairs claimed now; the others were not (stale, or
+    claimed elsewhere)."""
+    by_level: dict[int, list[str]] = {}
+    for alert_id, level in claims:
+        if level < 1:
+            raise ValueError("escalation levels start at 1")
+        by_level.setdefault(level, []).append(alert_id)
+    won: set[tuple[str, int]] = set()
+    for level, ids in by_level.items():
+        for i in range(0, len(ids), _CLAIM_CHUNK):
+            stmt = (
+                update(alerts)
+                .where(
+                    alerts.c.id.in_(ids[i : i + _CLAIM_CHUNK]),
+                    alerts.c.tenant_id == tenant_id,
+                    alerts.c.escalation_fence == level - 1,
+                    alerts.c.status.in_(AWAITING_ACK),
+                    alerts.c.acknowledged_at.is_(None),
+                )
+                .values(escalation_fence=level)
+                .returning(alerts.c.id)
+            )
+            won.update((alert_id, level) for alert_id in (await conn.execute(stmt)).scalars())
+    return won
+
+
+_CLAIM_CHUNK = 500
+"""Alert ids in one claim statement (SQLite's bound-parameter limit)."""
