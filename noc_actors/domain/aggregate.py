@@ -20,7 +20,6 @@ from noc_actors.domain.audit import SYSTEM_ACTOR
 from noc_actors.domain.backpressure import (
     SUPPRESSION_REASON,
     TenantBacklog,
-    count_new_info_low,
     sweep_candidates,
 )
 from noc_actors.domain.book import AlertBook, new_uuid
@@ -100,7 +99,7 @@ class ClientAggregate:
 
     def new_info_low(self) -> int:
         """This client's NEW INFO/LOW alerts (what backpressure counts)."""
-        return count_new_info_low(self.book.open_alerts())
+        return self.book.new_info_low()
 
     def shedding(self) -> bool:
         """Would a new INFO alert be stored SUPPRESSED right now?"""
@@ -158,14 +157,15 @@ class ClientAggregate:
         """Push what was created and folded; arm each new alert's deadline —
         or, for one already overdue when it arrives (a backlog replayed,
         Prometheus resending after a restart), escalate it now, in the same
-        write, instead of a round trip through the timer."""
+        write, instead of a round trip through the timer; its ``alert_new``
+        then shows it escalated (one push, not two)."""
         created = changes.ingest.created
-        changes.events.extend(alert_event("alert_new", a) for a in created)
         for deadline in self._deadlines(created):
             if deadline.due_at <= now:
-                self._escalate_one(changes, deadline.alert_id, SYSTEM_ACTOR, now)
+                self._escalate_one(changes, deadline.alert_id, SYSTEM_ACTOR, now, push=False)
             else:
                 changes.arm.append(deadline)
+        changes.events.extend(alert_event("alert_new", a) for a in created)
         changes.events.extend(
             alert_event("alert_updated", a, "repeated")
             for a in changes.ingest.folded.values()
@@ -255,7 +255,13 @@ class ClientAggregate:
         return changes
 
     def _escalate_one(
-        self, changes: Changes, alert_id: str, actor: str, now: datetime, **ctx: Any
+        self,
+        changes: Changes,
+        alert_id: str,
+        actor: str,
+        now: datetime,
+        push: bool = True,
+        **ctx: Any,
     ) -> None:
         alert = self.book.get(alert_id)
         level = alert.escalation_level + 1
@@ -269,6 +275,7 @@ class ClientAggregate:
             AuditAction.ESCALATE,
             now,
             {"level": level, "target": label},
+            push=push,
             **ctx,
         )
         changes.arm.extend(self._deadlines([alert]))

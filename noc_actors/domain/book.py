@@ -102,6 +102,11 @@ class AlertBook:
         self._new_id = new_id
         self._open: dict[str, Alert] = {}  # dedup_key -> open alert
         self._by_id: dict[str, Alert] = {}  # alert id -> open alert
+        # Kept with _by_id (an alert's severity never changes), so that the
+        # backpressure count and the gauge do not walk every open alert per
+        # operation: the open INFO/LOW alerts by id, open alerts per severity.
+        self._counted: dict[str, Alert] = {}
+        self._per_severity: dict[Severity, int] = dict.fromkeys(Severity, 0)
         # Latest SUPPRESSED row per (dedup_key, reason): repeats fold into it.
         self._suppressed_rows: dict[tuple[str, str], Alert] = {}
         self.correlator = Correlator(policy.correlation_window, new_id)
@@ -113,6 +118,8 @@ class AlertBook:
         alerts of the last correlation window."""
         self._open.clear()
         self._by_id.clear()
+        self._counted.clear()
+        self._per_severity = dict.fromkeys(Severity, 0)
         self._suppressed_rows.clear()
         opened = list(open_alerts)
         for a in opened:
@@ -128,12 +135,27 @@ class AlertBook:
             raise InvalidInput("client_id", f"alert {alert.id} belongs to another client")
         if alert.is_open:
             self._open[alert.dedup_key] = alert
+            if alert.id not in self._by_id:
+                self._per_severity[alert.severity] += 1
             self._by_id[alert.id] = alert
+            if alert.severity in COUNTED_SEVERITIES:
+                self._counted[alert.id] = alert
 
     def _unindex(self, alert: Alert) -> None:
         if self._open.get(alert.dedup_key) is alert:
             del self._open[alert.dedup_key]
-        self._by_id.pop(alert.id, None)
+        gone = self._by_id.pop(alert.id, None)
+        if gone is not None:
+            self._per_severity[gone.severity] -= 1
+        self._counted.pop(alert.id, None)
+
+    def new_info_low(self) -> int:
+        """Open NEW INFO/LOW alerts: what the backpressure threshold counts."""
+        return count_new_info_low(self._counted.values())
+
+    def open_by_severity(self) -> dict[Severity, int]:
+        """Open alerts per severity (every severity present, zeros included)."""
+        return dict(self._per_severity)
 
     def open_alerts(self) -> list[Alert]:
         return list(self._by_id.values())
@@ -169,7 +191,7 @@ class AlertBook:
         while the tenant is above the backpressure threshold, counting this
         client's NEW INFO/LOW alerts live, the batch's own included."""
         result = IngestResult()
-        own = count_new_info_low(self._open.values()) if backlog is not None else 0
+        own = self.new_info_low() if backlog is not None else 0
         for index, draft in enumerate(drafts):
             self._check_owner(draft, index)
             key = draft.key()

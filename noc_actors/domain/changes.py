@@ -87,11 +87,14 @@ class Changes:
         meta: dict[str, Any] | None = None,
         source_ip: str | None = None,
         correlation_id: str | None = None,
+        push: bool = True,
     ) -> None:
-        """A transition of ``alert``: store it, push ``alert_updated``, audit
-        it, and cancel its escalation once it no longer awaits an ack."""
+        """A transition of ``alert``: store it, push ``alert_updated`` (unless
+        ``push`` is False: its ``alert_new`` shows the state), audit it, and
+        cancel its escalation once it no longer awaits an ack."""
         self.updated[alert.id] = alert
-        self.events.append(alert_event("alert_updated", alert, action))
+        if push:
+            self.events.append(alert_event("alert_updated", alert, action))
         self.audit.append(
             AuditEntry(
                 tenant_id=alert.tenant_id,

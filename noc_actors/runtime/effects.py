@@ -10,7 +10,6 @@ import logging
 
 from noc_actors.domain.book import AlertBook, Outcome
 from noc_actors.domain.changes import Changes
-from noc_actors.domain.enums import Severity
 from noc_actors.domain.escalation import Deadline
 from noc_actors.runtime.ports import CounterName, HubPort, Invalidator, MetricsSink, TimerPort
 
@@ -78,7 +77,5 @@ class CommitEffects:
             log.warning("could not invalidate the read cache: %s", err)
 
     def gauge(self, book: AlertBook) -> None:
-        counts = {s.value: 0 for s in Severity}
-        for alert in book.open_alerts():
-            counts[alert.severity.value] += 1
+        counts = {s.value: n for s, n in book.open_by_severity().items()}
         self.metrics.open_alerts(counts, self.tags)

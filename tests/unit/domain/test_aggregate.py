@@ -196,7 +196,8 @@ def test_snapshot_counts_open_alerts_from_the_book() -> None:
 def test_an_alert_already_overdue_on_arrival_is_escalated_in_the_same_write() -> None:
     """A replayed backlog or a resend after a restart: startsAt 30 minutes ago,
     past CRITICAL's 15 minutes. No round trip through the timer: the alert is
-    stored escalated (level 1, one audit row) and the next level is armed."""
+    stored escalated (level 1, one audit row), pushed once (its ``alert_new``
+    shows it escalated) and the next level is armed."""
     agg = aggregate()
     late = AlertDraft(
         "t1", "c1", "SECURITY_ANOMALY", "door forced", severity=Severity.CRITICAL,
@@ -207,10 +208,9 @@ def test_an_alert_already_overdue_on_arrival_is_escalated_in_the_same_write() ->
     assert (old.status, old.escalation_level, old.escalated_at) == (AlertStatus.ESCALATED, 1, T0)
     assert fresh.status is AlertStatus.NEW and fresh.escalation_level == 0
     assert [e.action for e in changes.audit] == [AuditAction.ESCALATE]
-    assert [(e["type"], e.get("action")) for e in changes.events] == [
-        ("alert_new", None),
-        ("alert_new", None),
-        ("alert_updated", "escalated"),
+    assert [(e["type"], e["alert"]["escalation_level"]) for e in changes.events] == [
+        ("alert_new", 1),
+        ("alert_new", 0),
     ]
     armed = {d.alert_id: (d.level, d.due_at) for d in changes.arm}
     assert armed == {

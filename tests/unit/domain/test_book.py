@@ -285,3 +285,54 @@ def test_tenant_types_extend_the_built_in_list_and_must_be_upper_case_identifier
     assert policy.severity_for_type("DEVICE_OFFLINE") is Severity.HIGH
     with pytest.raises(ValidationError, match="UPPER_CASE"):
         TenantPolicy(type_severity={"fire panel": Severity.LOW})
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["ingest", "ack", "escalate", "resolve", "suppress", "resolve_key", "load"]
+        ),
+        st.integers(0, 11),
+        st.sampled_from(list(Severity)),
+    ),
+    max_size=60,
+)
+
+
+@given(ops=OPS)
+@settings(max_examples=150, deadline=None)
+def test_the_books_running_counts_equal_a_walk_over_its_open_alerts(
+    ops: list[tuple[str, int, Severity]],
+) -> None:
+    """The backpressure count and the per-severity gauge are kept as alerts
+    open and close (not recounted per operation): after any sequence of
+    operations they equal what walking every open alert gives."""
+    from noc_actors.domain.backpressure import count_new_info_low
+
+    b = book()
+    now = T0
+    for op, n, severity in ops:
+        now += timedelta(seconds=1)
+        open_ids = sorted(a.id for a in b.open_alerts())
+        target = open_ids[n % len(open_ids)] if open_ids else None
+        if op == "ingest":
+            b.ingest([draft(f"e{n}", severity=severity)], now, backlog=TenantBacklog())
+        elif op == "load":
+            b.load([a for a in b.open_alerts() if a.id != target])  # one closed elsewhere
+        elif target is None:
+            continue
+        elif op == "ack" and b.get(target).acknowledged_at is None:
+            b.acknowledge(target, "op", now)
+        elif op == "escalate":
+            b.escalate(target, "oncall", now)
+        elif op == "resolve":
+            b.resolve(target, "op", now)
+        elif op == "suppress":
+            b.suppress(target, "test")
+        elif op == "resolve_key":
+            b.resolve_keys([b.get(target).dedup_key], now, "am")
+        walked = {s: 0 for s in Severity}
+        for a in b.open_alerts():
+            walked[a.severity] += 1
+        assert b.open_by_severity() == walked
+        assert b.new_info_low() == count_new_info_low(b.open_alerts())
