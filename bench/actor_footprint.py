@@ -22,6 +22,7 @@ import uuid
 
 import ray
 
+from noc_actors import ray_env
 from noc_actors.actors.client import start_system, stop_system
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
@@ -75,6 +76,7 @@ def main() -> None:
     url = args.database or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
     tenant, ids = asyncio.run(seed(url, args.clients))
+    ray_env.apply()
     ray.init(namespace="noc-bench", include_dashboard=False, log_to_driver=False)
 
     # Baseline: bare actors, started the same way.

@@ -26,6 +26,7 @@ import httpx
 import ray
 from stack import free_port, seed_tenant  # bench/stack.py
 
+from noc_actors import ray_env
 from noc_actors.actors.client import start_system, stop_system
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
@@ -96,6 +97,7 @@ def main() -> None:
     upgrade(url)
     tenant, (c1, c2, c3), key = asyncio.run(seed_tenant(url, 3))
     settings = Settings(database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}")
+    ray_env.apply()
     ray.init(address="local", namespace=settings.ray_namespace, include_dashboard=False,
              log_to_driver=False)  # fmt: skip
     from ray import serve

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+from noc_actors import ray_env
 from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants, tokens
 
@@ -127,6 +128,7 @@ class Noc:
         from serve_app.deployment import build
 
         settings = Settings(database_url=url, ray_namespace=namespace)
+        ray_env.apply()
         ray.init(address="local", namespace=namespace, include_dashboard=False,
                  log_to_driver=False)  # fmt: skip
         start_system(settings)

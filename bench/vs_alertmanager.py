@@ -17,7 +17,7 @@ each escalated exactly once.
 
     .venv/bin/python bench/vs_alertmanager.py                  # PostgreSQL, every row
     .venv/bin/python bench/vs_alertmanager.py --batches 1 --seconds 5 --no-storm
-    RAY_SERVE_ENABLE_HA_PROXY=1 .venv/bin/python bench/vs_alertmanager.py
+    RAY_SERVE_ENABLE_HA_PROXY=0 .venv/bin/python bench/vs_alertmanager.py   # Serve's default proxy
 
 The NOC answers 2xx only once every alert is committed to the database;
 Alertmanager keeps alerts in memory.
@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ import httpx
 from sqlalchemy import text
 from stack import Alertmanager, Database, Noc, prepare, seed_tenant  # bench/stack.py
 
+from noc_actors import ray_env
 from noc_actors.store.db import make_engine
 
 SENDERS = 8
@@ -274,9 +274,7 @@ def main() -> None:
         tenant, clients, key = asyncio.run(seed_tenant(db.url, args.clients))
         am = Alertmanager.start()
         noc = Noc.start(db.url, f"bench-{uuid.uuid4().hex[:6]}")
-        proxy = (
-            "HA proxy" if os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else "default proxy"
-        )
+        proxy = "HA proxy" if ray_env.ha_proxy() else "default proxy"
         print(
             f"NOC vs Alertmanager 0.25, POST /api/v2/alerts: {SENDERS} senders "
             f"({SENDERS_AT_1000} at batch 1000), 30 % repeats, {args.seconds:g} s per row; "

@@ -32,6 +32,7 @@ import httpx
 import ray
 from websockets.asyncio.client import ClientConnection, connect
 
+from noc_actors import ray_env
 from noc_actors.actors.client import start_system, stop_system
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine, upgrade
@@ -316,6 +317,7 @@ def main() -> None:
     upgrade(url)
     client_ids, admin, key, scoped = asyncio.run(seed(url, args.clients if args.rate else 1))
     settings = Settings(database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}")
+    ray_env.apply()
     ray.init(address="local", namespace=settings.ray_namespace, include_dashboard=False,
              log_to_driver=False)  # fmt: skip
     from ray import serve

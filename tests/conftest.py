@@ -23,6 +23,7 @@ import pytest_asyncio
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from noc_actors import ray_env
 from noc_actors.store.db import make_engine, normalise_url, redact_url, upgrade
 
 POSTGRES_ENV = "NOC_TEST_POSTGRES_URL"
@@ -135,6 +136,7 @@ def ray_cluster() -> Iterator[None]:
     import ray
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    ray_env.apply()  # the proxy and drain settings the product runs with
     if not ray.is_initialized():
         ray.init(
             namespace="noc-tests",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from noc_actors import ray_env
 from noc_actors.cli.common import fail
 from noc_actors.settings import Settings
 
@@ -25,6 +26,9 @@ RAY_PORT = 6380  # Redis owns 6379 on the machines this runs on.
 # ~/.ray/auth_token; a client must be told to present it, before Ray is
 # imported. RAY_AUTH_MODE=disabled in the environment opts out.
 os.environ.setdefault("RAY_AUTH_MODE", "token")
+# Serve's HAProxy ingress and a short replica drain (noc_actors.ray_env), for
+# the Ray processes `noc up` and `noc demo` start.
+ray_env.apply()
 
 
 def _ray_bin() -> str:

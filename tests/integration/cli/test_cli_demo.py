@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
+from noc_actors import ray_env
 from noc_actors.store.db import make_engine
 
 
@@ -84,6 +85,8 @@ def used_integration_key(url: str) -> bool:
 def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/noc.db"
     env = {**os.environ, "NOC_DATABASE_URL": url, "NO_COLOR": "1", "COLUMNS": "200"}
+    for name in ray_env.PORTS:  # as from a new shell: the demo finds its own free ports
+        env.pop(name, None)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "noc_actors.cli", "demo", "--seed", "7", "--port", str(port)],
