@@ -31,6 +31,7 @@ from noc_actors.domain.escalation import (
     Deadline,
     EscalationContacts,
     EscalationPolicy,
+    EscalationTarget,
     fencing_ok,
     pending_deadline,
 )
@@ -61,6 +62,8 @@ class ClientAggregate:
         self.windows: list[MaintenanceWindow] = []
         self.escalation = EscalationPolicy.default()
         self.contacts = EscalationContacts()
+        self._chains_for: tuple[EscalationPolicy | None, EscalationContacts | None] = (None, None)
+        self._chains: dict[str | None, list[EscalationTarget]] = {}
         self.backlog = TenantBacklog()
         self.enabled = True
 
@@ -110,7 +113,21 @@ class ClientAggregate:
         self.book.set_policy(policy)
 
     def chain_length(self, alert: Alert) -> int:
-        return len(self.escalation.resolve_chain(self.contacts, alert.client_id, alert.site_id))
+        return len(self._chain(alert))
+
+    def _chain(self, alert: Alert) -> list[EscalationTarget]:
+        """The escalation chain of an alert's site, resolved once per site
+        while the chain and the contacts stay the same objects (a reload
+        replaces them), not once per alert."""
+        made_for = self._chains_for
+        if made_for[0] is not self.escalation or made_for[1] is not self.contacts:
+            self._chains_for, self._chains = (self.escalation, self.contacts), {}
+        chain = self._chains.get(alert.site_id)
+        if chain is None:
+            chain = self._chains[alert.site_id] = self.escalation.resolve_chain(
+                self.contacts, self.client_id, alert.site_id
+            )
+        return chain
 
     def _deadlines(self, alerts: Iterable[Alert]) -> list[Deadline]:
         out = []
@@ -265,7 +282,8 @@ class ClientAggregate:
     ) -> None:
         alert = self.book.get(alert_id)
         level = alert.escalation_level + 1
-        target = self.escalation.target_for(level, self.contacts, alert.client_id, alert.site_id)
+        chain = self._chain(alert)
+        target = chain[level - 1] if 1 <= level <= len(chain) else None
         label = target.label if target is not None else "tenant_admins"
         self.book.escalate(alert_id, label, now)
         changes.record(

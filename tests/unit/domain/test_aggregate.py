@@ -217,3 +217,35 @@ def test_an_alert_already_overdue_on_arrival_is_escalated_in_the_same_write() ->
         old.id: (2, T0 + timedelta(minutes=15)),  # the next level, from now
         fresh.id: (1, T0 + timedelta(minutes=15)),
     }
+
+
+def test_escalation_follows_the_contacts_in_force_when_it_fires() -> None:
+    """Chains are resolved once per site, and again once the contacts (or the
+    chain) are replaced, as a reload does."""
+    agg = aggregate()
+    late = [
+        AlertDraft(
+            "t1",
+            "c1",
+            "SECURITY_ANOMALY",
+            f"door {i}",
+            severity=Severity.CRITICAL,
+            site_id="s1",
+            entity_type="door",
+            entity_id=f"d{i}",
+            observed_at=T0 - timedelta(minutes=30),
+        )  # fmt: skip
+        for i in range(3)
+    ]
+    first = agg.ingest_alerts(late[:2], T0)
+    assert {a.escalated_to for a in first.ingest.inserted} == {"u-oncall"}
+    agg.contacts = EscalationContacts(site_oncall={"s1": "u-night"}, client_owner={"c1": "u-own"})
+    (moved,) = agg.ingest_alerts(late[2:], T0).ingest.inserted
+    assert moved.escalated_to == "u-night"
+    agg.contacts = EscalationContacts(client_owner={"c1": "u-own"})  # nobody on call at s1
+    later = AlertDraft(
+        "t1", "c1", "SECURITY_ANOMALY", "door 9", severity=Severity.CRITICAL, site_id="s1",
+        entity_type="door", entity_id="d9", observed_at=T0 - timedelta(minutes=30),
+    )  # fmt: skip
+    (owner,) = agg.ingest_alerts([later], T0).ingest.inserted
+    assert owner.escalated_to == "u-own"
