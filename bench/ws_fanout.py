@@ -11,8 +11,9 @@ run. Also prints the replica's resident memory per open socket.
 
 With ``--rate``: alerts posted at that rate over ``--clients`` clients while
 ``--sockets`` dashboards are open, and the delay from each POST's answer (its
-alerts committed) to their arrival on each socket: p50 / p99 over every
-(alert, socket) pair, and of the last socket per alert.
+alerts committed) to their arrival on each socket — negative when the push
+beat the answer — p50 / p99 over every (alert, socket) pair and of the last
+socket per alert; and the delay from the POST's start.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ async def seed(url: str, n_clients: int = 1) -> tuple[list[str], str, str, list[
         for i, cid in enumerate(ids):
             op = await users.create_user(
                 conn, tenant_id=t["id"], display_name=f"Op {i}", email=f"op{i}@bench.example",
-                capabilities={"noc:view": True}, client_ids=[cid],
+                capabilities={"noc:view": True, "noc:view_client": True}, client_ids=[cid],
             )  # fmt: skip
             token, _ = await tokens.issue_token(
                 conn, tenant_id=t["id"], name=f"op{i}", now=now, user_id=op["id"]
@@ -200,7 +201,7 @@ class Counting:
             at = text.find(self.NEEDLE)
             while at >= 0:  # a batch frame holds several
                 end = text.index('"', at + len(self.NEEDLE))
-                self.seen.append((text[at + 11 : end], now))
+                self.seen.append((text[at + len(self.NEEDLE) : end], now))
                 at = text.find(self.NEEDLE, end)
 
     async def close(self) -> None:
@@ -210,11 +211,11 @@ class Counting:
 
 async def under_load(
     base: str, viewers: list[str], key: str, client_ids: list[str], n: int, rate: int,
-    seconds: float, batch: bool,
+    seconds: float, batch: bool, tick_ms: int,
 ) -> None:  # fmt: skip
-    """``rate`` alerts/s over every client for ``seconds`` (one POST of
-    rate/10 alerts every 100 ms, several in flight), ``n`` sockets open; the
-    delay from each POST's answer (the alerts are committed) to each socket."""
+    """``rate`` alerts/s over every client for ``seconds`` (one POST every
+    ``tick_ms``, several in flight), ``n`` sockets open; the delay from each
+    POST's answer (the alerts are committed) to each socket."""
     ws_url = base.replace("http://", "ws://") + "/ws/noc/dashboard" + ("?batch=1" if batch else "")
     socks = []
     for i in range(n):
@@ -225,7 +226,9 @@ async def under_load(
         json.loads(await ws.recv())
         socks.append(Counting(ws))
     answered: dict[str, float] = {}
-    per_tick = max(1, rate // 10)
+    posted: dict[str, float] = {}
+    ticks_per_s = 1000 / tick_ms
+    per_tick = max(1, round(rate / ticks_per_s))
     run = uuid.uuid4().hex[:6]
     sent = errors = 0
     limits = httpx.Limits(max_connections=16)
@@ -242,26 +245,29 @@ async def under_load(
                  "entity_id": m}
                 for i, m in enumerate(marks)
             ]  # fmt: skip
+            began = time.monotonic()
             r = await http.post("/api/noc/alerts", json={"alerts": items})
             now = time.monotonic()
             if r.status_code == 200:
                 sent += per_tick
                 answered.update(dict.fromkeys(marks, now))
+                posted.update(dict.fromkeys(marks, began))
             else:
                 errors += 1
 
         began = time.monotonic()
         tasks = []
-        for tick in range(int(seconds * 10)):
-            await asyncio.sleep(max(0.0, began + tick / 10 - time.monotonic()))
+        for tick in range(int(seconds * ticks_per_s)):
+            await asyncio.sleep(max(0.0, began + tick / ticks_per_s - time.monotonic()))
             tasks.append(asyncio.create_task(post(tick)))
         await asyncio.gather(*tasks)
         took = time.monotonic() - began
     await asyncio.sleep(3)  # the last pushes
     delays: list[float] = []
+    from_post: list[float] = []
     last: dict[str, float] = {}
     missing = 0
-    client_of = {f"{run}-{t}-{i}": i % len(client_ids) for t in range(int(seconds * 10))
+    client_of = {f"{run}-{t}-{i}": i % len(client_ids) for t in range(int(seconds * ticks_per_s))
                  for i in range(per_tick)}  # fmt: skip
     for k, sock in enumerate(socks):
         got = dict(sock.seen)
@@ -272,11 +278,13 @@ async def under_load(
         for m, t in got.items():
             if m in answered:
                 delays.append(t - answered[m])
+                from_post.append(t - posted[m])
                 last[m] = max(last.get(m, t), t)
     frames = sum(s.frames for s in socks)
     for sock in socks:
         await sock.close()
     delays.sort()
+    from_post.sort()
     lasts = sorted(last[m] - answered[m] for m in last)
 
     def pct(xs: list[float], q: float) -> float:
@@ -291,6 +299,10 @@ async def under_load(
         f"  answer -> socket: p50 {pct(delays, 0.5):.1f} ms, p99 {pct(delays, 0.99):.1f} ms; "
         f"last socket p50 {pct(lasts, 0.5):.1f} ms, p99 {pct(lasts, 0.99):.1f} ms; "
         f"missing {missing}"
+    )
+    print(
+        f"  POST start -> socket: p50 {pct(from_post, 0.5):.1f} ms, "
+        f"p99 {pct(from_post, 0.99):.1f} ms"
     )
 
 
@@ -308,6 +320,9 @@ def main() -> None:
         "--scoped",
         action="store_true",
         help="with --rate: each socket an operator who sees one client (default: admins)",
+    )
+    parser.add_argument(
+        "--tick-ms", type=int, default=100, help="with --rate: one POST every this many ms"
     )
     parser.add_argument(
         "--plain-frames", action="store_true", help="with --rate: one frame per event (no ?batch=1)"
@@ -333,7 +348,7 @@ def main() -> None:
         if args.rate:
             viewers = scoped if args.scoped else [admin]
             asyncio.run(under_load(base, viewers, key, client_ids, args.sockets, args.rate,
-                                   args.seconds, not args.plain_frames))  # fmt: skip
+                                   args.seconds, not args.plain_frames, args.tick_ms))  # fmt: skip
         else:
             asyncio.run(run(base, admin, key, client_ids[0], args.sockets, args.alerts))
     finally:
