@@ -187,7 +187,8 @@ async def claim_escalations(
             raise ValueError("escalation levels start at 1")
         by_level.setdefault(level, []).append(alert_id)
     won: set[tuple[str, int]] = set()
-    for level, ids in by_level.items():
+    for level in sorted(by_level):  # an alert's level 1 before its level 2
+        ids = by_level[level]
         for i in range(0, len(ids), _CLAIM_CHUNK):
             stmt = (
                 update(alerts)
