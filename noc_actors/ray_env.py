@@ -8,7 +8,7 @@ brings back Serve's default (Python) proxy.
 
 - ``RAY_SERVE_ENABLE_HA_PROXY=1``: HAProxy (bundled with ``ray[serve]``) in
   front of replicas that serve HTTP and WebSockets themselves. Measured here
-  (docs/benchmarks.md): a trivial endpoint at 2-3x the requests/s of the
+  (docs/benchmarks.md): a trivial endpoint at about 2x the requests/s of the
   default proxy, and socket pushes no longer relayed through Ray calls.
 - ``RAY_SERVE_DIRECT_INGRESS_MIN_DRAINING_PERIOD_S=5``: how long a stopping
   replica keeps answering while HAProxy takes it out (Ray's default, 30 s,
