@@ -32,13 +32,16 @@ class FakeSocket:
         self.closed = (code, reason)
 
 
-def conn_for(sock: FakeSocket, queue_size: int = 10, pii: bool = False) -> Connection:
+def conn_for(
+    sock: FakeSocket, queue_size: int = 10, pii: bool = False, batch: bool = False
+) -> Connection:
     return Connection(
         sock,
         tenant_id="t1",
         sees_pii=pii,
         event_filter=EventFilter(Scope("t1", ALL)),
         queue_size=queue_size,
+        batch=batch,
     )
 
 
@@ -139,14 +142,7 @@ async def test_a_batch_socket_gets_what_piled_up_in_one_frame_in_order() -> None
     a frame per event. Flow control counts every event of a batch."""
     plain_sock, batch_sock = FakeSocket(), FakeSocket()
     plain = conn_for(plain_sock, queue_size=100)
-    batched = Connection(
-        batch_sock,
-        tenant_id="t1",
-        sees_pii=False,
-        event_filter=EventFilter(Scope("t1", ALL)),
-        queue_size=100,
-        batch=True,
-    )
+    batched = conn_for(batch_sock, queue_size=100, batch=True)
     d = Dispatcher()
     for c in (plain, batched):
         d.add(c)
