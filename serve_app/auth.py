@@ -4,6 +4,7 @@ UNAUTHORIZED_ACCESS with the source address."""
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -14,6 +15,7 @@ from noc_actors.domain.access import Principal, Scope
 from noc_actors.domain.audit import unauthorized
 from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import PermissionDenied
+from noc_actors.store.db import make_engine
 from noc_actors.store.repos import access as access_repo
 from noc_actors.store.repos import audit, clients, tokens
 from serve_app.access_cache import Access, AccessCache, SharedRead
@@ -34,7 +36,7 @@ class HasEngine(Protocol):
     def access(self) -> AccessCache: ...
 
     @property
-    def epochs(self) -> SharedRead: ...
+    def epochs(self) -> EpochSource: ...
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -80,14 +82,47 @@ async def _resolve(conn: AsyncConnection, token: str, now: datetime) -> Access:
     return Access(record["id"], record.get("expires_at"), principal, scope, visible, directory)
 
 
-def epoch_reader(engine: AsyncEngine) -> SharedRead:
-    """The replica's shared reader of the access epoch."""
+class EpochSource:
+    """The replica's reader of the access epoch: one connection of its own,
+    held between reads and in autocommit (each read sees the latest commit,
+    no BEGIN/ROLLBACK, no pool checkout or ping): 0.14 ms of CPU a read
+    instead of 0.75 here. Reads are shared by the requests waiting for one
+    (``SharedRead``), so one connection is enough. A broken connection (the
+    database restarted) is replaced and the read tried once more before the
+    error reaches the request."""
 
-    async def read() -> int:
-        async with engine.connect() as db:
-            return await access_repo.read_epoch(db)
+    def __init__(self, database_url: str) -> None:
+        self.engine = make_engine(database_url, pool_size=1, max_overflow=0).execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+        self._conn: AsyncConnection | None = None
+        self.shared = SharedRead(self._read)
 
-    return SharedRead(read)
+    async def get(self) -> int:
+        return await self.shared.get()
+
+    async def _read(self) -> int:
+        for attempt in (1, 2):
+            try:
+                if self._conn is None:
+                    self._conn = await self.engine.connect()
+                return await access_repo.read_epoch_now(self._conn)
+            except Exception:
+                await self._drop()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+                await conn.close()
+
+    async def close(self) -> None:
+        await self._drop()
+        await self.engine.dispose()
 
 
 async def authenticate(ctx: HasEngine, conn: HTTPConnection, token: str | None = None) -> Caller:
@@ -95,7 +130,7 @@ async def authenticate(ctx: HasEngine, conn: HTTPConnection, token: str | None =
 
     One read of the access epoch when the token is cached on this replica
     (``serve_app.access_cache``), shared with the requests that arrived
-    while it was asked for (``SharedRead``); its use is recorded in memory
+    while it was asked for (``EpochSource``); its use is recorded in memory
     and written in batches."""
     token = token or bearer_token(conn)
     if not token:

@@ -20,8 +20,8 @@ from starlette.requests import HTTPConnection
 from noc_actors.actors.client import NocClient
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
-from serve_app.access_cache import AccessCache, SharedRead
-from serve_app.auth import deny, epoch_reader
+from serve_app.access_cache import AccessCache
+from serve_app.auth import EpochSource, deny
 from serve_app.cache import Cache, make_cache
 from serve_app.caller import Caller
 from serve_app.ingest.gate import IngestGate
@@ -41,7 +41,7 @@ class AppContext:
     gate: IngestGate
     realtime: Realtime
     ingest: IngestPipeline
-    epochs: SharedRead
+    epochs: EpochSource
     access: AccessCache = field(default_factory=AccessCache)
     jobs: dict[str, Job] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -65,7 +65,7 @@ class AppContext:
             gate=gate,
             realtime=Realtime.build(settings, noc, cache),
             ingest=IngestPipeline(gate, noc, denial),
-            epochs=epoch_reader(engine),
+            epochs=EpochSource(settings.database_url),
         )
         return ctx
 
@@ -88,6 +88,7 @@ class AppContext:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.epochs.close()
         await self.engine.dispose()
 
 
