@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, case, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.store.repos._common import new_id
@@ -105,22 +105,31 @@ async def resolve_token(
 async def mark_used(conn: AsyncConnection, *, used: Mapping[str, datetime]) -> int:
     """Record when tokens were last used (``{token_id: when}``, collected by a
     replica and written in one batch); an older time never overwrites a newer.
-    Returns how many rows changed. Does not bump the access epoch."""
-    if not used:
-        return 0
-    stmt = (
-        update(api_tokens)
-        .where(
-            api_tokens.c.id == bindparam("token_id"),
-            or_(
-                api_tokens.c.last_used_at.is_(None),
-                api_tokens.c.last_used_at < bindparam("used_at"),
-            ),
+    Returns how many rows changed. Does not bump the access epoch.
+
+    One ``UPDATE … RETURNING`` per chunk of tokens (a CASE gives each its
+    time): an executemany would not say how many rows changed on PostgreSQL."""
+    last_used = api_tokens.c.last_used_at
+    items = list(used.items())
+    changed = 0
+    for i in range(0, len(items), _USE_CHUNK):
+        chunk = items[i : i + _USE_CHUNK]
+        when = case(*((api_tokens.c.id == t, literal(at, last_used.type)) for t, at in chunk))
+        stmt = (
+            update(api_tokens)
+            .where(
+                api_tokens.c.id.in_([t for t, _ in chunk]),
+                or_(last_used.is_(None), last_used < when),
+            )
+            .values(last_used_at=when)
+            .returning(api_tokens.c.id)
         )
-        .values(last_used_at=bindparam("used_at"))
-    )
-    result = await conn.execute(stmt, [{"token_id": t, "used_at": at} for t, at in used.items()])
-    return int(result.rowcount or 0)
+        changed += len((await conn.execute(stmt)).all())
+    return changed
+
+
+_USE_CHUNK = 150
+"""Tokens in one statement (each binds about five parameters; SQLite allows 999)."""
 
 
 async def revoke_token(

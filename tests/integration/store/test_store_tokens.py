@@ -114,3 +114,25 @@ async def test_a_user_token_needs_a_user(engine: AsyncEngine, org: Org) -> None:
             await tokens.issue_token(conn, tenant_id=org.tenant_a, name="x", now=T0)
         with pytest.raises(ValueError):
             await tokens.issue_token(conn, tenant_id=org.tenant_a, name="x", kind="root", now=T0)
+
+
+async def test_a_batch_of_uses_says_how_many_rows_it_changed(engine: AsyncEngine, org: Org) -> None:
+    """One statement for many tokens, each with its own time; a token already
+    used later keeps its time (and is not counted), on both backends."""
+    async with engine.begin() as conn:
+        ids = [
+            (await tokens.issue_token(conn, tenant_id=org.tenant_a, name=f"k{i}", now=T0,
+                                      kind="integration"))[1]["id"]
+            for i in range(3)
+        ]  # fmt: skip
+        assert await tokens.mark_used(conn, used={ids[2]: T0 + timedelta(hours=1)}) == 1
+        used = {ids[0]: T0 + timedelta(minutes=1), ids[1]: T0 + timedelta(minutes=2),
+                ids[2]: T0 + timedelta(minutes=3)}  # fmt: skip
+        assert await tokens.mark_used(conn, used=used) == 2
+        listed = {t["id"]: t["last_used_at"] for t in await tokens.list_tokens(
+            conn, tenant_id=org.tenant_a)}  # fmt: skip
+    assert [listed[i] for i in ids] == [
+        T0 + timedelta(minutes=1),
+        T0 + timedelta(minutes=2),
+        T0 + timedelta(hours=1),
+    ]
