@@ -106,7 +106,7 @@ class EpochSource:
             try:
                 if self._conn is None:
                     self._conn = await self.engine.connect()
-                return await access_repo.read_epoch_now(self._conn)
+                return await access_repo.read_epoch(self._conn)
             except Exception:
                 await self._drop()
                 if attempt == 2:
@@ -168,8 +168,7 @@ async def flush_used(ctx: HasEngine) -> int:
         async with ctx.engine.begin() as db:
             return await tokens.mark_used(db, used=used)
     except Exception:
-        for token_id, at in used.items():
-            ctx.access.used.setdefault(token_id, at)
+        ctx.access.give_back(used)
         raise
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, case, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus
@@ -158,20 +159,26 @@ async def claim_escalation(
     still waits for acknowledgement (NEW/ESCALATED, never acknowledged), or
     with ``require_unacknowledged=False`` (manual escalation) is still open.
     Claim first, then escalate the alert and ``update_alerts`` it."""
+    conditions = _claimable(level, tenant_id, require_unacknowledged)
+    stmt = update(alerts).where(alerts.c.id == alert_id, *conditions)
+    result = await conn.execute(stmt.values(escalation_fence=level))
+    return result.rowcount == 1
+
+
+def _claimable(
+    level: int, tenant_id: str | None, require_unacknowledged: bool = True
+) -> list[ColumnElement[bool]]:
+    """Where an alert's escalation ``level`` may be claimed (the fence)."""
     if level < 1:
         raise ValueError("escalation levels start at 1")
-    conditions = [
-        alerts.c.id == alert_id,
-        alerts.c.escalation_fence == level - 1,
-    ]
+    conditions = [alerts.c.escalation_fence == level - 1]
     if tenant_id is not None:
         conditions.append(alerts.c.tenant_id == tenant_id)
     if require_unacknowledged:
         conditions += [alerts.c.status.in_(AWAITING_ACK), alerts.c.acknowledged_at.is_(None)]
     else:
         conditions.append(alerts.c.status.in_(OPEN))
-    result = await conn.execute(update(alerts).where(*conditions).values(escalation_fence=level))
-    return result.rowcount == 1
+    return conditions
 
 
 async def claim_escalations(
@@ -183,22 +190,14 @@ async def claim_escalations(
     claimed elsewhere)."""
     by_level: dict[int, list[str]] = {}
     for alert_id, level in claims:
-        if level < 1:
-            raise ValueError("escalation levels start at 1")
         by_level.setdefault(level, []).append(alert_id)
     won: set[tuple[str, int]] = set()
     for level in sorted(by_level):  # an alert's level 1 before its level 2
-        ids = by_level[level]
+        ids, conditions = by_level[level], _claimable(level, tenant_id)
         for i in range(0, len(ids), _CLAIM_CHUNK):
             stmt = (
                 update(alerts)
-                .where(
-                    alerts.c.id.in_(ids[i : i + _CLAIM_CHUNK]),
-                    alerts.c.tenant_id == tenant_id,
-                    alerts.c.escalation_fence == level - 1,
-                    alerts.c.status.in_(AWAITING_ACK),
-                    alerts.c.acknowledged_at.is_(None),
-                )
+                .where(alerts.c.id.in_(ids[i : i + _CLAIM_CHUNK]), *conditions)
                 .values(escalation_fence=level)
                 .returning(alerts.c.id)
             )
