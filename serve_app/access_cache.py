@@ -80,6 +80,12 @@ class AccessCache:
         used, self.used = self.used, {}
         return used
 
+    def give_back(self, used: dict[str, datetime]) -> None:
+        """Uses that could not be written: kept for the next batch (a newer
+        use recorded meanwhile wins)."""
+        for token_id, at in used.items():
+            self.used.setdefault(token_id, at)
+
     def __len__(self) -> int:
         return len(self._by_hash)
 
@@ -99,7 +105,6 @@ class SharedRead:
         self._read = read
         self._next: asyncio.Future[int] | None = None
         self._task: asyncio.Task[None] | None = None
-        self.reads = 0
 
     async def get(self) -> int:
         if self._next is None:
@@ -113,7 +118,6 @@ class SharedRead:
         try:
             while self._next is not None:
                 waiter, self._next = self._next, None
-                self.reads += 1
                 try:
                     value = await self._read()
                 except Exception as err:  # noqa: BLE001 - every waiter gets it

@@ -12,7 +12,7 @@ Hard state (database): alerts, live entity state, windows, policies, batch
 answers, snapshots — a returned call means committed. Soft state: everything
 in the runtime, rebuilt from the database on start and after any failure.
 Idempotent calls: ``status``, ``ready``, ``reload``, ``set_backlog``,
-``escalate_due`` (fencing token), ``sweep``, ``take_snapshot``, and ingest with
+``escalate_all_due`` (fencing token), ``sweep``, ``take_snapshot``, and ingest with
 a ``batch_key``. Ingest without a key and transitions are not retried by Ray
 (``max_task_retries=0``: a retry could count a repeat twice).
 """
@@ -92,9 +92,6 @@ class ClientAggregator:
     ) -> TransitionResult:
         """``ctx``: assignee, notes, source_ip, correlation_id."""
         return await self.runtime.transition(action, alert_ids, user_id, **ctx)
-
-    async def escalate_due(self, deadline: Deadline) -> bool:
-        return await self.runtime.escalate_due(deadline)
 
     async def escalate_all_due(self, deadlines: Sequence[Deadline]) -> list[bool]:
         return await self.runtime.escalate_all_due(deadlines)

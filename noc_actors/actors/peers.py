@@ -104,10 +104,6 @@ class AggregatorsPeer:
             self.supervisor.reset()
             raise
 
-    async def escalate_due(self, deadline: Deadline) -> bool:
-        """True if the deadline fired now (False: stale or already fired)."""
-        return bool(await self._call(deadline.client_id, "escalate_due", deadline))
-
     async def escalate_all_due(self, client_id: str, deadlines: Sequence[Deadline]) -> list[bool]:
         """One call for a client's due deadlines; per deadline, whether it fired."""
         return [bool(b) for b in await self._call(client_id, "escalate_all_due", list(deadlines))]

@@ -171,8 +171,9 @@ class ClientRuntime:
         started = time.perf_counter()
         try:
             results = [p.job.op(self.core, now) for p in group]
-            merged = results[0] if len(results) == 1 else Changes()
+            merged = results[0]
             if len(results) > 1:
+                merged = Changes()
                 for changes in results:
                     merged.merge(changes)
             jobs = [p.job for p in group]

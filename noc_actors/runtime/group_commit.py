@@ -49,10 +49,6 @@ class Pending(Generic[J, R]):
             self.answer.set_exception(err)
 
 
-def _loop() -> asyncio.AbstractEventLoop:
-    return asyncio.get_running_loop()
-
-
 Apply = Callable[[list[Pending[J, R]]], Awaitable[None]]
 
 

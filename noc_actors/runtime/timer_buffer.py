@@ -53,8 +53,6 @@ class BufferedTimer:
         self.horizon = timedelta(seconds=horizon_s)
         self._arms: dict[str, Deadline] = {}
         self._scheduled = False
-        self.calls = 0
-        """Calls made to the timer (for status and tests)."""
 
     def arm(self, deadlines: Sequence[Deadline]) -> None:
         if not deadlines:
@@ -79,14 +77,12 @@ class BufferedTimer:
         for a in alert_ids:
             self._arms.pop(a, None)
         self.flush()
-        self.calls += 1
         self.port.cancel(alert_ids)
 
     def flush(self) -> None:
         """Send every held deadline now, in one call."""
         if self._arms:
             arms, self._arms = list(self._arms.values()), {}
-            self.calls += 1
             self.port.arm(arms)
 
     def _timed_flush(self) -> None:

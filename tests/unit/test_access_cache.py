@@ -130,3 +130,13 @@ async def test_a_failed_read_fails_its_waiters_and_the_next_request_reads_again(
     db.fail = False
     db.release.set()
     assert await shared.get() == 1 and db.reads == 2
+
+
+def test_uses_that_could_not_be_written_wait_for_the_next_batch_unless_a_newer_came() -> None:
+    cache = AccessCache()
+    cache.use("tok-1", NOW)
+    cache.use("tok-2", NOW)
+    failed = cache.take_used()
+    cache.use("tok-2", NOW + timedelta(seconds=5))  # used again while the write failed
+    cache.give_back(failed)
+    assert cache.take_used() == {"tok-1": NOW, "tok-2": NOW + timedelta(seconds=5)}
