@@ -1,12 +1,15 @@
-"""Per-aggregator cost and ingest throughput of the actor system.
+"""Per-client cost and ingest throughput of the actor system.
 
-Prints, for N clients: the time to start the whole system, the start time and
-resident memory per aggregator, and the same figures for a bare Ray actor
+Prints, for N clients placed in pools (the default) or each in its own actor
+(``--placement dedicated``): the time to start the whole system, the host
+processes and the resident memory they cost per client, and the same figures
+for one bare Ray actor per client
 (``num_cpus=0``, no code) started in the same run — the baseline the ratios
 are against. Then ingest throughput through one aggregator (batches of 500,
 SQLite or PostgreSQL) against the same payload sent to a no-op actor.
 
     .venv/bin/python bench/actor_footprint.py --clients 20
+    .venv/bin/python bench/actor_footprint.py --clients 20 --placement dedicated
     .venv/bin/python bench/actor_footprint.py --clients 20 \\
         --database postgresql+asyncpg://postgres@127.0.0.1:5432/noc_bench
 """
@@ -72,6 +75,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--database", default=None, help="default: a temporary SQLite file")
     ap.add_argument("--alerts", type=int, default=20_000)
+    ap.add_argument("--placement", choices=("pooled", "dedicated"), default="pooled")
     args = ap.parse_args()
     url = args.database or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
@@ -86,7 +90,11 @@ def main() -> None:
     bare_start = time.perf_counter() - t0
     bare_rss = statistics.mean(rss_mb(p) for p in bare_pids)
 
-    settings = Settings(database_url=url, ray_namespace=f"noc-bench-{uuid.uuid4().hex[:6]}")
+    settings = Settings(
+        database_url=url,
+        ray_namespace=f"noc-bench-{uuid.uuid4().hex[:6]}",
+        placement=args.placement,
+    )
     t0 = time.perf_counter()
     client = start_system(settings)
     sys_start = time.perf_counter() - t0
@@ -116,7 +124,8 @@ def main() -> None:
         return statuses, ingest, bare
 
     statuses, ingest_s, bare_s = asyncio.run(measure())
-    agg_rss = statistics.mean(rss_mb(s["pid"]) for s in statuses)
+    pids = {s["pid"] for s in statuses}
+    agg_rss = sum(rss_mb(p) for p in pids) / len(statuses)
     agg_load = statistics.mean(s["load_seconds"] or 0 for s in statuses)
     backend = url.split(":", 1)[0]
     print(f"backend                         {backend}")
@@ -125,9 +134,10 @@ def main() -> None:
     print(
         f"bare actors start (baseline)    {bare_start:6.2f} s   ratio {sys_start / bare_start:.2f}"
     )
-    print(f"aggregator RSS (mean)           {agg_rss:6.1f} MiB")
+    print(f"placement                       {args.placement}: {len(pids)} host processes")
+    print(f"host RSS per client             {agg_rss:6.1f} MiB")
     print(f"bare actor RSS (baseline)       {bare_rss:6.1f} MiB   ratio {agg_rss / bare_rss:.2f}")
-    print(f"aggregator state load (mean)    {agg_load * 1000:6.1f} ms")
+    print(f"client state load (mean)        {agg_load * 1000:6.1f} ms")
     print(f"ingest {args.alerts} alerts, 30% repeats, batches of 500, one client:")
     print(
         f"  through the aggregator        {ingest_s:6.2f} s  = "

@@ -119,7 +119,7 @@ class Noc:
     namespace: str
 
     @classmethod
-    def start(cls, url: str, namespace: str, replicas: int = 1) -> Noc:
+    def start(cls, url: str, namespace: str, replicas: int = 1, placement: str = "pooled") -> Noc:
         import ray
         from ray import serve
 
@@ -127,7 +127,7 @@ class Noc:
         from noc_actors.settings import Settings
         from serve_app.deployment import build
 
-        settings = Settings(database_url=url, ray_namespace=namespace)
+        settings = Settings(database_url=url, ray_namespace=namespace, placement=placement)
         ray_env.apply()
         ray.init(address="local", namespace=namespace, include_dashboard=False,
                  log_to_driver=False)  # fmt: skip

@@ -19,6 +19,7 @@ each escalated exactly once.
     .venv/bin/python bench/vs_alertmanager.py                  # PostgreSQL, every row
     .venv/bin/python bench/vs_alertmanager.py --batches 1 --seconds 5 --no-storm
     RAY_SERVE_ENABLE_HA_PROXY=0 .venv/bin/python bench/vs_alertmanager.py   # Serve's default proxy
+    .venv/bin/python bench/vs_alertmanager.py --placement dedicated   # an actor per client
 
 The NOC answers 2xx only once every alert is committed to the database;
 Alertmanager keeps alerts in memory.
@@ -269,6 +270,12 @@ def main() -> None:
     parser.add_argument("--storm", type=int, default=20_000, help="alerts per storm phase")
     parser.add_argument("--no-storm", action="store_true")
     parser.add_argument(
+        "--placement",
+        choices=["pooled", "dedicated"],
+        default="pooled",
+        help="clients in shared pool actors (default) or each in its own actor",
+    )
+    parser.add_argument(
         "--clients", type=int, default=CLIENTS, help="NOC clients the alerts spread over"
     )
     args = parser.parse_args()
@@ -279,12 +286,12 @@ def main() -> None:
         prepare(db.url)
         tenant, clients, key = asyncio.run(seed_tenant(db.url, args.clients))
         am = Alertmanager.start()
-        noc = Noc.start(db.url, f"bench-{uuid.uuid4().hex[:6]}")
+        noc = Noc.start(db.url, f"bench-{uuid.uuid4().hex[:6]}", placement=args.placement)
         proxy = "HA proxy" if ray_env.ha_proxy() else "default proxy"
         print(
             f"NOC vs Alertmanager 0.25, POST /api/v2/alerts: {SENDERS} senders "
             f"({SENDERS_AT_1000} at batch 1000), 30 % repeats, {args.seconds:g} s per row; "
-            f"NOC on {args.database}, Serve {proxy}, {args.clients} clients"
+            f"NOC on {args.database}, Serve {proxy}, {args.clients} clients ({args.placement})"
         )
         print(f"{'batch':>6}  {'Alertmanager':<48}  {'NOC':<48}  ratio")
         auth = {"Authorization": f"Bearer {key}"}

@@ -327,11 +327,19 @@ def main() -> None:
     parser.add_argument(
         "--plain-frames", action="store_true", help="with --rate: one frame per event (no ?batch=1)"
     )
+    parser.add_argument(
+        "--placement",
+        choices=["pooled", "dedicated"],
+        default="pooled",
+        help="clients in shared pool actors (default) or each in its own actor",
+    )
     args = parser.parse_args()
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
     client_ids, admin, key, scoped = asyncio.run(seed(url, args.clients if args.rate else 1))
-    settings = Settings(database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}")
+    settings = Settings(
+        database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}", placement=args.placement
+    )
     ray_env.apply()
     ray.init(address="local", namespace=settings.ray_namespace, include_dashboard=False,
              log_to_driver=False)  # fmt: skip

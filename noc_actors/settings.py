@@ -10,6 +10,7 @@ Nested policy fields use a double underscore, e.g.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator
@@ -59,6 +60,15 @@ class Settings(BaseSettings):
     backpressure_sweep_interval_s: float = Field(default=60, gt=0)
     backpressure_check_interval_s: float = Field(default=2, gt=0)
     supervisor_watch_interval_s: float = Field(default=5, gt=0)
+    placement: Literal["pooled", "dedicated"] = Field(
+        default="pooled",
+        description="Where a client's aggregate runs unless its own placement says "
+        "otherwise: 'pooled' (many clients in one pool actor, noc:pool:<n>) or "
+        "'dedicated' (its own actor, noc:aggregator:<client_id>).",
+    )
+    pool_size: int = Field(
+        default=50, ge=1, le=10_000, description="Clients per pool actor at the most."
+    )
     snapshot_retention_days: int = Field(default=30, ge=1)
     archive_hour_utc: int = Field(default=2, ge=0, le=23)
     cache_ttl_overview_s: int = Field(default=300, ge=1)

@@ -58,6 +58,7 @@ class ActorLine(TypedDict):
     name: str
     kind: str
     client_id: str | None
+    clients: list[str]
     state: str
     restarts: int
     last_error: str | None
@@ -156,6 +157,7 @@ async def _actors(ctx: AppContext) -> ActorsHealth:
             "name": a["name"],
             "kind": a["kind"],
             "client_id": a["client_id"],
+            "clients": a["clients"],
             "state": a["state"],
             "restarts": a["restarts"],
             "last_error": a["last_error"],

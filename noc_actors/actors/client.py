@@ -3,8 +3,10 @@ the CLI and tests talk to the NOC actors.
 
 ``start_system(settings)`` starts (or finds) the supervisor and every actor;
 ``NocClient`` routes each call to the actor that owns the data: ingest and
-alert transitions to the client's aggregator (single writer), one actor call
-per batch.
+alert transitions to the host running the client's aggregate (single
+writer; a pool of many clients or a dedicated actor — the caller never
+sees which), one actor call per batch, and one per host for the calls of
+one event-loop turn (``host_calls``).
 
 Errors: domain errors raised in an actor (``InvalidTransition``,
 ``NotFound``, ``InvalidInput``) arrive as those types; an actor that is
@@ -22,7 +24,8 @@ import ray
 from ray.exceptions import ActorDiedError, ActorUnavailableError, RayActorError, RayError
 
 from noc_actors.actors import names
-from noc_actors.actors.aggregator import AggregatorStatus
+from noc_actors.actors.host import AggregatorStatus
+from noc_actors.actors.host_calls import HostCalls
 from noc_actors.actors.peers import HubPeer
 from noc_actors.actors.process import actor_class
 from noc_actors.actors.status import SupervisorHealth, TimerStatus
@@ -66,13 +69,14 @@ def stop_system(namespace: str = names.NAMESPACE) -> int:
 
 class NocClient:
     """Routes calls to the NOC actors of one Ray namespace. Cheap to create;
-    caches aggregator handles and forgets them after a failure."""
+    caches host handles and forgets them after a failure."""
 
     def __init__(self, namespace: str = names.NAMESPACE) -> None:
         self.namespace = namespace
         self._supervisor: Any = None
         self._routes: dict[str, tuple[str, Any]] = {}
         self._hub = HubPeer(namespace)
+        self._calls = HostCalls()
 
     def supervisor(self) -> Any:
         if self._supervisor is None:
@@ -117,12 +121,15 @@ class NocClient:
     ) -> Any:
         handle = await self._route(tenant_id, client_id)
         try:
-            return await getattr(handle, method).remote(*args, **kwargs)
+            return await self._calls.call(handle, method, client_id, args, kwargs)
         except (ActorDiedError, ActorUnavailableError, RayActorError) as err:
             self._routes.pop(client_id, None)
             raise Unavailable(
-                names.aggregator_name(client_id), str(err).splitlines()[0] if str(err) else ""
+                f"the host of client {client_id}", str(err).splitlines()[0] if str(err) else ""
             ) from err
+        except Unavailable:  # e.g. the host no longer runs this client: route again
+            self._routes.pop(client_id, None)
+            raise
 
     # --- ingest -------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ after a failure, so a restarted peer is found without restarting the caller.
 
 ``HubPeer`` and ``TimerPeer`` are the ``HubPort`` and ``TimerPort`` of client
 runtimes; ``AggregatorsPeer`` is how the timer and the backpressure
-controller reach the aggregators (routed by the supervisor)."""
+controller reach the clients' aggregates (in the hosts the supervisor names;
+the calls of one event-loop turn for one host leave in one message)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 import ray
 
 from noc_actors.actors import names
+from noc_actors.actors.host_calls import HostCalls
 from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.hub_events import HubEvent
@@ -75,6 +77,7 @@ class SupervisorPeer(Peer):
         super().__init__(names.SUPERVISOR, namespace)
 
     async def aggregator(self, client_id: str) -> Any:
+        """The host that runs the client (its calls name the client first)."""
         return await self.handle().aggregator_for.remote(client_id)
 
     async def directory(self) -> dict[str, str]:
@@ -83,14 +86,15 @@ class SupervisorPeer(Peer):
 
 
 class AggregatorsPeer:
-    """Every client's aggregator, found through the supervisor (which starts
-    it on first demand). A handle is forgotten after any failure, so the next
+    """Every client's aggregate, in the host the supervisor names (which it
+    starts on first demand). A handle is forgotten after any failure, so the next
     call routes again (the aggregator may have been recreated). Failures are
     raised: the caller decides whether to retry."""
 
     def __init__(self, namespace: str) -> None:
         self.supervisor = SupervisorPeer(namespace)
         self._handles: dict[str, Any] = {}
+        self._calls = HostCalls()
 
     async def _call(self, client_id: str, method: str, *args: Any) -> Any:
         try:
@@ -98,7 +102,7 @@ class AggregatorsPeer:
             if handle is None:
                 handle = await self.supervisor.aggregator(client_id)
                 self._handles[client_id] = handle
-            return await getattr(handle, method).remote(*args)
+            return await self._calls.call(handle, method, client_id, args)
         except Exception:
             self._handles.pop(client_id, None)
             self.supervisor.reset()

@@ -31,8 +31,12 @@ class ChildView(TypedDict):
 
     name: str
     kind: str
-    """``hub``, ``timer``, ``backpressure`` or ``aggregator``."""
+    """``hub``, ``timer``, ``backpressure``, ``pool`` or ``aggregator`` (a
+    dedicated host)."""
     client_id: str | None
+    """The client of a dedicated host."""
+    clients: list[str]
+    """The clients a host runs (placed in it)."""
     state: str
     """``PENDING``, ``ALIVE``, ``RESTARTING`` or ``DEAD``."""
     restarts: int

@@ -1,15 +1,21 @@
-"""Supervisor actor (``noc:supervisor``): starts and watches every other actor.
+"""Supervisor actor (``noc:supervisor``): starts, places and watches every
+other actor.
 
-Owns: the directory client_id -> tenant_id and the aggregator handles, and
-what it has seen of each child (state, restarts, last answer).
-Hard state: none — clients come from the database, children are named
-detached actors found again with ``get_if_exists``. Starting twice is a no-op.
+Owns: the directory client_id -> tenant_id, the placement of each client in
+a host (a pool ``noc:pool:<n>`` holding up to ``Settings.pool_size``
+clients, or a dedicated ``noc:aggregator:<client_id>``), the host handles,
+and what it has seen of each child (state, restarts, last answer).
+Hard state: the placement directory (``client_placement``: a client placed
+once stays in its host across restarts of the supervisor or the host); clients
+come from the database, children are named detached actors found again with
+``get_if_exists``. Starting twice is a no-op.
 Soft state: the directory, restart counts.
 Idempotent calls: all (``start`` included).
 
-Periodic jobs: the watch loop (ping children, recreate dead ones; a restarted
-child reloads its own state from the database) and the daily snapshot
-archive at ``archive_hour_utc`` (02:00 by default).
+Periodic jobs: the watch loop (ping children, recreate dead ones and give a
+restarted host its clients again; place and start clients created since the
+last tick) and the daily snapshot archive at ``archive_hour_utc`` (02:00 by
+default).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,8 +32,8 @@ import ray
 from ray.exceptions import ActorDiedError, GetTimeoutError, RayActorError
 
 from noc_actors.actors import names
-from noc_actors.actors.aggregator import ClientAggregator
 from noc_actors.actors.backpressure import BackpressureController
+from noc_actors.actors.host import ClientHost
 from noc_actors.actors.hub import BroadcastHub
 from noc_actors.actors.process import ActorProcess, actor_class
 from noc_actors.actors.status import ChildView, SupervisorHealth
@@ -34,11 +41,12 @@ from noc_actors.actors.timer import EscalationTimer
 from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.runtime.loops import PeriodicLoop, seconds_until
 from noc_actors.settings import Settings
-from noc_actors.store.repos import batches, clients, snapshots
+from noc_actors.store.repos import batches, clients, placement, snapshots
 
 log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 5.0
+HOST_KINDS = ("pool", "aggregator")
 BATCH_KEY_TTL = timedelta(days=1)  # how long an Idempotency-Key is remembered
 
 
@@ -47,7 +55,6 @@ class Child:
     name: str
     kind: str
     handle: Any
-    client_id: str | None = None
     state: str = "PENDING"
     restarts: int = 0
     started_at: float | None = None
@@ -55,11 +62,12 @@ class Child:
     last_error: str | None = None
     details: dict[str, Any] | None = None
 
-    def view(self) -> ChildView:
+    def view(self, clients: list[str]) -> ChildView:
         return {
             "name": self.name,
             "kind": self.kind,
-            "client_id": self.client_id,
+            "client_id": clients[0] if self.kind == "aggregator" and clients else None,
+            "clients": clients,
             "state": self.state,
             "restarts": self.restarts,
             "last_ok": self.last_ok,
@@ -78,6 +86,7 @@ class Supervisor:
         self.ns = settings.ray_namespace
         self.engine = self.proc.engine
         self.directory_: dict[str, str] = {}
+        self.host_of_: dict[str, str] = {}
         self.children: dict[str, Child] = {}
         self._start_lock = asyncio.Lock()
         self._agg_lock = asyncio.Lock()
@@ -124,66 +133,125 @@ class Supervisor:
             self.children[name] = Child(name, kind, self._singleton(kind))
         await asyncio.gather(*(c.handle.ready.remote() for c in self.children.values()))
         async with self.engine.connect() as conn:
-            enabled = await clients.list_enabled(conn)
-        for client_id, tenant_id in enabled:
-            self._spawn_aggregator(client_id, tenant_id)
+            enabled = await placement.enabled_clients(conn)
+        by_host = await self._place(enabled)
         await asyncio.gather(
-            *(c.handle.ready.remote() for c in self.children.values() if c.kind == "aggregator")
+            *(self._host(name).handle.host.remote(clients) for name, clients in by_host.items())
         )
         self.watch_loop.start()
         self.archive_loop.start()
-        log.info("NOC started: %d aggregators in %.1fs", len(enabled), time.perf_counter() - began)
+        log.info(
+            "NOC started: %d clients in %d hosts in %.1fs",
+            len(enabled),
+            len(by_host),
+            time.perf_counter() - began,
+        )
 
-    def _spawn_aggregator(self, client_id: str, tenant_id: str) -> Any:
-        name = names.aggregator_name(client_id)
-        handle = self._create(ClientAggregator, name, tenant_id, client_id, self.settings)
-        self.directory_[client_id] = tenant_id
-        self.children[name] = Child(name, "aggregator", handle, client_id=client_id)
-        return handle
+    # --- placement ------------------------------------------------------------------
+
+    async def _place(self, found: list[placement.Placed]) -> dict[str, list[tuple[str, str]]]:
+        """Put each client in its host: where the placement directory says,
+        or (not placed yet) its own actor if it is dedicated, else the first
+        pool with room — and write that down before any host runs it.
+        Returns ``host name -> [(client_id, tenant_id)]``."""
+        counts = Counter(self.host_of_.values())
+        counts.update(p.host for p in found if p.host and p.client_id not in self.host_of_)
+        chosen: dict[str, str] = {}
+        for p in found:
+            host = self.host_of_.get(p.client_id) or p.host
+            if host is None:
+                host = self._choose(p, counts)
+                counts[host] += 1
+                chosen[p.client_id] = host
+            self.host_of_[p.client_id] = host
+            self.directory_[p.client_id] = p.tenant_id
+        if chosen:
+            async with self.engine.begin() as conn:
+                for client_id, host in chosen.items():
+                    await placement.set_host(conn, client_id=client_id, host=host)
+        by_host: dict[str, list[tuple[str, str]]] = {}
+        for p in found:
+            by_host.setdefault(self.host_of_[p.client_id], []).append((p.client_id, p.tenant_id))
+        return by_host
+
+    def _choose(self, p: placement.Placed, counts: Counter[str]) -> str:
+        if (p.placement or self.settings.placement) == "dedicated":
+            return names.aggregator_name(p.client_id)
+        n = 0
+        while counts[names.pool_name(n)] >= self.settings.pool_size:
+            n += 1
+        return names.pool_name(n)
+
+    def _host(self, name: str) -> Child:
+        """The child of host ``name``, its actor created (or found) first."""
+        child = self.children.get(name)
+        if child is None:
+            kind = "aggregator" if name.startswith(names.AGGREGATOR_PREFIX) else "pool"
+            handle = self._create(ClientHost, name, name, self.settings)
+            child = Child(name, kind, handle)
+            self.children[name] = child
+        return child
+
+    def _hosted(self, name: str) -> list[tuple[str, str]]:
+        """``(client_id, tenant_id)`` of the clients placed in host ``name``."""
+        return [(c, self.directory_[c]) for c, h in self.host_of_.items() if h == name]
 
     async def aggregator_for(self, client_id: str) -> Any:
-        """The aggregator of an enabled client, created on first demand."""
+        """The host of an enabled client, which runs it (placed and started on
+        first demand)."""
         if not self._started:
             await self.start()
-        child = self.children.get(names.aggregator_name(client_id))
-        if child is not None:
-            return child.handle
+        host = self.host_of_.get(client_id)
+        if host is not None:
+            return self._host(host).handle
         async with self._agg_lock:
-            child = self.children.get(names.aggregator_name(client_id))
-            if child is not None:
-                return child.handle
+            host = self.host_of_.get(client_id)
+            if host is not None:
+                return self._host(host).handle
             async with self.engine.connect() as conn:
                 row = await clients.get_client_any_tenant(conn, client_id=client_id)
-            if row is None:
-                raise NotFound("client", client_id)
-            if not row["enabled"]:
-                raise InvalidInput("client_id", f"client {client_id!r} is disabled")
-            handle = self._spawn_aggregator(client_id, row["tenant_id"])
-        await handle.ready.remote()
+                if row is None:
+                    raise NotFound("client", client_id)
+                if not row["enabled"]:
+                    raise InvalidInput("client_id", f"client {client_id!r} is disabled")
+                asked, placed = await placement.placement_of(conn, client_id=client_id)
+            found = placement.Placed(client_id, row["tenant_id"], asked, placed)
+            (name, hosted), *_ = (await self._place([found])).items()
+            handle = self._host(name).handle
+        await handle.host.remote(hosted)
         return handle
 
     async def open_client(self, client_id: str) -> float:
-        """Start a new (or newly enabled) client's aggregator now and wait
-        until it has loaded, so its first request does not wait for a
-        process to start; returns the seconds it took (0 if it ran)."""
+        """Place and start a new (or newly enabled) client now and wait until
+        it has loaded, so its first request does not wait; returns the
+        seconds it took (0 if it ran)."""
         began = time.perf_counter()
         await self.aggregator_for(client_id)
         return time.perf_counter() - began
 
     async def discover(self) -> int:
-        """Start the aggregators of enabled clients created since the last
-        look (by the CLI while Ray was unreachable, by SQL, by a restore);
-        returns how many were started. Part of every watch tick."""
+        """Place and start the enabled clients created since the last look
+        (by the CLI while Ray was unreachable, by SQL, by a restore); returns
+        how many were started. Part of every watch tick."""
         async with self.engine.connect() as conn:
-            enabled = await clients.list_enabled(conn)
-        new = [(c, t) for c, t in enabled if names.aggregator_name(c) not in self.children]
-        for client_id, tenant_id in new:
-            log.info("starting the aggregator of new client %s", client_id)
-            self._spawn_aggregator(client_id, tenant_id).ready.remote()
+            enabled = await placement.enabled_clients(conn)
+        new = [p for p in enabled if p.client_id not in self.host_of_]
+        if not new:
+            return 0
+        async with self._agg_lock:
+            new = [p for p in new if p.client_id not in self.host_of_]
+            started = []
+            for name, hosted in (await self._place(new)).items():
+                log.info("starting %d new clients in %s", len(hosted), name)
+                started.append(self._host(name).handle.host.remote(hosted))
+        try:  # loaded before the tick ends; a slow host finishes on its own
+            await asyncio.wait_for(asyncio.gather(*started), PING_TIMEOUT_S)
+        except (RayActorError, GetTimeoutError, TimeoutError) as err:
+            log.warning("new clients are still starting: %s", err)
         return len(new)
 
     async def route(self, client_id: str) -> tuple[str, Any]:
-        """(tenant_id, aggregator handle) of a client, for the gateway."""
+        """(tenant_id, host handle) of a client, for the gateway."""
         handle = await self.aggregator_for(client_id)
         return self.directory_[client_id], handle
 
@@ -218,27 +286,29 @@ class Supervisor:
             child.restarts += 1
         child.started_at = info.get("started_at")
         child.state, child.last_ok, child.details = "ALIVE", time.time(), info
+        if child.kind in HOST_KINDS:  # a restarted host runs its clients again
+            missing = [c for c in self._hosted(child.name) if c[0] not in info["clients"]]
+            if missing:
+                child.handle.host.remote(missing)
 
     def _recreate(self, child: Child) -> None:
         log.warning("recreating dead actor %s", child.name)
         child.restarts += 1
         child.started_at = None
-        if child.kind == "aggregator" and child.client_id is not None:
-            tenant_id = self.directory_[child.client_id]
-            child.handle = self._create(
-                ClientAggregator, child.name, tenant_id, child.client_id, self.settings
-            )
+        if child.kind in HOST_KINDS:
+            child.handle = self._create(ClientHost, child.name, child.name, self.settings)
+            # Make it load its clients now, not on their first requests.
+            child.handle.host.remote(self._hosted(child.name))
         else:
             child.handle = self._singleton(child.kind)
-        # Make it load its state now, not on its first request.
-        child.handle.ready.remote()
+            child.handle.ready.remote()
 
     async def health(self) -> SupervisorHealth:
         """Ping now and report every child."""
         if not self._started:
             await self.start()
         await self.watch()
-        views = [c.view() for c in self.children.values()]
+        views = [c.view([i for i, _ in self._hosted(c.name)]) for c in self.children.values()]
         return {
             "ok": all(v["state"] == "ALIVE" for v in views),
             "actors": sorted(views, key=lambda v: (v["kind"] != "hub", v["kind"], v["name"])),
@@ -271,6 +341,7 @@ class Supervisor:
         n = len(self.children)
         self.children.clear()
         self.directory_.clear()
+        self.host_of_.clear()
         self._started = False
         await self.watch_loop.stop()
         await self.archive_loop.stop()

@@ -18,7 +18,7 @@ from noc_actors.cli.common import fail
 from noc_actors.settings import Settings
 
 if TYPE_CHECKING:
-    from noc_actors.actors.status import SupervisorHealth
+    from noc_actors.actors.status import ChildView, SupervisorHealth
 
 RAY_PORT = 6380  # Redis owns 6379 on the machines this runs on.
 
@@ -131,10 +131,11 @@ def up(
     if serve_port:
         deploy_api(settings, serve_port)
     health = asyncio.run(client.health())
-    aggs = sum(1 for a in health["actors"] if a["kind"] == "aggregator")
+    hosts = [a for a in health["actors"] if a["kind"] in ("pool", "aggregator")]
     typer.echo(
         f"NOC is up on Ray {used} (namespace {settings.ray_namespace}): "
-        f"{len(health['actors'])} actors, {aggs} aggregators, "
+        f"{len(health['actors'])} actors, {sum(len(a['clients']) for a in hosts)} clients "
+        f"in {len(hosts)} hosts, "
         f"{time.perf_counter() - began:.1f}s; database {redact_url(settings.database_url)}"
     )
 
@@ -179,6 +180,14 @@ def _age(ts: float | None) -> str:
     return f"{time.time() - ts:.0f}s ago"
 
 
+def _clients(actor: ChildView) -> str:
+    """The CLIENT column: a dedicated host's client, a pool's count."""
+    if actor.get("client_id"):
+        return str(actor["client_id"])
+    n = len(actor.get("clients") or [])
+    return f"{n} clients" if actor["kind"] == "pool" else "-"
+
+
 def render_status(health: SupervisorHealth) -> list[str]:
     rows = [("ACTOR", "STATE", "RESTARTS", "CLIENT", "OPEN", "LAST OK")]
     sup = health.get("supervisor", {})
@@ -190,7 +199,7 @@ def render_status(health: SupervisorHealth) -> list[str]:
                 a["name"],
                 a["state"],
                 str(a["restarts"]),
-                a.get("client_id") or "-",
+                _clients(a),
                 str(d.get("open_alerts", "-")),
                 _age(a.get("last_ok")),
             )
@@ -200,7 +209,8 @@ def render_status(health: SupervisorHealth) -> list[str]:
 
 
 def status(address: Annotated[str | None, typer.Option(help="Ray address.")] = None) -> None:
-    """Show each actor: state, restarts and, for aggregators, client and open alerts."""
+    """Show each actor: state, restarts and, for client hosts (pools and
+    dedicated aggregators), their clients and open alerts."""
     from noc_actors.actors.client import NocClient
     from noc_actors.domain.errors import Unavailable
 

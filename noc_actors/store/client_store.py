@@ -2,7 +2,9 @@
 database, built on the repositories. One per process (one engine), shared by
 every runtime the process hosts; every call names its tenant and client.
 
-A commit is one transaction, in this order: the ingest batch answer (its
+A commit is one transaction (``commit_many``: several clients' commits in
+one transaction, each kind of row written for all of them at once), in this
+order: the ingest batch answer (its
 primary key refuses a second batch with the same key), the escalation claim
 (the fencing token), updates (a resolved alert frees its dedup key), inserts,
 folds, audit rows, the live state, the snapshot. The database's refusals
@@ -51,59 +53,68 @@ class SqlClientStore:
         return LoadedClient(ctx, open_alerts, recent, saved)
 
     async def commit(self, commit: Commit) -> None:
+        await self.commit_many([commit])
+
+    async def commit_many(self, commits: Sequence[Commit]) -> None:
+        """Several clients' commits in one transaction, all or nothing (a
+        host's shared group commit, ``runtime.shared``); at most one commit
+        per client."""
         try:
             async with self.engine.begin() as conn:
-                await self._write(conn, commit)
+                await self._write(conn, commits)
         except IntegrityError as err:
             raise StoreConflict(str(err.orig)) from err
 
-    async def _write(self, conn: AsyncConnection, commit: Commit) -> None:
-        changes, now = commit.changes, commit.now
-        for key, answer in commit.batches:
-            try:
-                await batches.save_batch(
+    async def _write(self, conn: AsyncConnection, commits: Sequence[Commit]) -> None:
+        for commit in commits:
+            for key, answer in commit.batches:
+                try:
+                    await batches.save_batch(
+                        conn,
+                        tenant_id=commit.tenant_id,
+                        client_id=commit.client_id,
+                        batch_key=key,
+                        report=dict(answer),
+                        now=commit.now,
+                    )
+                except IntegrityError as err:
+                    raise DuplicateBatch(key) from err
+        for commit in commits:
+            if commit.claims:
+                wanted = [(c.alert_id, c.level) for c in commit.claims]
+                won = await alerts.claim_escalations(conn, wanted, tenant_id=commit.tenant_id)
+                for alert_id, level in wanted:
+                    if (alert_id, level) not in won:
+                        raise ClaimLost(alert_id, level)
+        changes = [c.changes for c in commits]
+        # An alert inserted by this commit is written whole by the insert.
+        inserted = [a for ch in changes for a in ch.ingest.inserted]
+        new_ids = {a.id for a in inserted}
+        await alerts.update_alerts(
+            conn, [a for ch in changes for a in ch.updated.values() if a.id not in new_ids]
+        )
+        await alerts.insert_alerts(conn, inserted)
+        await alerts.apply_folds(conn, [f for ch in changes for f in ch.ingest.folded.values()])
+        await audit.append_audit(conn, [e for ch in changes for e in ch.audit])
+        for commit in commits:
+            if commit.live_state is not None:
+                await live_state.save_live_state(
                     conn,
                     tenant_id=commit.tenant_id,
                     client_id=commit.client_id,
-                    batch_key=key,
-                    report=dict(answer),
-                    now=now,
+                    state=commit.live_state,
+                    now=commit.now,
                 )
-            except IntegrityError as err:
-                raise DuplicateBatch(key) from err
-        if commit.claims:
-            wanted = [(c.alert_id, c.level) for c in commit.claims]
-            won = await alerts.claim_escalations(conn, wanted, tenant_id=commit.tenant_id)
-            for alert_id, level in wanted:
-                if (alert_id, level) not in won:
-                    raise ClaimLost(alert_id, level)
-        # An alert inserted by this commit is written whole by the insert.
-        inserted = changes.ingest.inserted
-        new_ids = {a.id for a in inserted}
-        await alerts.update_alerts(
-            conn, [a for a in changes.updated.values() if a.id not in new_ids]
-        )
-        await alerts.insert_alerts(conn, inserted)
-        await alerts.apply_folds(conn, list(changes.ingest.folded.values()))
-        await audit.append_audit(conn, changes.audit)
-        if commit.live_state is not None:
-            await live_state.save_live_state(
-                conn,
-                tenant_id=commit.tenant_id,
-                client_id=commit.client_id,
-                state=commit.live_state,
-                now=now,
-            )
-        snap = changes.snapshot
-        if snap is not None:
-            row = {
-                "tenant_id": snap.tenant_id,
-                "client_id": snap.client_id,
-                "window_start": snap.window_start,
-                "window_end": snap.window_end,
-                "metrics": snap.to_dict(),
-            }
-            await snapshots.insert_snapshots(conn, [row], now=now)
+            snap = commit.changes.snapshot
+            if snap is not None:
+                row = {
+                    "tenant_id": snap.tenant_id,
+                    "client_id": snap.client_id,
+                    "window_start": snap.window_start,
+                    "window_end": snap.window_end,
+                    "metrics": snap.to_dict(),
+                }
+                await snapshots.insert_snapshots(conn, [row], now=commit.now)
 
     async def stored_batch(self, client_id: str, batch_key: str) -> IngestReport | None:
         async with self.engine.connect() as conn:

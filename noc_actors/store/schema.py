@@ -349,6 +349,19 @@ client_live_state = Table(
     ForeignKeyConstraint(["tenant_id", "client_id"], ["clients.tenant_id", "clients.id"]),
 )
 
+client_placement = Table(
+    "client_placement",
+    metadata,
+    Column("client_id", String(ID), ForeignKey("clients.id"), primary_key=True),
+    Column("placement", String(16), nullable=True),
+    Column("host", String(200), nullable=True),
+    _ts("updated_at", nullable=False),
+    CheckConstraint("placement IN ('pooled', 'dedicated')", name="placement"),
+    Index(None, "host"),
+)
+"""Where each client's aggregate lives (migration 0004): ``placement`` as
+asked (NULL: ``Settings.placement``), ``host`` the actor it was put in."""
+
 access_epoch = Table(
     "access_epoch",
     metadata,

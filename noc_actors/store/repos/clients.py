@@ -66,15 +66,6 @@ async def list_clients(
     return [as_dict(r) for r in result]
 
 
-async def list_enabled(conn: AsyncConnection) -> list[tuple[str, str]]:
-    """(client_id, tenant_id) of every enabled client, whatever its tenant —
-    for the supervisor, which hosts them all. Never use it to answer a user."""
-    result = await conn.execute(
-        select(clients.c.id, clients.c.tenant_id).where(clients.c.enabled.is_(True))
-    )
-    return [(r.id, r.tenant_id) for r in result]
-
-
 async def set_enabled(
     conn: AsyncConnection, *, tenant_id: str, client_id: str, enabled: bool
 ) -> bool:

@@ -80,14 +80,18 @@ async def test_starting_the_system_twice_is_a_noop(noc) -> None:
     assert all(a["restarts"] == 0 for a in health_after["actors"])
 
 
-async def test_every_enabled_client_has_a_named_aggregator_without_a_whole_cpu(noc) -> None:
+async def test_every_enabled_client_runs_in_one_pool_without_a_whole_cpu(noc) -> None:
     health = await noc.client.health()
-    aggs = sorted(a["client_id"] for a in health["actors"] if a["kind"] == "aggregator")
-    assert aggs == sorted(noc.client_ids)
+    hosts = [a for a in health["actors"] if a["kind"] in ("pool", "aggregator")]
+    assert [(a["name"], sorted(a["clients"])) for a in hosts] == [
+        (names.pool_name(0), sorted(noc.client_ids))
+    ]
     assert health["ok"]
-    for cid in noc.client_ids:
-        ray.get_actor(names.aggregator_name(cid), namespace=noc.settings.ray_namespace)
-    # num_cpus=0: 20 aggregators fit on this 2-core machine with CPUs to spare.
+    pool = ray.get_actor(names.pool_name(0), namespace=noc.settings.ray_namespace)
+    assert sorted((await pool.status.remote())["clients"]) == sorted(noc.client_ids)
+    placed = noc.sql("SELECT client_id, host FROM client_placement")
+    assert dict(placed) == dict.fromkeys(noc.client_ids, names.pool_name(0))
+    # num_cpus=0: the pool leaves this 2-core machine its CPUs.
     assert ray.available_resources().get("CPU", 0) >= 1
 
 
@@ -173,11 +177,9 @@ async def _add_client(noc, client_id: str, *, enabled: bool = True) -> None:
 
 
 def _running(noc, client_id: str) -> bool:
-    try:
-        ray.get_actor(names.aggregator_name(client_id), namespace=noc.settings.ray_namespace)
-    except ValueError:
-        return False
-    return True
+    """Whether the pool runs the client (every client of this module fits in one)."""
+    pool = ray.get_actor(names.pool_name(0), namespace=noc.settings.ray_namespace)
+    return client_id in ray.get(pool.status.remote(), timeout=10)["clients"]
 
 
 async def test_a_client_created_at_run_time_gets_its_aggregator_before_its_first_alert(

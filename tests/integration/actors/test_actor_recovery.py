@@ -16,6 +16,9 @@ from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import Unavailable
 
 BATCH = 50
+# Each client in its own actor, so killing one hits one client
+# (test_actor_pool.py kills a pool of many).
+SETTINGS = {"placement": "dedicated"}
 
 
 def drafts(noc, keys: list[str], client: int = 0) -> list[AlertDraft]:

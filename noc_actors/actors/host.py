@@ -1,0 +1,289 @@
+"""Client hosts: the actors that run clients' ``ClientRuntime``s
+(``noc_actors.runtime``). One class, two placements (the supervisor decides,
+``store.repos.placement`` remembers):
+
+- a **pool** (``noc:pool:<n>``) runs many clients in one process — most
+  clients are quiet, and a process per client costs ~126 MiB and a second
+  to start;
+- a **dedicated** host (``noc:aggregator:<client_id>``) runs one client
+  alone, for a client loud enough to want its own process.
+
+Every client stays a single writer with its own lock, deadlines and loops
+(its runtime); what the runtimes of a host share are the process's real
+collaborators: one database engine, one group commit across clients
+(``SharedCommits``: the commits of every client pending at once go in one
+transaction), one hub gateway sending once per event-loop turn
+(``SharedHub``), one timer gateway behind a ``BufferedTimer``, one Redis
+invalidator, the clock, one metrics object.
+
+Calls name their client first. ``call_many`` runs several calls (for
+several clients) in one actor call — the gateway (``NocClient``) sends
+everything it has for a host in one event-loop turn that way — and answers
+each with its value or its error, so one client's failure is only its own.
+
+Hard state (database): the clients' data, and which clients live here
+(``client_placement``). Soft state: the runtimes, rebuilt on demand — after
+a restart the host finds its clients in the placement directory on the first
+call that names one (or on ``ready``); a call for a client not placed here
+raises ``Unavailable``, so a stale route is dropped and asked again, and a
+client never has two writers.
+Idempotent calls: ``status``, ``ready``, ``host``, ``reload``,
+``set_backlog``, ``escalate_all_due`` (fencing token), ``sweep``,
+``take_snapshot``, and ingest with a ``batch_key``. Ingest without a key and
+transitions are not retried by Ray (``max_task_retries=0``: a retry could
+count a repeat twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import pickle
+from collections.abc import Sequence
+from typing import Any, Final, TypedDict
+
+import ray
+
+from noc_actors.actors import names
+from noc_actors.actors.metrics import AggregatorMetrics
+from noc_actors.actors.peers import HubPeer, TimerPeer
+from noc_actors.actors.process import ActorProcess
+from noc_actors.actors.read_cache import RedisInvalidator
+from noc_actors.domain.changes import IngestReport
+from noc_actors.domain.draft import AlertDraft
+from noc_actors.domain.enums import BackpressureLevel
+from noc_actors.domain.errors import DomainError, Unavailable
+from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.events import AnyEvent
+from noc_actors.runtime import ClientRuntime, RuntimeOptions, RuntimeStatus, TransitionResult
+from noc_actors.runtime.shared import SharedCommits, SharedHub
+from noc_actors.runtime.timer_buffer import BufferedTimer
+from noc_actors.settings import Settings
+from noc_actors.store.client_store import SqlClientStore
+from noc_actors.store.repos import placement
+
+log = logging.getLogger(__name__)
+
+
+class AggregatorStatus(RuntimeStatus):
+    """One client's runtime, as its host reports it."""
+
+    pid: int
+    restarted: bool
+    host: str
+
+
+class HostStatus(TypedDict):
+    """A host as the supervisor sees it (its ping)."""
+
+    kind: str
+    """``pool`` or ``aggregator`` (dedicated)."""
+    name: str
+    clients: list[str]
+    loaded: int
+    """Clients whose state is in memory."""
+    open_alerts: int
+    """Open alerts of the loaded clients, together."""
+    transactions: int
+    """Shared transactions tried since start (commits grouped across clients)."""
+    commits: int
+    hub_messages: int
+    pid: int
+    started_at: float
+    restarted: bool
+
+
+Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]
+"""``(method, client_id, args, kwargs)`` of ``call_many``."""
+Answer = tuple[bool, Any]
+"""``(True, value)`` or ``(False, error)``."""
+
+CLIENT_METHODS: Final = frozenset(
+    {
+        "ready",
+        "reload",
+        "ingest_alerts",
+        "ingest_events",
+        "resolve_keys",
+        "tick",
+        "transition",
+        "escalate_all_due",
+        "set_backlog",
+        "sweep",
+        "take_snapshot",
+        "status",
+    }
+)
+
+
+@ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=0)
+class ClientHost:
+    """Ray actor running the runtimes of the clients placed in it; see the
+    module docstring."""
+
+    def __init__(self, name: str, settings: Settings) -> None:
+        self.name = name
+        self.kind = "aggregator" if name.startswith(names.AGGREGATOR_PREFIX) else "pool"
+        self.settings = settings
+        self.proc = proc = ActorProcess.start(settings)
+        ns = settings.ray_namespace
+        self.store = SharedCommits(SqlClientStore(proc.engine, settings.policy))
+        self.hub = SharedHub(HubPeer(ns))
+        self.timer = BufferedTimer(TimerPeer(ns), proc.clock)
+        self.invalidator = RedisInvalidator(settings.redis_url)
+        self.metrics = AggregatorMetrics()
+        self.options = RuntimeOptions(settings.clock_rules_interval_s, settings.snapshot_interval_s)
+        self.runtimes: dict[str, ClientRuntime] = {}
+        self._finding = asyncio.Lock()
+
+    # --- which clients live here ------------------------------------------------
+
+    def _add(self, client_id: str, tenant_id: str) -> ClientRuntime:
+        runtime = self.runtimes.get(client_id)
+        if runtime is None:
+            runtime = ClientRuntime(
+                tenant_id,
+                client_id,
+                defaults=self.settings.policy,
+                store=self.store,
+                hub=self.hub,
+                timer=self.timer,
+                invalidator=self.invalidator,
+                clock=self.proc.clock,
+                metrics=self.metrics,
+                options=self.options,
+            )
+            self.runtimes[client_id] = runtime
+        return runtime
+
+    async def host(self, clients: Sequence[tuple[str, str]]) -> int:
+        """Run these ``(client_id, tenant_id)`` here and load them now (the
+        supervisor placed them); how many were new."""
+        new = [c for c, _ in clients if c not in self.runtimes]
+        runtimes = [self._add(c, t) for c, t in clients]
+        await asyncio.gather(*(r.ready() for r in runtimes))
+        return len(new)
+
+    async def _find(self) -> None:
+        """Host every client the placement directory puts here."""
+        async with self._finding:
+            async with self.proc.engine.connect() as conn:
+                placed = await placement.hosted_by(conn, self.name)
+            for client_id, tenant_id in placed:
+                self._add(client_id, tenant_id)
+
+    async def _runtime(self, client_id: str) -> ClientRuntime:
+        runtime = self.runtimes.get(client_id)
+        if runtime is None:
+            await self._find()  # a restarted host finds its clients again
+            runtime = self.runtimes.get(client_id)
+            if runtime is None:
+                raise Unavailable(self.name, f"client {client_id!r} is not hosted here")
+        return runtime
+
+    # --- calls for one client -----------------------------------------------------
+
+    async def ready(self, client_id: str | None = None) -> bool:
+        """Load one client, or (None) every client placed here."""
+        if client_id is not None:
+            return await (await self._runtime(client_id)).ready()
+        await self._find()
+        await asyncio.gather(*(r.ready() for r in self.runtimes.values()))
+        return True
+
+    async def reload(self, client_id: str) -> bool:
+        return await (await self._runtime(client_id)).reload()
+
+    async def ingest_alerts(
+        self, client_id: str, drafts: Sequence[AlertDraft], batch_key: str | None = None
+    ) -> IngestReport:
+        return await (await self._runtime(client_id)).ingest_alerts(drafts, batch_key)
+
+    async def ingest_events(
+        self, client_id: str, events: Sequence[AnyEvent], batch_key: str | None = None
+    ) -> IngestReport:
+        return await (await self._runtime(client_id)).ingest_events(events, batch_key)
+
+    async def resolve_keys(
+        self, client_id: str, keys: Sequence[str], by: str | None = None
+    ) -> list[str]:
+        return await (await self._runtime(client_id)).resolve_keys(keys, by)
+
+    async def tick(self, client_id: str) -> IngestReport:
+        return await (await self._runtime(client_id)).tick()
+
+    async def transition(
+        self,
+        client_id: str,
+        action: str,
+        alert_ids: Sequence[str],
+        user_id: str,
+        **ctx: str | None,
+    ) -> TransitionResult:
+        """``ctx``: assignee, notes, source_ip, correlation_id."""
+        runtime = await self._runtime(client_id)
+        return await runtime.transition(action, alert_ids, user_id, **ctx)
+
+    async def escalate_all_due(self, client_id: str, deadlines: Sequence[Deadline]) -> list[bool]:
+        return await (await self._runtime(client_id)).escalate_all_due(deadlines)
+
+    async def set_backlog(self, client_id: str, others: int, forced: bool) -> None:
+        (await self._runtime(client_id)).set_backlog(others, forced)
+
+    async def sweep(self, client_id: str, level: BackpressureLevel, limit: int) -> int:
+        return await (await self._runtime(client_id)).sweep(level, limit)
+
+    async def take_snapshot(self, client_id: str) -> dict[str, Any] | None:
+        return await (await self._runtime(client_id)).take_snapshot()
+
+    async def status(self, client_id: str | None = None) -> AggregatorStatus | HostStatus:
+        """One client's runtime, or (None) the host itself."""
+        facts = {"pid": os.getpid(), "restarted": self.proc.restarted}
+        if client_id is not None:
+            runtime = await self._runtime(client_id)
+            client: AggregatorStatus = {**runtime.status(), **facts, "host": self.name}  # type: ignore[typeddict-item]
+            return client
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "clients": sorted(self.runtimes),
+            "loaded": sum(1 for r in self.runtimes.values() if r.loaded),
+            "open_alerts": sum(len(r.core.book) for r in self.runtimes.values() if r.loaded),
+            "transactions": self.store.transactions,
+            "commits": self.store.commits,
+            "hub_messages": self.hub.messages,
+            "pid": os.getpid(),
+            "started_at": self.proc.started_at,
+            "restarted": self.proc.restarted,
+        }
+
+    # --- many calls at once ---------------------------------------------------------
+
+    async def call_many(self, calls: Sequence[Call]) -> list[Answer]:
+        """Run the calls concurrently (each client's in its own runtime, and
+        grouped into shared transactions); per call its value or its error."""
+        return list(await asyncio.gather(*(self._answer(*call) for call in calls)))
+
+    async def _answer(
+        self, method: str, client_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Answer:
+        if method not in CLIENT_METHODS:
+            return False, ValueError(f"{method!r} is not a client call")
+        try:
+            return True, await getattr(self, method)(client_id, *args, **kwargs)
+        except Exception as err:  # noqa: BLE001 - answered to its own caller
+            return False, _portable(err)
+
+
+def _portable(err: Exception) -> Exception:
+    """``err`` if it survives pickling (domain errors do), else a
+    ``RuntimeError`` with its text — an answer must reach the caller."""
+    if isinstance(err, DomainError):
+        return err
+    try:
+        pickle.loads(pickle.dumps(err))
+    except Exception:  # noqa: BLE001 - any pickling failure
+        log.warning("an error of %s could not be pickled: %r", type(err).__name__, err)
+        return RuntimeError(f"{type(err).__name__}: {err}")
+    return err

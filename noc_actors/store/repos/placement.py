@@ -1,0 +1,105 @@
+"""The placement directory (table ``client_placement``): which host actor
+each client's aggregate lives in. For the supervisor (which places clients)
+and the host actors (which find their clients again after a restart); never
+used to answer a user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from noc_actors.store.repos._common import utcnow
+from noc_actors.store.schema import client_placement, clients
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An enabled client and where it lives (``host`` None: not placed yet)."""
+
+    client_id: str
+    tenant_id: str
+    placement: str | None
+    host: str | None
+
+
+async def enabled_clients(conn: AsyncConnection) -> list[Placed]:
+    """Every enabled client with its placement row, oldest client first."""
+    stmt = (
+        select(
+            clients.c.id,
+            clients.c.tenant_id,
+            client_placement.c.placement,
+            client_placement.c.host,
+        )
+        .select_from(
+            clients.outerjoin(client_placement, client_placement.c.client_id == clients.c.id)
+        )
+        .where(clients.c.enabled.is_(True))
+        .order_by(clients.c.created_at, clients.c.id)
+    )
+    return [Placed(r.id, r.tenant_id, r.placement, r.host) for r in await conn.execute(stmt)]
+
+
+async def hosted_by(conn: AsyncConnection, host: str) -> list[tuple[str, str]]:
+    """(client_id, tenant_id) of the clients placed in ``host`` (a client
+    disabled since it was placed included: its alerts can still be worked)."""
+    stmt = (
+        select(clients.c.id, clients.c.tenant_id)
+        .select_from(clients.join(client_placement, client_placement.c.client_id == clients.c.id))
+        .where(client_placement.c.host == host)
+        .order_by(clients.c.id)
+    )
+    return [(r.id, r.tenant_id) for r in await conn.execute(stmt)]
+
+
+async def set_host(
+    conn: AsyncConnection, *, client_id: str, host: str, now: datetime | None = None
+) -> None:
+    """Record that ``client_id`` lives in ``host`` (keeps its placement)."""
+    now = now or utcnow()
+    done = await conn.execute(
+        update(client_placement)
+        .where(client_placement.c.client_id == client_id)
+        .values(host=host, updated_at=now)
+    )
+    if done.rowcount == 0:
+        await conn.execute(
+            insert(client_placement).values(
+                client_id=client_id, placement=None, host=host, updated_at=now
+            )
+        )
+
+
+async def set_placement(
+    conn: AsyncConnection, *, client_id: str, placement: str | None, now: datetime | None = None
+) -> None:
+    """Ask for ``pooled`` or ``dedicated`` (None: the system default). It
+    decides where the supervisor places a client not placed yet; moving a
+    placed client is not built yet."""
+    now = now or utcnow()
+    done = await conn.execute(
+        update(client_placement)
+        .where(client_placement.c.client_id == client_id)
+        .values(placement=placement, updated_at=now)
+    )
+    if done.rowcount == 0:
+        await conn.execute(
+            insert(client_placement).values(
+                client_id=client_id, placement=placement, host=None, updated_at=now
+            )
+        )
+
+
+async def placement_of(conn: AsyncConnection, *, client_id: str) -> tuple[str | None, str | None]:
+    """(placement asked, host) of a client; (None, None) when it has no row."""
+    row = (
+        await conn.execute(
+            select(client_placement.c.placement, client_placement.c.host).where(
+                client_placement.c.client_id == client_id
+            )
+        )
+    ).first()
+    return (row.placement, row.host) if row else (None, None)
