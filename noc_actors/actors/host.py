@@ -57,7 +57,7 @@ from noc_actors.domain.errors import DomainError, Unavailable
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
 from noc_actors.runtime import ClientRuntime, RuntimeOptions, RuntimeStatus, TransitionResult
-from noc_actors.runtime.shared import SharedCommits, SharedHub
+from noc_actors.runtime.shared import TRANSACTIONS, SharedCommits, SharedHub
 from noc_actors.runtime.timer_buffer import BufferedTimer
 from noc_actors.settings import Settings
 from noc_actors.store.client_store import SqlClientStore
@@ -128,7 +128,11 @@ class ClientHost:
         self.settings = settings
         self.proc = proc = ActorProcess.start(settings)
         ns = settings.ray_namespace
-        self.store = SharedCommits(SqlClientStore(proc.engine, settings.policy))
+        # SQLite has one writer at a time: parallel transactions only wait.
+        parallel = 1 if proc.engine.dialect.name == "sqlite" else TRANSACTIONS
+        self.store = SharedCommits(
+            SqlClientStore(proc.engine, settings.policy), transactions=parallel
+        )
         self.hub = SharedHub(HubPeer(ns))
         self.timer = BufferedTimer(TimerPeer(ns), proc.clock)
         self.invalidator = RedisInvalidator(settings.redis_url)

@@ -36,7 +36,8 @@ class AuditEntry:
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
             raise ValueError("audit time must be timezone-aware")
-        object.__setattr__(self, "action", AuditAction(self.action))
+        if not isinstance(self.action, AuditAction):
+            object.__setattr__(self, "action", AuditAction(self.action))
         object.__setattr__(self, "metadata", dict(self.metadata))
         if self.user_agent is not None and len(self.user_agent) > MAX_USER_AGENT:
             object.__setattr__(self, "user_agent", self.user_agent[:MAX_USER_AGENT])

@@ -6,12 +6,17 @@ must be all or nothing: one transaction, then every job's answer — and
 answers each caller after the commit. Single alerts from many senders then
 cost one transaction per drain instead of one per call.
 
+With ``consumers`` above one (a pool's commits across clients, which never
+conflict), a job that arrives while every running consumer waits on its
+transaction starts another consumer, up to that many transactions in flight;
+jobs that arrive together still go in one group.
+
 If a group fails, ``on_failure`` runs (the runtime forgets its memory, so the
 next apply reloads from the store) and each job of the group is applied on
 its own, so one bad job fails only its own caller; a job that fails alone
 fails with its own error. A group of one is never retried.
 
-Soft state only: the queue (jobs not yet answered) and the consumer task.
+Soft state only: the queue (jobs not yet answered) and the consumer tasks.
 """
 
 from __future__ import annotations
@@ -53,21 +58,26 @@ Apply = Callable[[list[Pending[J, R]]], Awaitable[None]]
 
 
 class GroupCommit(Generic[J, R]):
-    """One consumer for one client's writes; see the module docstring."""
+    """The consumer(s) of one writer's jobs; see the module docstring.
+    ``lock`` (if any) is held around each group's ``apply``."""
 
     def __init__(
         self,
         apply: Apply[J, R],
-        lock: asyncio.Lock,
+        lock: asyncio.Lock | None,
         on_failure: Callable[[], None],
         max_group: int = MAX_GROUP,
+        consumers: int = 1,
     ) -> None:
         self._apply = apply
         self._lock = lock
         self._on_failure = on_failure
         self.max_group = max_group
+        self.max_consumers = consumers
         self._queue: list[Pending[J, R]] = []
-        self._consumer: asyncio.Task[None] | None = None
+        self._consumers: set[asyncio.Task[None]] = set()
+        self._idle = 0
+        """Consumers scheduled that have not taken a group yet."""
         self.groups = 0
         self.jobs = 0
         self.largest = 0
@@ -76,25 +86,42 @@ class GroupCommit(Generic[J, R]):
         """Queue ``job``; its answer once its group is committed."""
         pending: Pending[J, R] = Pending(job)
         self._queue.append(pending)
-        if self._consumer is None or self._consumer.done():
-            self._consumer = asyncio.get_running_loop().create_task(self._drain())
+        running = sum(1 for t in self._consumers if not t.done())  # done: about to leave
+        if self._idle == 0 and running < self.max_consumers:
+            self._idle += 1
+            task = asyncio.get_running_loop().create_task(self._drain())
+            self._consumers.add(task)
+            task.add_done_callback(self._consumers.discard)
         return await pending.answer
 
     async def _drain(self) -> None:
-        while self._queue:
-            group = self._queue[: self.max_group]
-            del self._queue[: self.max_group]
-            try:
+        idle = True
+        try:
+            while self._queue:
+                group = self._queue[: self.max_group]
+                del self._queue[: self.max_group]
+                if idle:
+                    self._idle, idle = self._idle - 1, False
+                await self._guarded(group)
+        finally:
+            if idle:
+                self._idle -= 1
+
+    async def _guarded(self, group: list[Pending[J, R]]) -> None:
+        try:
+            if self._lock is None:
+                await self._commit(group)
+            else:
                 async with self._lock:
                     await self._commit(group)
-            except BaseException as err:  # the consumer must answer everyone
-                for pending in group:
+        except BaseException as err:  # the consumer must answer everyone
+            for pending in group:
+                pending.fail(err)
+            if isinstance(err, asyncio.CancelledError):
+                for pending in self._queue:
                     pending.fail(err)
-                if isinstance(err, asyncio.CancelledError):
-                    for pending in self._queue:
-                        pending.fail(err)
-                    self._queue.clear()
-                    raise
+                self._queue.clear()
+                raise
 
     async def _commit(self, group: list[Pending[J, R]]) -> None:
         self.groups += 1

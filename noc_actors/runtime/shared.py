@@ -3,8 +3,10 @@ cost one transaction and one hub message per drain instead of one each.
 
 ``SharedCommits`` is the ``ClientStore`` of every runtime of a host: a
 runtime's commit waits in one queue with the commits of the host's other
-clients, and one consumer writes everything pending in one transaction
-(``GroupStore.commit_many``), then answers each runtime. If that transaction
+clients, and a consumer writes everything pending in one transaction
+(``GroupStore.commit_many``), then answers each runtime; a commit that arrives
+while the running transactions wait on the database starts another one (up
+to ``transactions`` at once: commits of different clients never conflict). If that transaction
 fails, each commit is written on its own, so one client's refusal
 (``DuplicateBatch``, ``ClaimLost``, a constraint) fails only that client's
 operation — and nothing of the failed transaction was stored. A runtime
@@ -36,6 +38,10 @@ from noc_actors.runtime.ports import ClientStore, HubPort
 
 MAX_COMMITS = 64
 """Commits (one per client) in one shared transaction at the most."""
+TRANSACTIONS = 4
+"""Shared transactions in flight at once at the most (PostgreSQL): a commit
+that arrives while every one waits on the database starts another, so the
+host's clients do not queue behind one transaction."""
 
 
 class GroupStore(ClientStore, Protocol):
@@ -49,10 +55,12 @@ class GroupStore(ClientStore, Protocol):
 class SharedCommits:
     """One host's clients' commits, grouped; see the module docstring."""
 
-    def __init__(self, store: GroupStore, max_group: int = MAX_COMMITS) -> None:
+    def __init__(
+        self, store: GroupStore, max_group: int = MAX_COMMITS, transactions: int = TRANSACTIONS
+    ) -> None:
         self.store = store
         self._writes: GroupCommit[Commit, None] = GroupCommit(
-            self._write, asyncio.Lock(), _nothing, max_group
+            self._write, None, _nothing, max_group, transactions
         )
 
     @property

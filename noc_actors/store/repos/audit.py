@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from noc_actors.domain.audit import AuditEntry
 from noc_actors.store.repos._common import after_cursor, clamp_limit, one_of, page
 from noc_actors.store.rows import as_dict
 from noc_actors.store.schema import audit_log
@@ -40,6 +41,8 @@ def _as_mapping(entry: object) -> Mapping[str, Any]:
         if unknown:
             raise ValueError(f"unknown audit fields {sorted(unknown)}")
         return entry
+    if isinstance(entry, AuditEntry):  # the common case: a shallow copy, not asdict's deep one
+        return entry.to_dict()
     if dataclasses.is_dataclass(entry) and not isinstance(entry, type):
         return dataclasses.asdict(entry)
     dump = getattr(entry, "model_dump", None)

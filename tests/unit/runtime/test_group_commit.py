@@ -78,3 +78,52 @@ async def test_a_caller_that_gives_up_does_not_stop_the_others() -> None:
     first.cancel()
     assert await second == 20
     assert book.stored == [1, 2]  # the cancelled job was committed anyway
+
+
+class SlowBook(Book):
+    """Each apply waits until the test opens its gate; records how many
+    applies run at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = asyncio.Event()
+        self.running = 0
+        self.most = 0
+
+    async def apply(self, group: list[Pending[int, int]]) -> None:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        await self.gate.wait()
+        self.running -= 1
+        await super().apply(group)
+
+
+async def _two_waves(consumers: int) -> tuple[SlowBook, list[int]]:
+    book = SlowBook()
+    gc: GroupCommit[int, int] = GroupCommit(book.apply, None, book.forget, 128, consumers)
+    first = [asyncio.create_task(gc.submit(n)) for n in (1, 2)]
+    await asyncio.sleep(0.01)  # the first group waits on its "database"
+    later = [asyncio.create_task(gc.submit(n)) for n in (3, 4)]
+    await asyncio.sleep(0.01)
+    book.gate.set()
+    return book, list(await asyncio.gather(*first, *later))
+
+
+async def test_with_more_consumers_work_arriving_during_a_commit_starts_another() -> None:
+    book, answers = await _two_waves(consumers=2)
+    assert answers == [10, 20, 30, 40]
+    assert book.most == 2 and sorted(map(sorted, book.applies)) == [[1, 2], [3, 4]]
+
+
+async def test_with_one_consumer_work_arriving_during_a_commit_waits_for_it() -> None:
+    book, answers = await _two_waves(consumers=1)
+    assert answers == [10, 20, 30, 40]
+    assert book.most == 1 and book.applies == [[1, 2], [3, 4]]
+
+
+async def test_a_job_submitted_as_the_last_consumer_leaves_is_still_applied() -> None:
+    book = Book()
+    gc = writes(book)
+    assert await gc.submit(1) == 10
+    # The consumer has returned; its done-callback may not have run yet.
+    assert await asyncio.wait_for(gc.submit(2), 1) == 20
