@@ -90,8 +90,16 @@ def _cell(value: Any) -> str:
     if isinstance(value, Mapping | list | tuple):
         return json.dumps(value, default=str, sort_keys=True)
     text = str(value)
-    # Spreadsheet formula injection: a cell must never start a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _numeric(text) else text
+    # Spreadsheet formula injection: a cell must never start a formula — nor
+    # a tab or carriage return, which a spreadsheet drops before evaluating
+    # what follows (OWASP's CSV injection list).
+    if text[:1] in _CONTROL_START or (text[:1] in _FORMULA_START and not _numeric(text)):
+        return "'" + text
+    return text
+
+
+_FORMULA_START = frozenset("=+-@")
+_CONTROL_START = frozenset("\t\r")
 
 
 def _numeric(text: str) -> bool:

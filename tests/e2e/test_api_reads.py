@@ -9,6 +9,7 @@ import asyncio
 import csv
 import io
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -369,3 +370,34 @@ def test_sites_list_names_exactly_the_sites_a_user_may_see(api: Api) -> None:
     assert set(sites("admin_b")) == {ids["b1-x"]}
     with api.client("key") as c:  # an integration key has no noc:view
         assert c.get("/api/noc/sites").status_code == 403
+
+
+def test_exported_cells_never_start_a_formula_even_behind_a_tab_or_return(world: Api) -> None:
+    """Issue 11 item 9: a spreadsheet drops a leading tab or carriage return
+    and runs what follows, so such a cell is escaped too."""
+    api = world
+    sneaky = ['\t=HYPERLINK("http://evil.test","x")', "\r+1+cmd|' /C calc'!A0", "\t@SUM(1)"]
+    entity = f"csv-{uuid.uuid4().hex[:8]}"
+    items = [
+        {
+            "alert_type": "UPS_ON_BATTERY",
+            "message": text,
+            "client_id": api.ids["a1"],
+            "severity": "low",
+            "entity_type": "ups",
+            "entity_id": f"{entity}-{n}",
+        }
+        for n, text in enumerate(sneaky)
+    ]
+    with api.client("key") as http:
+        r = http.post("/api/noc/alerts", json={"alerts": items})
+    assert r.status_code == 200, r.text
+    with api.client("admin") as c:
+        r = c.get("/api/noc/exports/alerts.csv", params={"severity": "LOW"})
+    assert r.status_code == 200, r.text
+    mine = {
+        row["entity_id"]: row["message"] for row in rows_of(r.text) if entity in row["entity_id"]
+    }
+    assert len(mine) == len(sneaky)
+    for n, text in enumerate(sneaky):
+        assert mine[f"{entity}-{n}"] == "'" + text  # shown as text, never evaluated

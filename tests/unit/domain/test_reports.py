@@ -7,6 +7,8 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.enums import AlertStatus, Severity
 from noc_actors.domain.export import ALERT_COLUMNS, AUDIT_COLUMNS, csv_chunks
@@ -134,6 +136,13 @@ def test_export_cells_never_start_a_spreadsheet_formula() -> None:
     (row,) = _rows(list(csv_chunks(rows, AUDIT_COLUMNS, may_see_pii=True)))
     assert row["action"].startswith("'=")
     assert row["entity_id"] == "-5"  # plain numbers stay numbers
+
+
+@pytest.mark.parametrize("text", ["\t=1+1", "\r=1+1", "\t+1", "\r-1", "\t@SUM(A1)", "\tplain"])
+def test_a_cell_starting_with_a_tab_or_return_is_escaped_too(text: str) -> None:
+    rows = [{"id": 1, "action": text, "entity_id": "e", "metadata": {}}]
+    (row,) = _rows(list(csv_chunks(rows, AUDIT_COLUMNS, may_see_pii=True)))
+    assert row["action"] == "'" + text
 
 
 def test_empty_export_is_just_the_header() -> None:
