@@ -16,6 +16,10 @@ from noc_actors.domain.enums import AuditAction
 
 SYSTEM_ACTOR: Final = "system"
 MAX_USER_AGENT: Final = 512
+MAX_ENTITY_ID: Final = 255
+"""The ``audit_log.entity_id`` column: a longer id (a denied request's path)
+is cut to fit, its full length kept in ``metadata["entity_id_length"]``, so
+the row is always written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +43,10 @@ class AuditEntry:
         if not isinstance(self.action, AuditAction):
             object.__setattr__(self, "action", AuditAction(self.action))
         object.__setattr__(self, "metadata", dict(self.metadata))
+        if len(self.entity_id) > MAX_ENTITY_ID:
+            meta = {**self.metadata, "entity_id_length": len(self.entity_id)}
+            object.__setattr__(self, "metadata", meta)
+            object.__setattr__(self, "entity_id", self.entity_id[: MAX_ENTITY_ID - 1] + "…")
         if self.user_agent is not None and len(self.user_agent) > MAX_USER_AGENT:
             object.__setattr__(self, "user_agent", self.user_agent[:MAX_USER_AGENT])
 

@@ -93,6 +93,23 @@ def test_non_admin_calling_admin_routes_gets_403_audited_with_source_address(
         assert _meta(meta)["capability"] == "admin"
 
 
+def test_a_denial_on_an_over_long_path_is_still_a_403_with_its_audit_row(api: Api) -> None:
+    """Issue 11 item 8: a path longer than the audit column (255) made the
+    denial's own audit write fail (a 500 on PostgreSQL, and no row)."""
+    long_id = "u" * 600
+    with api.client("operator", **{"X-Correlation-ID": "adm-long"}) as c:
+        r = c.get(f"/api/noc/users/{long_id}")
+    assert r.status_code == 403, r.text
+    rows = api.sql(
+        "SELECT entity_id, metadata FROM audit_log "
+        "WHERE action = 'UNAUTHORIZED_ACCESS' AND correlation_id = 'adm-long'"
+    )
+    assert len(rows) == 1
+    entity_id, meta = rows[0]
+    assert entity_id.startswith("GET /api/noc/users/uuu") and len(entity_id) <= 255
+    assert _meta(meta)["entity_id_length"] == len(f"GET /api/noc/users/{long_id}")
+
+
 def test_another_tenants_user_and_token_are_404(api: Api) -> None:
     theirs = api.ids["admin_b"]
     (their_token,) = api.sql("SELECT id FROM api_tokens WHERE user_id = :u", u=theirs)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from noc_actors.domain.audit import AuditEntry, unauthorized
+from noc_actors.domain.audit import MAX_ENTITY_ID, AuditEntry, unauthorized
 from noc_actors.domain.enums import AuditAction
 
 T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -54,3 +54,12 @@ def test_denial_is_audited_as_unauthorized_access_with_source_address() -> None:
     assert e.metadata == {"capability": "noc:export"}
     assert e.source_ip == "10.0.0.7"
     assert e.user_agent is not None and len(e.user_agent) == 512
+
+
+def test_an_over_long_entity_id_is_cut_to_the_column_and_its_length_kept() -> None:
+    path = "GET /api/noc/users/" + "u" * 600
+    e = AuditEntry("t1", "u1", AuditAction.UNAUTHORIZED_ACCESS, "endpoint", path, T0)
+    assert len(e.entity_id) == MAX_ENTITY_ID and e.entity_id.startswith("GET /api/noc/users/u")
+    assert e.metadata["entity_id_length"] == len(path)
+    short = AuditEntry("t1", "u1", AuditAction.ACKNOWLEDGE, "alert", "a" * MAX_ENTITY_ID, T0)
+    assert short.entity_id == "a" * MAX_ENTITY_ID and "entity_id_length" not in short.metadata
