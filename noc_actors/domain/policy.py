@@ -22,14 +22,24 @@ def _default_escalation_minutes() -> dict[Severity, float | None]:
     }
 
 
+MAX_DELAY_MINUTES = 30 * 24 * 60
+"""Escalation delays, offline thresholds and sweep ages: 30 days at the most."""
+MAX_SLA_HOURS = 365 * 24
+MAX_WINDOW_MINUTES = 7 * 24 * 60
+"""The correlation and incident windows: what an aggregator reloads, a week at the most."""
+MAX_GRACE_MINUTES = 24 * 60
+
+
 def _default_sla_hours() -> dict[str, float]:
     return {"P1": 4, "HIGH": 4, "P2": 8, "MEDIUM": 8, "P3": 24, "LOW": 24, "P4": 72}
 
 
 class TenantPolicy(BaseModel):
-    """Numbers that govern rules, escalation and backpressure for one tenant."""
+    """Numbers that govern rules, escalation and backpressure for one tenant.
+    Every number is bounded (and finite: no NaN or infinity), so no stored
+    policy can overflow a date computation in the rules or the loads."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     escalation_minutes: dict[Severity, float | None] = Field(
         default_factory=_default_escalation_minutes,
@@ -42,14 +52,14 @@ class TenantPolicy(BaseModel):
         default_factory=_default_sla_hours,
         description="Ticket resolution SLA per priority (P1..P4, HIGH/MEDIUM/LOW).",
     )
-    device_offline_minutes: float = Field(default=30, gt=0)
-    attendance_grace_minutes: float = Field(default=15, ge=0)
-    gps_accuracy_max_m: float = Field(default=100, gt=0)
-    correlation_window_minutes: float = Field(default=60, gt=0)
-    backpressure_threshold: int = Field(default=1000, ge=1)
-    backpressure_sweep_age_minutes: float = Field(default=60, gt=0)
-    incident_rule_count: int = Field(default=3, ge=1)
-    incident_rule_window_minutes: float = Field(default=10, gt=0)
+    device_offline_minutes: float = Field(default=30, gt=0, le=MAX_DELAY_MINUTES)
+    attendance_grace_minutes: float = Field(default=15, ge=0, le=MAX_GRACE_MINUTES)
+    gps_accuracy_max_m: float = Field(default=100, gt=0, le=100_000)
+    correlation_window_minutes: float = Field(default=60, gt=0, le=MAX_WINDOW_MINUTES)
+    backpressure_threshold: int = Field(default=1000, ge=1, le=10_000_000)
+    backpressure_sweep_age_minutes: float = Field(default=60, gt=0, le=MAX_DELAY_MINUTES)
+    incident_rule_count: int = Field(default=3, ge=1, le=10_000)
+    incident_rule_window_minutes: float = Field(default=10, gt=0, le=MAX_WINDOW_MINUTES)
     type_severity: dict[str, Severity] = Field(
         default_factory=lambda: dict(DEFAULT_TYPE_SEVERITY),
         description="Default severity per alert type; tenants may add types.",
@@ -59,16 +69,21 @@ class TenantPolicy(BaseModel):
     @classmethod
     def _positive_delays(cls, v: dict[Severity, float | None]) -> dict[Severity, float | None]:
         for sev, minutes in v.items():
-            if minutes is not None and minutes <= 0:
-                raise ValueError(f"delay for {sev} must be positive or null")
+            if minutes is not None and not 0 < minutes <= MAX_DELAY_MINUTES:
+                raise ValueError(
+                    f"delay for {sev} must be null or above 0 and at most "
+                    f"{MAX_DELAY_MINUTES} minutes (30 days)"
+                )
         return {**_default_escalation_minutes(), **v}
 
     @field_validator("sla_hours")
     @classmethod
     def _positive_sla(cls, v: dict[str, float]) -> dict[str, float]:
         for prio, hours in v.items():
-            if hours <= 0:
-                raise ValueError(f"SLA for {prio} must be positive")
+            if not 0 < hours <= MAX_SLA_HOURS:
+                raise ValueError(
+                    f"SLA for {prio} must be above 0 and at most {MAX_SLA_HOURS} hours (a year)"
+                )
         return {**_default_sla_hours(), **{k.upper(): h for k, h in v.items()}}
 
     @field_validator("type_severity")

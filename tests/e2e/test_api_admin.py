@@ -198,6 +198,50 @@ def test_patch_changes_capabilities_and_keeps_the_last_admin(api: Api) -> None:
     assert len(rows) == 2 and "patchy" not in str(rows).lower()
 
 
+OUT_OF_BOUNDS = [
+    ({"escalation_minutes": {"CRITICAL": 1e10}}, "escalation_minutes"),
+    ({"sla_hours": {"P1": 1e12}}, "sla_hours"),
+    ({"correlation_window_minutes": 1e12}, "correlation_window_minutes"),
+    ({"device_offline_minutes": 1e15}, "device_offline_minutes"),
+    ({"backpressure_sweep_age_minutes": 1e15}, "backpressure_sweep_age_minutes"),
+    ({"incident_rule_window_minutes": 1e15}, "incident_rule_window_minutes"),
+    ({"attendance_grace_minutes": 1e15}, "attendance_grace_minutes"),
+    ({"backpressure_threshold": 10**15}, "backpressure_threshold"),
+]
+
+
+def test_policy_numbers_out_of_bounds_are_422_naming_the_field_and_change_nothing(
+    api: Api,
+) -> None:
+    """Issue 11 item 4 (bounds): ``{"escalation_minutes": {"CRITICAL": 1e10}}``
+    was stored, and every later CRITICAL ingest answered 500 (OverflowError);
+    a huge correlation window broke the aggregators' loads."""
+    with api.client("admin") as c:
+        before = c.get("/api/noc/policies").json()["overrides"]
+        for body, field in OUT_OF_BOUNDS:
+            r = c.put("/api/noc/policies", json=body)
+            assert r.status_code == 422, (body, r.text)
+            assert r.json()["error"]["fields"][0]["field"].startswith(field), r.text
+        nan = c.put(
+            "/api/noc/policies",
+            content=b'{"escalation_minutes": {"HIGH": NaN}}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert nan.status_code == 422, nan.text
+        assert c.get("/api/noc/policies").json()["overrides"] == before
+    with api.client("key") as http:
+        item = {
+            "alert_type": "FIRE_ALARM",
+            "message": "smoke",
+            "client_id": api.ids["a1"],
+            "severity": "critical",
+            "entity_type": "sensor",
+            "entity_id": "bounds-check",
+        }
+        r = http.post("/api/noc/alerts", json={"alerts": [item]})
+    assert r.status_code == 200, r.text
+
+
 def test_policy_override_is_stored_shown_audited_and_reloaded(api: Api) -> None:
     with api.client("admin", **{"X-Correlation-ID": "pol-1"}) as c:
         r = c.put("/api/noc/policies", json={"device_offline_minutes": 10})
