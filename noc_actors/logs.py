@@ -2,8 +2,8 @@
 
 ``RedactingFilter`` rewrites every record passing a handler: API tokens
 (``noc_...``), bearer credentials, e-mail addresses and phone numbers become
-``[redacted]``. ``install_redaction()`` puts it on the root logger's handlers;
-each actor and the Serve app call it at start."""
+``[redacted]``, in tracebacks and stacks too. ``install_redaction()`` puts it
+on the root logger's handlers; each actor and the Serve app call it at start."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Formats the record's message once, redacted, and drops its args."""
+    """Formats the record's message once, redacted, and drops its args; a
+    traceback or stack it carries is formatted here and redacted too (and
+    the raw exception dropped, so no formatter can print it in clear)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -35,7 +37,18 @@ class RedactingFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = _FORMATTER.formatException(record.exc_info)
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
+
+
+_FORMATTER = logging.Formatter()
 
 
 def install_redaction(logger: logging.Logger | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -36,3 +37,27 @@ def test_the_filter_redacts_formatted_records(caplog: pytest.LogCaptureFixture) 
         log.info("token %s issued to %s", "noc_ABCDEFGHIJKLMNOPQRSTUV", "ada@acme.test")
     assert "ABCDEFGHIJ" not in caplog.text and "ada@acme.test" not in caplog.text
     assert caplog.text.count(REDACTED) == 2
+
+
+def test_tracebacks_and_stacks_are_redacted_too() -> None:
+    """Issue 11 item 10: the traceback of a logged exception (its message
+    carries what the failing code held) went out in clear."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
+    log = logging.getLogger("noc.test.traceback")
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        try:
+            raise ValueError("bad row for ada@acme.test, token noc_ABCDEFGHIJKLMNOPQRSTUV")
+        except ValueError:
+            log.exception("write failed for %s", "+61 2 5550 1234")
+        log.warning("here", stack_info=True, extra={})
+    finally:
+        log.removeHandler(handler)
+    text = stream.getvalue()
+    assert "Traceback (most recent call last)" in text and "ValueError" in text
+    assert "ada@acme.test" not in text and "ABCDEFGHIJ" not in text
+    assert "5550 1234" not in text and text.count(REDACTED) >= 3
