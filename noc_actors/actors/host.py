@@ -27,7 +27,7 @@ a restart the host finds its clients in the placement directory on the first
 call that names one (or on ``ready``); a call for a client not placed here
 raises ``Unavailable``, so a stale route is dropped and asked again, and a
 client never has two writers.
-Idempotent calls: ``status``, ``ready``, ``host``, ``reload``,
+Idempotent calls: ``status``, ``ready``, ``host``, ``release``, ``reload``,
 ``set_backlog``, ``escalate_all_due`` (fencing token), ``sweep``,
 ``take_snapshot``, and ingest with a ``batch_key``. Ingest without a key and
 transitions are not retried by Ray (``max_task_retries=0``: a retry could
@@ -168,6 +168,13 @@ class ClientHost:
         runtimes = [self._add(c, t) for c, t in clients]
         await asyncio.gather(*(r.ready() for r in runtimes))
         return len(new)
+
+    async def release(self, client_ids: Sequence[str]) -> int:
+        """Stop running these clients (disabled): their loops stop and their
+        memory goes; what they stored stays. How many were running."""
+        gone = [self.runtimes.pop(c) for c in client_ids if c in self.runtimes]
+        await asyncio.gather(*(r.stop() for r in gone))
+        return len(gone)
 
     async def _find(self) -> None:
         """Host every client the placement directory puts here."""

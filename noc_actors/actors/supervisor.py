@@ -231,10 +231,12 @@ class Supervisor:
 
     async def discover(self) -> int:
         """Place and start the enabled clients created since the last look
-        (by the CLI while Ray was unreachable, by SQL, by a restore); returns
-        how many were started. Part of every watch tick."""
+        (by the CLI while Ray was unreachable, by SQL, by a restore), and stop
+        the clients disabled since; returns how many were started. Part of
+        every watch tick."""
         async with self.engine.connect() as conn:
             enabled = await placement.enabled_clients(conn)
+        await self._release({p.client_id for p in enabled})
         new = [p for p in enabled if p.client_id not in self.host_of_]
         if not new:
             return 0
@@ -249,6 +251,18 @@ class Supervisor:
         except (RayActorError, GetTimeoutError, TimeoutError) as err:
             log.warning("new clients are still starting: %s", err)
         return len(new)
+
+    async def _release(self, enabled: set[str]) -> None:
+        """Tell each host to stop the clients it runs that are no longer
+        enabled (their placement stays, for when they are enabled again)."""
+        gone: dict[str, list[str]] = {}
+        async with self._agg_lock:
+            for client_id in [c for c in self.host_of_ if c not in enabled]:
+                gone.setdefault(self.host_of_.pop(client_id), []).append(client_id)
+                self.directory_.pop(client_id, None)
+        for name, client_ids in gone.items():
+            log.info("stopping %d disabled clients in %s", len(client_ids), name)
+            self._host(name).handle.release.remote(client_ids)
 
     async def route(self, client_id: str) -> tuple[str, Any]:
         """(tenant_id, host handle) of a client, for the gateway."""

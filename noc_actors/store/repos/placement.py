@@ -44,12 +44,12 @@ async def enabled_clients(conn: AsyncConnection) -> list[Placed]:
 
 
 async def hosted_by(conn: AsyncConnection, host: str) -> list[tuple[str, str]]:
-    """(client_id, tenant_id) of the clients placed in ``host`` (a client
-    disabled since it was placed included: its alerts can still be worked)."""
+    """(client_id, tenant_id) of the enabled clients placed in ``host`` (a
+    disabled client keeps its row, and its host, for when it is enabled again)."""
     stmt = (
         select(clients.c.id, clients.c.tenant_id)
         .select_from(clients.join(client_placement, client_placement.c.client_id == clients.c.id))
-        .where(client_placement.c.host == host)
+        .where(client_placement.c.host == host, clients.c.enabled.is_(True))
         .order_by(clients.c.id)
     )
     return [(r.id, r.tenant_id) for r in await conn.execute(stmt)]

@@ -190,6 +190,41 @@ async def test_a_dedicated_client_gets_its_own_actor(noc) -> None:
     assert client_status["host"] == names.aggregator_name(cid) and client_status["open_alerts"] == 1
 
 
+async def test_a_disabled_client_stops_and_comes_back_to_its_pool_when_enabled(noc) -> None:
+    """Issue 11 item 13: a disabled client's aggregate stops (its loops and
+    memory) within a watch tick; enabled again, it runs in the same pool."""
+    cid = noc.client_ids[-1]
+    host = hosts(noc)[cid]
+    pool = actor(noc, host)
+    assert cid in (await pool.status.remote())["clients"]
+
+    async def set_enabled(enabled: bool) -> None:
+        engine = make_engine(noc.url, pool_size=1, max_overflow=0)
+        try:
+            async with engine.begin() as conn:
+                await clients.set_enabled(
+                    conn, tenant_id=noc.tenant_id, client_id=cid, enabled=enabled
+                )
+        finally:
+            await engine.dispose()
+
+    await set_enabled(False)
+
+    async def stopped() -> bool:
+        return cid not in (await pool.status.remote())["clients"]
+
+    assert await until(stopped, 10)  # the watch runs every second here
+    health = await noc.client.health()
+    assert all(cid not in a["clients"] for a in health["actors"])
+    assert hosts(noc)[cid] == host  # its placement is kept
+
+    await set_enabled(True)
+    await noc.client.open_client(cid)  # what `noc client enable` does
+    assert cid in (await pool.status.remote())["clients"]
+    report = await noc.client.ingest_alerts(noc.tenant_id, cid, drafts(noc, cid, ["again"]))
+    assert report["created"] == 1
+
+
 async def test_a_restarted_supervisor_keeps_every_client_where_it_was(noc) -> None:
     before = hosts(noc)
     ray.kill(actor(noc, names.SUPERVISOR), no_restart=False)
