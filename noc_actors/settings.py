@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     cache_ttl_alerts_s: int = Field(default=60, ge=1)
     cache_warm_interval_s: float = Field(default=300, gt=0)
     ingest_queue_size: int = Field(default=20_000, ge=1)
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body any route reads (413 above it); read only "
+        "after the caller is authenticated.",
+    )
     hub_ring_size: int = Field(default=10_000, ge=100)
     ws_rate_limit_per_minute: int = Field(
         default=100, ge=1, description="Client messages per minute per user, across replicas."

@@ -21,7 +21,10 @@ Ctx = Annotated[AppContext, Depends(get_context)]
 
 
 async def get_caller(request: Request, ctx: Ctx) -> Caller:
-    return await authenticate(ctx, request)
+    """The caller: as ``BodyGuard`` authenticated it before the body was
+    read, or (a request without a body) now."""
+    known: Caller | None = getattr(request.state, "caller", None)
+    return known if known is not None else await authenticate(ctx, request)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_caller)]

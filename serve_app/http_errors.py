@@ -84,10 +84,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(err.status_code, "http_error")
-        return error_response(
-            request, err.status_code, code, str(err.detail), dict(err.headers or {})
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            err.status_code, "http_error"
         )
+        message = str(err.detail)
+        if err.status_code == 413:  # Starlette's body limit, for a body that streamed past it
+            message = "request body larger than the limit (NOC_MAX_BODY_BYTES)"
+        return error_response(request, err.status_code, code, message, dict(err.headers or {}))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, err: Exception) -> JSONResponse:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -278,3 +280,63 @@ def test_openapi_documents_the_ingest_endpoints(api: Api) -> None:
     doc = httpx.get(f"{api.base_url}/openapi.json", timeout=30).json()
     assert "post" in doc["paths"]["/api/noc/events"]
     assert "post" in doc["paths"]["/api/noc/alerts"]
+
+
+def _raw_request(api: Api, head: str, timeout_s: float = 5.0) -> bytes:
+    """Send only ``head`` (request line and headers, no body) and read what
+    the server answers before the body would have come."""
+    host, port = api.base_url.removeprefix("http://").split(":")
+    got = b""
+    with socket.create_connection((host, int(port)), timeout=timeout_s) as s:
+        s.sendall(head.encode())
+        try:
+            while b"\r\n\r\n" not in got or len(got.split(b"\r\n\r\n", 1)[1]) < _length(got):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except TimeoutError:
+            pass
+    return got
+
+
+def _length(answer: bytes) -> int:
+    for line in answer.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    return 0
+
+
+def test_a_stranger_is_refused_before_a_byte_of_its_body_is_read(api: Api) -> None:
+    """Issue 11 item 3: a request with no token declaring a 100 MB body was
+    answered only after the body was read (the server waited for it)."""
+    for path in (ALERTS, EVENTS, "/api/v2/alerts", "/api/noc/policies"):
+        method = "PUT" if path.endswith("policies") else "POST"
+        head = (
+            f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {100 * 1024 * 1024}\r\n\r\n"
+        )
+        answer = _raw_request(api, head)
+        assert answer.startswith(b"HTTP/1.1 401"), (path, answer[:200])
+        assert b"unauthenticated" in answer
+
+
+def test_bodies_over_the_cap_are_413_naming_the_limit(api: Api) -> None:
+    cap = api.settings.max_body_bytes
+    big = b'{"alerts": [' + b" " * (cap + 1) + b"]}"
+    with api.client("key") as http:
+        declared = http.post(ALERTS, content=big, headers={"Content-Type": "application/json"})
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: the body streams past the cap
+            yield big[: cap // 2]
+            yield big[cap // 2 :]
+
+        streamed = http.post(ALERTS, content=chunks(), headers={"Content-Type": "application/json"})
+        fine = http.post(ALERTS, json={"alerts": [alert(api)]})
+    assert declared.status_code == 413, declared.text
+    assert declared.json()["error"]["code"] == "payload_too_large"
+    assert "NOC_MAX_BODY_BYTES" in declared.json()["error"]["message"]
+    assert streamed.status_code == 413, streamed.text
+    assert "NOC_MAX_BODY_BYTES" in streamed.json()["error"]["message"]
+    assert fine.status_code == 200, fine.text
