@@ -59,18 +59,7 @@ async def set_host(
     conn: AsyncConnection, *, client_id: str, host: str, now: datetime | None = None
 ) -> None:
     """Record that ``client_id`` lives in ``host`` (keeps its placement)."""
-    now = now or utcnow()
-    done = await conn.execute(
-        update(client_placement)
-        .where(client_placement.c.client_id == client_id)
-        .values(host=host, updated_at=now)
-    )
-    if done.rowcount == 0:
-        await conn.execute(
-            insert(client_placement).values(
-                client_id=client_id, placement=None, host=host, updated_at=now
-            )
-        )
+    await _upsert(conn, client_id, {"host": host}, now)
 
 
 async def set_placement(
@@ -79,18 +68,21 @@ async def set_placement(
     """Ask for ``pooled`` or ``dedicated`` (None: the system default). It
     decides where the supervisor places a client not placed yet; moving a
     placed client is not built yet."""
-    now = now or utcnow()
+    await _upsert(conn, client_id, {"placement": placement}, now)
+
+
+async def _upsert(
+    conn: AsyncConnection, client_id: str, values: dict[str, str | None], now: datetime | None
+) -> None:
+    """Change ``values`` of the client's row, creating it (the other column
+    NULL) if it has none; portable across SQLite and PostgreSQL."""
+    stamped = {**values, "updated_at": now or utcnow()}
     done = await conn.execute(
-        update(client_placement)
-        .where(client_placement.c.client_id == client_id)
-        .values(placement=placement, updated_at=now)
+        update(client_placement).where(client_placement.c.client_id == client_id).values(stamped)
     )
     if done.rowcount == 0:
-        await conn.execute(
-            insert(client_placement).values(
-                client_id=client_id, placement=placement, host=None, updated_at=now
-            )
-        )
+        row = {"placement": None, "host": None, **stamped, "client_id": client_id}
+        await conn.execute(insert(client_placement).values(row))
 
 
 async def placement_of(conn: AsyncConnection, *, client_id: str) -> tuple[str | None, str | None]:
