@@ -163,10 +163,15 @@ class ClientHost:
 
     async def host(self, clients: Sequence[tuple[str, str]]) -> int:
         """Run these ``(client_id, tenant_id)`` here and load them now (the
-        supervisor placed them); how many were new."""
+        supervisor placed them); how many were new. One client that fails to
+        load does not keep the others from loading (it tries again on its
+        first call)."""
         new = [c for c, _ in clients if c not in self.runtimes]
         runtimes = [self._add(c, t) for c, t in clients]
-        await asyncio.gather(*(r.ready() for r in runtimes))
+        loaded = await asyncio.gather(*(r.ready() for r in runtimes), return_exceptions=True)
+        for runtime, outcome in zip(runtimes, loaded, strict=True):
+            if isinstance(outcome, BaseException):  # it loads again on its first call
+                log.warning("client %s did not load: %r", runtime.client_id, outcome)
         return len(new)
 
     async def release(self, client_ids: Sequence[str]) -> int:

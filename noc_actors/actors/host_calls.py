@@ -69,10 +69,12 @@ class HostCalls:
                 answers = [(True, await getattr(handle, method).remote(client_id, *args, **kwargs))]
             else:
                 answers = await handle.call_many.remote([call for call, _ in waiting])
-        except Exception as err:  # noqa: BLE001 - the message failed: every caller hears
+        except BaseException as err:  # the message failed: every caller hears
             for _, answer in waiting:
                 if not answer.done():
                     answer.set_result((False, err))
+            if not isinstance(err, Exception):  # cancelled: after answering everyone
+                raise
             return
         for (_, answer), result in zip(waiting, answers, strict=True):
             if not answer.done():  # the caller may have given up (cancelled)
