@@ -20,6 +20,13 @@ class TimerStatus(TypedDict):
     last_lag_s: float | None
     """How late the last deadline was handed over."""
     max_lag_s: float
+    recent_lag_p50_s: float | None
+    """Median lag of the last firings (``timer.RECENT_FIRINGS``); a deadline
+    that fell due while the timer was down counts its whole wait."""
+    recent_lag_max_s: float | None
+    oldest_overdue_s: float
+    """How long the earliest deadline still waiting has been due: above a
+    few seconds the timer is not keeping up now."""
     rebuilt: int
     """Deadlines re-armed from the database on the last start."""
     started_at: float

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -36,6 +37,8 @@ log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(seconds=2)
 MAX_SLEEP_S = 1.0
+RECENT_FIRINGS = 100
+"""Firings whose lag `status` summarises."""
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -52,6 +55,7 @@ class EscalationTimer:
         self.failures = 0
         self.last_lag_s: float | None = None
         self.max_lag_s = 0.0
+        self.recent_lags: deque[float] = deque(maxlen=RECENT_FIRINGS)
         self.rebuilt = 0
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -115,6 +119,7 @@ class EscalationTimer:
             lag = (now - d.due_at).total_seconds()
             self.last_lag_s = lag
             self.max_lag_s = max(self.max_lag_s, lag)
+            self.recent_lags.append(lag)
             self.metrics.lag.set(lag)
             due.setdefault(d.client_id, []).append(d)
         for client_id, deadlines in due.items():  # one call per client per tick
@@ -157,6 +162,8 @@ class EscalationTimer:
     async def status(self) -> TimerStatus:
         await self._ensure_started()
         nxt = self.schedule.next_due_at()
+        overdue = 0.0 if nxt is None else (self.proc.clock.now() - nxt).total_seconds()
+        lags = sorted(self.recent_lags)
         return {
             "kind": "timer",
             "pending": len(self.schedule),
@@ -165,6 +172,9 @@ class EscalationTimer:
             "failures": self.failures,
             "last_lag_s": self.last_lag_s,
             "max_lag_s": self.max_lag_s,
+            "recent_lag_p50_s": lags[len(lags) // 2] if lags else None,
+            "recent_lag_max_s": lags[-1] if lags else None,
+            "oldest_overdue_s": max(0.0, overdue),
             "rebuilt": self.rebuilt,
             "started_at": self.proc.started_at,
             "restarted": self.proc.restarted,

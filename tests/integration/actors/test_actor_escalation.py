@@ -97,6 +97,8 @@ async def test_unacknowledged_critical_escalates_within_1s_once_per_level(noc) -
     assert all(0 <= lag < 1.0 for lag in lags), lags
     timer = await noc.client.timer_status()
     assert timer["max_lag_s"] < 1.0
+    assert timer["recent_lag_max_s"] is not None and timer["recent_lag_max_s"] < 1.0
+    assert timer["oldest_overdue_s"] < 1.0  # nothing waits past due
 
 
 async def test_acknowledged_alert_is_not_escalated(noc) -> None:
