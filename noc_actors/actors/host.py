@@ -255,10 +255,14 @@ class ClientHost:
 
     async def status(self, client_id: str | None = None) -> AggregatorStatus | HostStatus:
         """One client's runtime, or (None) the host itself."""
-        facts = {"pid": os.getpid(), "restarted": self.proc.restarted}
         if client_id is not None:
             runtime = await self._runtime(client_id)
-            client: AggregatorStatus = {**runtime.status(), **facts, "host": self.name}  # type: ignore[typeddict-item]
+            client: AggregatorStatus = {
+                **runtime.status(),
+                "pid": os.getpid(),
+                "restarted": self.proc.restarted,
+                "host": self.name,
+            }
             return client
         return {
             "kind": self.kind,
