@@ -165,19 +165,26 @@ class Dash:
             await cls.opened.pop().close()
 
 
-async def two_replicas(api: Api, who: str) -> tuple[Dash, Dash]:
-    """Open sockets until two of them are on different replicas."""
+async def two_replicas(api: Api, who: str, within_s: float = 30.0) -> tuple[Dash, Dash]:
+    """Open sockets until two of them are on different replicas. Right after
+    a deployment the proxy may route to one replica for a few seconds (the
+    second is not in its configuration yet), so this keeps trying, a little
+    apart, for ``within_s``."""
     by_replica: dict[str, Dash] = {}
-    for _ in range(30):
+    deadline = time.monotonic() + within_s
+    tries = 0
+    while time.monotonic() < deadline:
+        tries += 1
         d = await Dash.open(api, who)
         if d.connected["replica"] in by_replica:
             await d.close()
+            await asyncio.sleep(0.25)
             continue
         by_replica[d.connected["replica"]] = d
         if len(by_replica) == 2:
             a, b = by_replica.values()
             return a, b
-    raise AssertionError("30 sockets all landed on one replica")
+    raise AssertionError(f"{tries} sockets in {within_s:g} s all landed on one replica")
 
 
 class RawSocket:
