@@ -24,10 +24,11 @@ each with its value or its error, so one client's failure is only its own.
 Hard state (database): the clients' data, and which clients live here
 (``client_placement``). Soft state: the runtimes, rebuilt on demand — after
 a restart the host finds its clients in the placement directory on the first
-call that names one (or on ``ready``); a call for a client not placed here
+call that names one (and the supervisor's next ping hands them to it with
+``host``); a call for a client not placed here
 raises ``Unavailable``, so a stale route is dropped and asked again, and a
 client never has two writers.
-Idempotent calls: ``status``, ``ready``, ``host``, ``release``, ``reload``,
+Idempotent calls: ``status``, ``host``, ``release``, ``reload``,
 ``set_backlog``, ``escalate_all_due`` (fencing token), ``sweep``,
 ``take_snapshot``, and ingest with a ``batch_key``. Ingest without a key and
 transitions are not retried by Ray (``max_task_retries=0``: a retry could
@@ -101,7 +102,6 @@ Answer = tuple[bool, Any]
 
 CLIENT_METHODS: Final = frozenset(
     {
-        "ready",
         "reload",
         "ingest_alerts",
         "ingest_events",
@@ -199,14 +199,6 @@ class ClientHost:
         return runtime
 
     # --- calls for one client -----------------------------------------------------
-
-    async def ready(self, client_id: str | None = None) -> bool:
-        """Load one client, or (None) every client placed here."""
-        if client_id is not None:
-            return await (await self._runtime(client_id)).ready()
-        await self._find()
-        await asyncio.gather(*(r.ready() for r in self.runtimes.values()))
-        return True
 
     async def reload(self, client_id: str) -> bool:
         return await (await self._runtime(client_id)).reload()

@@ -4,10 +4,10 @@ cost one transaction and one hub message per drain instead of one each.
 ``SharedCommits`` is the ``ClientStore`` of every runtime of a host: a
 runtime's commit waits in one queue with the commits of the host's other
 clients, and a consumer writes everything pending in one transaction
-(``GroupStore.commit_many``), then answers each runtime; a commit that arrives
-while the running transactions wait on the database starts another one (up
-to ``transactions`` at once: commits of different clients never conflict). If that transaction
-fails, each commit is written on its own, so one client's refusal
+(``GroupStore.commit_many``), then answers each runtime; a commit that
+arrives while the running transactions wait on the database starts another
+one (up to ``transactions`` at once: commits of different clients never
+conflict). If a shared transaction fails, each commit is written on its own, so one client's refusal
 (``DuplicateBatch``, ``ClaimLost``, a constraint) fails only that client's
 operation — and nothing of the failed transaction was stored. A runtime
 holds its own lock while its commit waits, so a drain holds at most one

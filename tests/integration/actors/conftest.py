@@ -10,9 +10,10 @@ system through a module-level ``SETTINGS`` dict (e.g. shorter delays) and
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ import pytest
 from sqlalchemy import text
 
 from noc_actors.actors.client import NocClient, start_system, stop_system
+from noc_actors.domain.draft import AlertDraft
+from noc_actors.domain.enums import Severity
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants, users
@@ -56,6 +59,36 @@ class NocSystem:
     def scalar(self, query: str, **params: Any) -> Any:
         rows = self.sql(query, **params)
         return rows[0][0] if rows else None
+
+
+def gateway_drafts(noc: NocSystem, client_id: str, keys: list[str]) -> list[AlertDraft]:
+    """MEDIUM ``SYNC_DEGRADED`` drafts of one client, one gateway per key."""
+    return [
+        AlertDraft(
+            noc.tenant_id,
+            client_id,
+            "SYNC_DEGRADED",
+            f"{k} lagging",
+            severity=Severity.MEDIUM,
+            site_id=noc.site_of.get(client_id),
+            entity_type="gateway",
+            entity_id=k,
+        )
+        for k in keys
+    ]
+
+
+async def until(predicate: Callable[[], Any], timeout_s: float, every_s: float = 0.1) -> bool:
+    """Ask ``predicate`` (plain or async) until it is true or ``timeout_s``
+    has passed; its last answer."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        answer = predicate()
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if answer or time.monotonic() >= deadline:
+            return bool(answer)
+        await asyncio.sleep(every_s)
 
 
 def _loop_running() -> bool:

@@ -15,30 +15,13 @@ import time
 import ray
 
 from noc_actors.actors import names
-from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import Unavailable
 from noc_actors.store.db import make_engine
 from noc_actors.store.repos import clients, placement
+from tests.integration.actors.conftest import gateway_drafts, until
 
 CLIENTS = 6
 SETTINGS = {"pool_size": 4, "supervisor_watch_interval_s": 1}
-
-
-def drafts(noc, cid: str, keys: list[str]) -> list[AlertDraft]:
-    return [
-        AlertDraft(
-            noc.tenant_id,
-            cid,
-            "SYNC_DEGRADED",
-            f"{k} lagging",
-            severity=Severity.MEDIUM,
-            site_id=noc.site_of.get(cid),
-            entity_type="gateway",
-            entity_id=k,
-        )
-        for k in keys
-    ]
 
 
 def hosts(noc) -> dict[str, str]:
@@ -47,15 +30,6 @@ def hosts(noc) -> dict[str, str]:
 
 def actor(noc, name: str):
     return ray.get_actor(name, namespace=noc.settings.ray_namespace)
-
-
-async def until(predicate, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.1)
-    return bool(await predicate())
 
 
 async def test_clients_fill_pools_up_to_the_pool_size(noc) -> None:
@@ -76,7 +50,10 @@ async def test_calls_for_the_clients_of_a_pool_leave_in_one_message(noc) -> None
     before = await actor(noc, names.pool_name(0)).status.remote()
     sent = noc.client._calls.messages
     reports = await asyncio.gather(
-        *(noc.client.ingest_alerts(noc.tenant_id, c, drafts(noc, c, [f"{c}-one"])) for c in pool0)
+        *(
+            noc.client.ingest_alerts(noc.tenant_id, c, gateway_drafts(noc, c, [f"{c}-one"]))
+            for c in pool0
+        )
     )
     assert [r["created"] for r in reports] == [1] * len(pool0)
     assert noc.client._calls.messages - sent == 1  # four clients, one actor call
@@ -91,7 +68,7 @@ async def test_one_clients_refusal_is_its_own_in_a_shared_call(noc) -> None:
     pool0 = [c for c, h in hosts(noc).items() if h == names.pool_name(0)]
     good, other = pool0[0], pool0[1]
     calls = [
-        noc.client.ingest_alerts(noc.tenant_id, good, drafts(noc, good, ["fine"])),
+        noc.client.ingest_alerts(noc.tenant_id, good, gateway_drafts(noc, good, ["fine"])),
         noc.client.transition(noc.tenant_id, other, "no-such-action", ["x"], "u1"),
     ]
     report, refused = await asyncio.gather(*calls, return_exceptions=True)
@@ -109,7 +86,7 @@ async def test_killing_a_pool_mid_stream_loses_no_returned_batch(noc) -> None:
         for b in range(40):
             keys = [f"kill-{cid}-{b}-{i}" for i in range(20)]
             try:
-                await noc.client.ingest_alerts(noc.tenant_id, cid, drafts(noc, cid, keys))
+                await noc.client.ingest_alerts(noc.tenant_id, cid, gateway_drafts(noc, cid, keys))
             except Unavailable:
                 await asyncio.sleep(0.05)
                 continue
@@ -138,7 +115,7 @@ async def test_killing_a_pool_mid_stream_loses_no_returned_batch(noc) -> None:
     # The restarted pool runs the same clients, folding repeats into open alerts.
     cid = pool0[0]
     repeat = returned[cid][:5]
-    report = await noc.client.ingest_alerts(noc.tenant_id, cid, drafts(noc, cid, repeat))
+    report = await noc.client.ingest_alerts(noc.tenant_id, cid, gateway_drafts(noc, cid, repeat))
     assert report["folded"] == 5 and report["created"] == 0
     status = await actor(noc, names.pool_name(0)).status.remote()
     assert status["restarted"] and sorted(status["clients"]) == sorted(pool0)
@@ -163,7 +140,7 @@ async def test_supervisor_recreates_a_pool_killed_for_good(noc) -> None:
     for _ in range(20):  # the gateway's cached route dies with the old actor
         try:
             report = await noc.client.ingest_alerts(
-                noc.tenant_id, pool1[0], drafts(noc, pool1[0], ["after-recreate"])
+                noc.tenant_id, pool1[0], gateway_drafts(noc, pool1[0], ["after-recreate"])
             )
             break
         except Unavailable:
@@ -184,7 +161,7 @@ async def test_a_dedicated_client_gets_its_own_actor(noc) -> None:
     assert hosts(noc)[cid] == names.aggregator_name(cid)
     status = await actor(noc, names.aggregator_name(cid)).status.remote()
     assert status["kind"] == "aggregator" and status["clients"] == [cid]
-    report = await noc.client.ingest_alerts(noc.tenant_id, cid, drafts(noc, cid, ["own"]))
+    report = await noc.client.ingest_alerts(noc.tenant_id, cid, gateway_drafts(noc, cid, ["own"]))
     assert report["created"] == 1
     client_status = await noc.client.aggregator_status(noc.tenant_id, cid)
     assert client_status["host"] == names.aggregator_name(cid) and client_status["open_alerts"] == 1
@@ -221,7 +198,7 @@ async def test_a_disabled_client_stops_and_comes_back_to_its_pool_when_enabled(n
     await set_enabled(True)
     await noc.client.open_client(cid)  # what `noc client enable` does
     assert cid in (await pool.status.remote())["clients"]
-    report = await noc.client.ingest_alerts(noc.tenant_id, cid, drafts(noc, cid, ["again"]))
+    report = await noc.client.ingest_alerts(noc.tenant_id, cid, gateway_drafts(noc, cid, ["again"]))
     assert report["created"] == 1
 
 

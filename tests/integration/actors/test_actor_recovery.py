@@ -12,8 +12,8 @@ import ray
 
 from noc_actors.actors import names
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import Unavailable
+from tests.integration.actors.conftest import gateway_drafts, until
 
 BATCH = 50
 # Each client in its own actor, so killing one hits one client
@@ -22,20 +22,7 @@ SETTINGS = {"placement": "dedicated"}
 
 
 def drafts(noc, keys: list[str], client: int = 0) -> list[AlertDraft]:
-    cid = noc.client_ids[client]
-    return [
-        AlertDraft(
-            noc.tenant_id,
-            cid,
-            "SYNC_DEGRADED",
-            f"{k} lagging",
-            severity=Severity.MEDIUM,
-            site_id=noc.site_of[cid],
-            entity_type="gateway",
-            entity_id=k,
-        )
-        for k in keys
-    ]
+    return gateway_drafts(noc, noc.client_ids[client], keys)
 
 
 async def test_killing_an_aggregator_mid_stream_loses_no_returned_batch(noc) -> None:
@@ -128,15 +115,6 @@ async def test_hub_subscribers_resubscribe_after_a_kill_and_detect_the_gap(noc) 
 
 def _about(event: dict, entity: str) -> bool:
     return event.get("type", "").startswith("alert_") and event["alert"]["entity_id"] == entity
-
-
-async def until(predicate, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return bool(predicate())
 
 
 async def test_supervisor_recreates_a_dead_aggregator_and_reports_the_restart(noc) -> None:

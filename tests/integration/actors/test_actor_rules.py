@@ -3,15 +3,14 @@ periodic loops inside the actors (intervals shortened by configuration)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from datetime import UTC, datetime, timedelta
 
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.events import AttendanceEvent, DeviceEvent, TicketEvent, WorkOrderEvent
 from noc_actors.domain.policy import TenantPolicy
+from tests.integration.actors.conftest import until
 
 SETTINGS = {
     "clock_rules_interval_s": 0.5,
@@ -23,15 +22,6 @@ SETTINGS = {
         backpressure_sweep_age_minutes=1 / 60,
     ),
 }
-
-
-async def until(predicate, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        await asyncio.sleep(0.1)
-    return bool(predicate())
 
 
 def types_of(noc, cid: str, status: str = "NEW") -> list[str]:
@@ -221,7 +211,7 @@ async def test_storm_of_low_alerts_raises_the_level_sheds_info_and_sweeps_old_in
     ]
     await noc.client.ingest_alerts(noc.tenant_id, cid, low)  # 8 NEW INFO/LOW > 5
     assert await until(lambda: _level(noc) == "ELEVATED", 5)
-    assert await until_async(lambda: _shedding(noc, cid), 5)
+    assert await until(lambda: _shedding(noc, cid), 5)
 
     shed = await noc.client.ingest_alerts(
         noc.tenant_id,
@@ -268,7 +258,7 @@ async def test_storm_of_low_alerts_raises_the_level_sheds_info_and_sweeps_old_in
     ]
     await noc.client.transition(noc.tenant_id, cid, "resolve", ids, "u-op")
     assert await until(lambda: _level(noc) is None, 5)
-    assert await until_async(lambda: _not(_shedding(noc, cid)), 5)
+    assert await until(lambda: _not(_shedding(noc, cid)), 5)
     again = await noc.client.ingest_alerts(
         noc.tenant_id,
         cid,
@@ -285,15 +275,6 @@ async def test_storm_of_low_alerts_raises_the_level_sheds_info_and_sweeps_old_in
         ],
     )
     assert again["created"] == 1
-
-
-async def until_async(predicate, timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if await predicate():
-            return True
-        await asyncio.sleep(0.05)
-    return False
 
 
 async def _shedding(noc, cid: str) -> bool:
