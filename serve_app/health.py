@@ -88,6 +88,7 @@ class TimerHealth(TypedDict):
     recent_lag_p50_s: float | None
     recent_lag_max_s: float | None
     oldest_overdue_s: float
+    armed: bool
     next_due_at: str | None
 
 
@@ -176,11 +177,12 @@ async def _actors(ctx: AppContext) -> ActorsHealth:
 
 
 def timer_ok(status: TimerStatus) -> bool:
-    """Whether the timer keeps up now: no deadline waiting past due for
+    """Whether the timer keeps up now: it has re-armed the pending
+    escalations from the database, and no deadline has waited past due for
     ``TIMER_BEHIND_S``. Not the lag of its last firing — after a restart it
     fires what fell due during its outage, late by the outage, and then has
     nothing to fire for minutes."""
-    return status["oldest_overdue_s"] < TIMER_BEHIND_S
+    return status["armed"] and status["oldest_overdue_s"] < TIMER_BEHIND_S
 
 
 async def _timer(ctx: AppContext) -> TimerHealth:
@@ -195,6 +197,7 @@ async def _timer(ctx: AppContext) -> TimerHealth:
         "recent_lag_p50_s": status["recent_lag_p50_s"],
         "recent_lag_max_s": status["recent_lag_max_s"],
         "oldest_overdue_s": status["oldest_overdue_s"],
+        "armed": status["armed"],
         "next_due_at": status["next_due_at"],
     }
 

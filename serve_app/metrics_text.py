@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from noc_actors.runtime.loops import LoopStatus
     from serve_app.health import Components, HealthBody, Part
 
 LEVELS = {"NORMAL": 0, "ELEVATED": 1, "CRITICAL": 2}
@@ -91,6 +92,25 @@ def _actors(c: Components) -> Iterator[Metric]:
     )
 
 
+def _jobs(c: Components) -> Iterator[Metric]:
+    part = c["actors"]
+    jobs: list[LoopStatus] = []
+    if "jobs" in part:
+        jobs = part["jobs"]
+    yield Metric(
+        "noc_job_failures_total",
+        "Failed runs of a periodic job since its actor started (retries included).",
+        "counter",
+        [({"job": j["name"]}, float(j["failures"])) for j in jobs],
+    )
+    yield Metric(
+        "noc_job_late",
+        "1 when a periodic job has not succeeded for 3 intervals.",
+        "gauge",
+        [({"job": j["name"]}, 1.0 if j["late"] else 0.0) for j in jobs],
+    )
+
+
 def _timer(c: Components) -> Iterator[Metric]:
     timer = c["timer"]
     if "pending" not in timer:
@@ -147,7 +167,7 @@ def _replica(c: Components) -> Iterator[Metric]:
                  [({}, float(sockets["gaps"]))])  # fmt: skip
 
 
-SECTIONS = (_components, _queues, _actors, _timer, _backpressure, _replica)
+SECTIONS = (_components, _queues, _actors, _jobs, _timer, _backpressure, _replica)
 
 
 def prometheus_text(body: HealthBody) -> str:

@@ -69,6 +69,10 @@ class BackpressureController:
         self.sweep_loop = PeriodicLoop(
             "backpressure-sweep", settings.backpressure_sweep_interval_s, self.sweep
         )
+        # Ray runs an async actor's constructor in its event loop: the loops
+        # start here, so a restarted controller checks and sweeps at once.
+        self.check_loop.start()
+        self.sweep_loop.start()
 
     async def ready(self) -> bool:
         self.check_loop.start()

@@ -22,10 +22,14 @@ everything it has for a host in one event-loop turn that way — and answers
 each with its value or its error, so one client's failure is only its own.
 
 Hard state (database): the clients' data, and which clients live here
-(``client_placement``). Soft state: the runtimes, rebuilt on demand — after
-a restart the host finds its clients in the placement directory on the first
-call that names one (and the supervisor's next ping hands them to it with
-``host``); a call for a client not placed here
+(``client_placement``). Soft state: the runtimes. A host starts its own
+work: from its constructor, its ``load-clients`` loop finds the clients the
+placement directory puts here and loads them (which starts their clock rules
+and snapshots), at once and every ``HOST_LOAD_INTERVAL_S`` after (a client
+that failed to load — database down — is tried again), so a host Ray
+restarted runs its quiet clients' periodic work without waiting for a call
+(the supervisor's ping also hands it its clients, with ``host``); a call for
+a client not placed here
 raises ``Unavailable``, so a stale route is dropped and asked again, and a
 client never has two writers.
 Idempotent calls: ``status``, ``host``, ``release``, ``reload``,
@@ -58,6 +62,7 @@ from noc_actors.domain.errors import DomainError, Unavailable
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
 from noc_actors.runtime import ClientRuntime, RuntimeOptions, RuntimeStatus, TransitionResult
+from noc_actors.runtime.loops import LoopStatus, PeriodicLoop
 from noc_actors.runtime.shared import TRANSACTIONS, SharedCommits, SharedHub
 from noc_actors.runtime.timer_buffer import BufferedTimer
 from noc_actors.settings import Settings
@@ -93,7 +98,13 @@ class HostStatus(TypedDict):
     pid: int
     started_at: float
     restarted: bool
+    jobs: list[LoopStatus]
+    """The host's own loop, and its clients' late loops (named
+    ``<client_id>/<job>``)."""
 
+
+HOST_LOAD_INTERVAL_S: Final = 5.0
+"""How often a host looks for placed clients that are not loaded yet."""
 
 Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]
 """``(method, client_id, args, kwargs)`` of ``call_many``."""
@@ -140,6 +151,13 @@ class ClientHost:
         self.options = RuntimeOptions(settings.clock_rules_interval_s, settings.snapshot_interval_s)
         self.runtimes: dict[str, ClientRuntime] = {}
         self._finding = asyncio.Lock()
+        self.load_loop = PeriodicLoop(
+            "load-clients", HOST_LOAD_INTERVAL_S, self.load_placed, first_delay_s=0.0
+        )
+        # Ray runs an async actor's constructor in its event loop: the host
+        # starts its own work here, not on its first call (after a restart
+        # there may be no call for a long time).
+        self.load_loop.start()
 
     # --- which clients live here ------------------------------------------------
 
@@ -180,6 +198,35 @@ class ClientHost:
         gone = [self.runtimes.pop(c) for c in client_ids if c in self.runtimes]
         await asyncio.gather(*(r.stop() for r in gone))
         return len(gone)
+
+    def _jobs(self) -> list[LoopStatus]:
+        jobs = [self.load_loop.status()]
+        for client_id, runtime in self.runtimes.items():
+            for job in runtime.status()["jobs"]:
+                if job["late"]:
+                    named = job.copy()
+                    named["name"] = f"{client_id}/{job['name']}"
+                    jobs.append(named)
+        return jobs
+
+    async def load_placed(self) -> int:
+        """Find the clients placed here and load those not loaded yet (their
+        loops start with the load); how many loaded. Raises when one could
+        not load, so the loop counts a failure and tries again."""
+        await self._find()
+        waiting = [r for r in self.runtimes.values() if not r.loaded]
+        loaded = await asyncio.gather(*(r.ready() for r in waiting), return_exceptions=True)
+        failed = [
+            (runtime.client_id, outcome)
+            for runtime, outcome in zip(waiting, loaded, strict=True)
+            if isinstance(outcome, BaseException)
+        ]
+        if failed:
+            raise RuntimeError(
+                f"{len(failed)} of {len(waiting)} clients did not load, first "
+                f"{failed[0][0]}: {failed[0][1]!r}"
+            )
+        return len(waiting)
 
     async def _find(self) -> None:
         """Host every client the placement directory puts here."""
@@ -268,6 +315,7 @@ class ClientHost:
             "pid": os.getpid(),
             "started_at": self.proc.started_at,
             "restarted": self.proc.restarted,
+            "jobs": self._jobs(),
         }
 
     # --- many calls at once ---------------------------------------------------------

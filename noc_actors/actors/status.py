@@ -29,6 +29,10 @@ class TimerStatus(TypedDict):
     few seconds the timer is not keeping up now."""
     rebuilt: int
     """Deadlines re-armed from the database on the last start."""
+    armed: bool
+    """The pending escalations have been re-armed from the database since
+    the timer started (not yet: the database was unreachable; the timer
+    keeps trying and is unhealthy meanwhile)."""
     started_at: float
     restarted: bool
 
@@ -60,7 +64,9 @@ class ProcessFacts(TypedDict):
 
 class SupervisorHealth(TypedDict):
     ok: bool
-    """Every actor answered its ping."""
+    """Every actor answered its ping and no periodic job is late."""
     actors: list[ChildView]
     jobs: list[LoopStatus]
+    """The supervisor's loops, the backpressure controller's, each host's
+    ``load-clients`` and its clients' late loops (``<client_id>/<job>``)."""
     supervisor: ProcessFacts

@@ -99,6 +99,23 @@ class Supervisor:
             lambda: seconds_until(self.settings.archive_hour_utc, self.proc.clock.now()),
             self.archive,
         )
+        self._stopped = False
+        # Ray runs an async actor's constructor in its event loop: a
+        # supervisor (re)started by Ray starts the system itself — its watch
+        # is what recreates dead actors — not on the first call that names it.
+        self._boot = asyncio.get_running_loop().create_task(self._start_until_started())
+
+    async def _start_until_started(self) -> None:
+        """``start``, tried again (1 s, 2 s, … at most 30 s apart) until it
+        succeeds — the database may be down when the supervisor starts."""
+        delay = 1.0
+        while not self._started and not self._stopped:
+            try:
+                await self.start()
+            except Exception as err:  # noqa: BLE001 - keep trying until it starts
+                log.warning("NOC did not start, retrying in %.0fs: %r", delay, err)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     # --- starting ---------------------------------------------------------------
 
@@ -323,10 +340,13 @@ class Supervisor:
             await self.start()
         await self.watch()
         views = [c.view([i for i, _ in self._hosted(c.name)]) for c in self.children.values()]
+        jobs = [self.watch_loop.status(), self.archive_loop.status()]
+        for view in views:  # the children's own loops (a host: its clients' late ones)
+            jobs.extend(view["details"].get("jobs", []))
         return {
-            "ok": all(v["state"] == "ALIVE" for v in views),
+            "ok": all(v["state"] == "ALIVE" for v in views) and not any(j["late"] for j in jobs),
             "actors": sorted(views, key=lambda v: (v["kind"] != "hub", v["kind"], v["name"])),
-            "jobs": [self.watch_loop.status(), self.archive_loop.status()],
+            "jobs": jobs,
             "supervisor": {"started_at": self.proc.started_at, "restarted": self.proc.restarted},
         }
 
@@ -357,6 +377,7 @@ class Supervisor:
         self.directory_.clear()
         self.host_of_.clear()
         self._started = False
+        self._stopped = True
         await self.watch_loop.stop()
         await self.archive_loop.stop()
         return n

@@ -58,13 +58,22 @@ class EscalationTimer:
         self.recent_lags: deque[float] = deque(maxlen=RECENT_FIRINGS)
         self.rebuilt = 0
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[Any]] = set()
+        self.armed = False
+        self._arming = asyncio.Lock()
+        # Ray runs an async actor's constructor in its event loop: the timer
+        # starts its loop (which re-arms from the database first) here, not
+        # on its first call — after a restart there may be none for a while.
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="timer")
 
     async def _ensure_started(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._loop(), name="timer")
-            await self._rebuild()
+        """Re-arm from the database now if the loop has not done it yet
+        (raises while the database is down; the loop keeps trying)."""
+        if not self.armed:
+            async with self._arming:
+                if not self.armed:
+                    await self._rebuild()
+                    self.armed = True
 
     async def _rebuild(self) -> None:
         """Re-arm every pending escalation from the database."""
@@ -89,7 +98,10 @@ class EscalationTimer:
         return True
 
     async def arm(self, deadlines: Sequence[Deadline]) -> int:
-        await self._ensure_started()
+        """Arm (or replace) deadlines. Before the loop has re-armed from the
+        database too: re-arming keeps what is here, and a deadline that is
+        stale by the time it fires (acknowledged, cancelled) is refused by the
+        aggregator's fencing token."""
         for d in deadlines:
             current = self.schedule.get(d.alert_id)
             if current is None or current.level <= d.level:
@@ -98,12 +110,12 @@ class EscalationTimer:
         return len(self.schedule)
 
     async def cancel(self, alert_ids: Sequence[str]) -> int:
-        await self._ensure_started()
         return sum(self.schedule.cancel(a) for a in alert_ids)
 
     async def _loop(self) -> None:
         while True:
             try:
+                await self._ensure_started()
                 await self._step()
             except asyncio.CancelledError:
                 raise
@@ -160,7 +172,6 @@ class EscalationTimer:
             self._wake.set()
 
     async def status(self) -> TimerStatus:
-        await self._ensure_started()
         nxt = self.schedule.next_due_at()
         overdue = 0.0 if nxt is None else (self.proc.clock.now() - nxt).total_seconds()
         lags = sorted(self.recent_lags)
@@ -176,6 +187,7 @@ class EscalationTimer:
             "recent_lag_max_s": lags[-1] if lags else None,
             "oldest_overdue_s": max(0.0, overdue),
             "rebuilt": self.rebuilt,
+            "armed": self.armed,
             "started_at": self.proc.started_at,
             "restarted": self.proc.restarted,
         }

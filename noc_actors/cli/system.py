@@ -205,7 +205,15 @@ def render_status(health: SupervisorHealth) -> list[str]:
             )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    for job in health["jobs"]:
+        if job["late"]:
+            success = _age(job["last_success"]) if job["last_success"] else "never"
+            lines.append(
+                f"late job {job['name']}: last success {success}, "
+                f"{job['failures']} failures, last error: {job['last_error'] or '-'}"
+            )
+    return lines
 
 
 def status(address: Annotated[str | None, typer.Option(help="Ray address.")] = None) -> None:

@@ -106,7 +106,11 @@ class ClientRuntime:
         self._writes: GroupCommit[Job, Changes] = GroupCommit(
             self._apply, self._lock, self._forget, options.max_group
         )
-        self.clock_loop = PeriodicLoop("clock-rules", options.clock_rules_interval_s, self.tick)
+        # Clock rules run as soon as the client is loaded (a restart may have
+        # skipped some), then every interval.
+        self.clock_loop = PeriodicLoop(
+            "clock-rules", options.clock_rules_interval_s, self.tick, first_delay_s=0.0
+        )
         self.snapshot_loop = PeriodicLoop(
             "snapshot", options.snapshot_interval_s, self.take_snapshot
         )

@@ -9,7 +9,7 @@ from noc_actors.actors.status import TimerStatus
 from serve_app.health import TIMER_BEHIND_S, timer_ok
 
 
-def status(last_lag_s: float | None, oldest_overdue_s: float) -> TimerStatus:
+def status(last_lag_s: float | None, oldest_overdue_s: float, *, armed: bool = True) -> TimerStatus:
     return {
         "kind": "timer",
         "pending": 3,
@@ -22,6 +22,7 @@ def status(last_lag_s: float | None, oldest_overdue_s: float) -> TimerStatus:
         "recent_lag_max_s": last_lag_s,
         "oldest_overdue_s": oldest_overdue_s,
         "rebuilt": 3,
+        "armed": armed,
         "started_at": 0.0,
         "restarted": True,
     }
@@ -34,3 +35,7 @@ def test_a_restart_that_fired_late_deadlines_is_healthy_once_it_keeps_up() -> No
 def test_a_deadline_waiting_past_due_makes_the_timer_unhealthy() -> None:
     assert not timer_ok(status(last_lag_s=0.1, oldest_overdue_s=TIMER_BEHIND_S + 1))
     assert timer_ok(status(last_lag_s=None, oldest_overdue_s=TIMER_BEHIND_S - 1))
+
+
+def test_a_timer_that_could_not_re_arm_from_the_database_is_unhealthy() -> None:
+    assert not timer_ok(status(last_lag_s=None, oldest_overdue_s=0.0, armed=False))

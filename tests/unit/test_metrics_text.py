@@ -18,7 +18,10 @@ def body(**failed: str) -> Any:
         "cache": {"ok": True, "kind": "redis"},
         "actors": {
             "ok": True,
-            "jobs": [],
+            "jobs": [
+                {"name": "snapshot-archive", "failures": 0, "late": False},
+                {"name": "mall/snapshot", "failures": 4, "late": True},
+            ],
             "actors": [
                 {
                     "name": "noc:escalation-timer",
@@ -76,6 +79,9 @@ def test_every_figure_of_a_healthy_noc_is_a_sample() -> None:
         'noc_actor_up{actor="noc:aggregator:mall"} 0.0',
         'noc_actor_restarts{actor="noc:escalation-timer"} 2.0',
         "noc_escalations_pending 4.0",
+        'noc_job_failures_total{job="mall/snapshot"} 4.0',
+        'noc_job_late{job="mall/snapshot"} 1.0',
+        'noc_job_late{job="snapshot-archive"} 0.0',
         "noc_escalation_lag_seconds 0.25",
         'noc_backpressure_level{tenant="t2"} 2.0',
         'noc_ingest_queue_items{kind="capacity"} 20000.0',
