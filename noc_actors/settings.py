@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         description="Largest request body any route reads (413 above it); read only "
         "after the caller is authenticated.",
     )
+    request_timeout_s: float = Field(
+        default=30,
+        gt=0,
+        le=600,
+        description="Longest a request waits for its answer to start (503 with Retry-After "
+        "past it); a streamed export is bounded only until its first byte.",
+    )
     hub_ring_size: int = Field(default=10_000, ge=100)
     ws_rate_limit_per_minute: int = Field(
         default=100, ge=1, description="Client messages per minute per user, across replicas."

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from noc_actors import __version__
 from serve_app.body_guard import BodyGuard
 from serve_app.http_errors import install_error_handlers
-from serve_app.middleware import CorrelationIdMiddleware
+from serve_app.middleware import CorrelationIdMiddleware, RequestDeadline
 from serve_app.routes import (
     admin,
     alertmanager,
@@ -41,6 +41,7 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.add_middleware(BodyGuard)  # inside the correlation id: its answers carry one
+    app.add_middleware(RequestDeadline)  # bounds authentication and body reading too
     app.add_middleware(CorrelationIdMiddleware)
     install_error_handlers(app)
     for module in (

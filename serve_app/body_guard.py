@@ -21,6 +21,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from noc_actors.store.outage import as_unavailable
 from serve_app.auth import authenticate, bearer_token
 from serve_app.context import context_of
 from serve_app.errors import INTERNAL, answer_for, message_for
@@ -48,7 +49,8 @@ class BodyGuard:
         if scope["path"] not in CREDENTIAL_IN_BODY or bearer_token(request) is not None:
             try:
                 caller = await authenticate(ctx, request)
-            except Exception as err:  # noqa: BLE001 - answered like a route's error
+            except Exception as caught:  # noqa: BLE001 - answered like a route's error
+                err = as_unavailable(caught) or caught  # database down: 503, not 500
                 answer = answer_for(err)
                 if answer is INTERNAL:
                     log.exception("authentication failed (correlation id %s)", _cid(request))

@@ -27,6 +27,7 @@ from noc_actors.domain.errors import (
     NotFound,
     Overloaded,
     PermissionDenied,
+    StorageUnavailable,
     Unavailable,
 )
 
@@ -98,6 +99,7 @@ ERRORS: Final[dict[type[Exception], ErrorAnswer]] = {
     Conflict: ErrorAnswer(409, "conflict"),
     BatchTooLarge: ErrorAnswer(413, "batch_too_large"),
     Unavailable: ErrorAnswer(503, "unavailable", retry_after_s=2),
+    StorageUnavailable: ErrorAnswer(503, "database_unavailable", retry_after_s=5),
     Overloaded: ErrorAnswer(503, "overloaded", retry_after_s=5),
 }
 INTERNAL: Final = ErrorAnswer(500, "internal_error")

@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from noc_actors.domain.errors import InvalidInput
+from noc_actors.store.outage import OUTAGE, as_unavailable
 from serve_app.errors import ERRORS, PartlyStored, answer_for, message_for
 
 log = logging.getLogger(__name__)
@@ -61,12 +63,18 @@ def _extra(err: Exception) -> dict[str, Any]:
     return {}
 
 
+def known_error_response(request: Request, err: Exception) -> JSONResponse:
+    """The answer of one of the NOC's own errors (status, code and
+    Retry-After from the error table)."""
+    answer = answer_for(err)
+    return error_response(
+        request, answer.status, answer.code, message_for(err), answer.headers(), **_extra(err)
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def known(request: Request, err: Exception) -> JSONResponse:
-        answer = answer_for(err)
-        return error_response(
-            request, answer.status, answer.code, message_for(err), answer.headers(), **_extra(err)
-        )
+        return known_error_response(request, err)
 
     for error_type in ERRORS:
         app.add_exception_handler(error_type, known)
@@ -94,6 +102,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, err: Exception) -> JSONResponse:
+        outage = as_unavailable(err)
+        if outage is not None:  # the database is down: 503, retry — not a bug
+            log.warning(
+                "database unavailable (correlation id %s): %s",
+                correlation_id(request),
+                outage.detail,
+            )
+            return await known(request, outage)
         log.exception("unhandled error (correlation id %s)", correlation_id(request))
         answer = answer_for(err)
         return error_response(request, answer.status, answer.code, message_for(err))
+
+    # Database errors are looked at before the catch-all (which Starlette
+    # runs outermost, after the answer): an outage is a 503, not a crash.
+    for error_type in (*OUTAGE, DBAPIError):
+        app.add_exception_handler(error_type, _crash)

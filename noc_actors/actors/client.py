@@ -32,7 +32,7 @@ from noc_actors.actors.status import SupervisorHealth, TimerStatus
 from noc_actors.actors.supervisor import Supervisor
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.errors import DomainError, NotFound, Unavailable
+from noc_actors.domain.errors import DomainError, NotFound, StorageUnavailable, Unavailable
 from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.hub_events import HubEvent, ReplayAnswer, StreamItem
 from noc_actors.runtime.types import TransitionResult
@@ -127,6 +127,8 @@ class NocClient:
             raise Unavailable(
                 f"the host of client {client_id}", str(err).splitlines()[0] if str(err) else ""
             ) from err
+        except StorageUnavailable:  # the route is fine: the database is down
+            raise
         except Unavailable:  # e.g. the host no longer runs this client: route again
             self._routes.pop(client_id, None)
             raise

@@ -67,6 +67,7 @@ from noc_actors.runtime.shared import TRANSACTIONS, SharedCommits, SharedHub
 from noc_actors.runtime.timer_buffer import BufferedTimer
 from noc_actors.settings import Settings
 from noc_actors.store.client_store import SqlClientStore
+from noc_actors.store.outage import as_unavailable
 from noc_actors.store.repos import placement
 
 log = logging.getLogger(__name__)
@@ -338,9 +339,13 @@ class ClientHost:
 
 def _portable(err: Exception) -> Exception:
     """``err`` if it survives pickling (domain errors do), else a
-    ``RuntimeError`` with its text — an answer must reach the caller."""
+    ``RuntimeError`` with its text — an answer must reach the caller. A
+    database outage becomes ``StorageUnavailable`` (503, retry)."""
     if isinstance(err, DomainError):
         return err
+    outage = as_unavailable(err)
+    if outage is not None:
+        return outage
     try:
         pickle.loads(pickle.dumps(err))
     except Exception:  # noqa: BLE001 - any pickling failure

@@ -90,6 +90,18 @@ class Unavailable(DomainError):
         return (type(self), (self.actor, self.detail))
 
 
+class StorageUnavailable(Unavailable):
+    """The database cannot be reached now (refused, dropped, shutting down or
+    starting up, no connection free): nothing was applied — retry. HTTP 503
+    with Retry-After; health names the database."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("the database", detail)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.detail,))
+
+
 class Overloaded(DomainError):
     """Ingest refused for now (the bounded queue is full, or the tenant is at
     backpressure CRITICAL): HTTP 503 with Retry-After. Alertmanager and

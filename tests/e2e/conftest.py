@@ -216,16 +216,6 @@ def redis_for(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def serve_port(ray_cluster: None) -> Iterator[int]:
-    from ray import serve
-
-    port = free_port()
-    serve.start(http_options={"host": "127.0.0.1", "port": port})
-    yield port
-    serve.shutdown()
-
-
 @pytest.fixture(
     scope="module",
     params=[
