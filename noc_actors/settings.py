@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from platformdirs import user_data_dir
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from noc_actors.domain.policy import TenantPolicy
@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body any route reads (413 above it); read only "
         "after the caller is authenticated.",
+    )
+    operator_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Bearer key of the platform operator: every tenant's health details "
+        "and /metrics (Prometheus). Unset: only tenant tokens with noc:configure see "
+        "details, of their own tenant.",
     )
     request_timeout_s: float = Field(
         default=30,

@@ -26,10 +26,14 @@ from serve_app.cache import Cache, make_cache
 from serve_app.caller import Caller
 from serve_app.ingest.gate import IngestGate
 from serve_app.ingest.pipeline import IngestPipeline
+from serve_app.recent import Recent
 from serve_app.ws.realtime import Realtime
 
 Job = Callable[["AppContext"], Coroutine[Any, Any, None]]
 """A background job of the replica: runs until cancelled (and must not die)."""
+
+
+LIVENESS_TTL_S = 2.0
 
 
 @dataclass
@@ -43,6 +47,8 @@ class AppContext:
     ingest: IngestPipeline
     epochs: EpochSource
     access: AccessCache = field(default_factory=AccessCache)
+    liveness: Recent[Any] = field(default_factory=lambda: Recent(LIVENESS_TTL_S))
+    """The public health answer, computed at most every ``LIVENESS_TTL_S``."""
     jobs: dict[str, Job] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _started: bool = False

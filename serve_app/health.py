@@ -1,8 +1,23 @@
-"""Health of every component, as one typed document (``HealthBody``): the
-database and its alert queues, the read cache, the actors and their jobs, the
-escalation timer's lag, the backpressure levels and this replica (its hub
-subscription, sockets and ingest queue). ``/api/noc/health`` answers it and
-``/metrics`` renders it for Prometheus (``serve_app.metrics_text``).
+"""Health, in two depths.
+
+- **Liveness** (``liveness``, public): ``{"status", "failing", "at"}`` —
+  which components fail, by name, and nothing else (no ids, no counts, no
+  error texts). Cheap: ``SELECT 1``, a cache ping, the supervisor's last
+  watch (no actor is pinged for it), the timer's status and this replica;
+  computed at most every ``LIVENESS_TTL_S`` per replica, concurrent probes
+  sharing one computation.
+- **Details** (``gather_health``, for a token with ``noc:configure`` — scoped
+  to its tenant and visible clients — or the operator key, everything): every
+  component as one typed document (``HealthBody``): the database and its
+  alert queues, the read cache, the actors and their periodic jobs, the
+  escalation timer's lag, the backpressure levels and this replica (its hub
+  subscription, sockets and ingest queue). ``/metrics`` renders it for
+  Prometheus (``serve_app.metrics_text``).
+
+Status: ``healthy``; ``degraded`` when a component fails but the replica can
+serve (Redis down: the cache falls back; an actor restarting; a late job) —
+HTTP 200, a load balancer must keep the replica; ``unavailable`` when it
+cannot (the database is unreachable) — HTTP 503.
 
 Every check runs at once, each bounded by ``CHECK_TIMEOUT_S``; one that fails
 or times out becomes ``{"ok": false, "error": ...}`` and names itself in
@@ -13,16 +28,24 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TypedDict, TypeVar, final
 
-from noc_actors.actors.status import TimerStatus
+from sqlalchemy import text
+
+from noc_actors.actors.status import SupervisorHealth, TimerStatus
 from noc_actors.runtime.loops import LoopStatus
 from noc_actors.store.repos import reports
 from serve_app.context import AppContext
 from serve_app.ws.realtime import RealtimeStatus
 
 CHECK_TIMEOUT_S = 3.0
+CAN_SERVE_WITHOUT: frozenset[str] = frozenset(
+    {"cache", "actors", "timer", "backpressure", "replica"}
+)
+"""Components whose failure leaves the replica able to serve (degraded, 200);
+the database is not among them (503)."""
 TIMER_BEHIND_S = 5.0
 """A deadline waiting this long past due makes the timer unhealthy."""
 T = TypeVar("T")
@@ -133,18 +156,60 @@ class Components(TypedDict):
     replica: ReplicaHealth | Failed
 
 
+Status = Literal["healthy", "degraded", "unavailable"]
+
+
 @final
 class HealthBody(TypedDict):
-    status: Literal["healthy", "degraded"]
+    status: Status
     failing: list[str]
     components: Components
     at: str
 
 
-async def _database(ctx: AppContext) -> DatabaseHealth:
+@final
+class Liveness(TypedDict):
+    """The public answer: which components fail, by name only."""
+
+    status: Status
+    failing: list[str]
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads the details: one tenant's configurer (its visible clients)
+    or the platform operator (``tenant_id`` None: everything)."""
+
+    tenant_id: str | None
+    client_ids: frozenset[str] | None
+    """Clients the reader may see; None: every client."""
+
+    def sees(self, client_id: str | None) -> bool:
+        return client_id is None or self.client_ids is None or client_id in self.client_ids
+
+
+OPERATOR = Reader(None, None)
+
+
+def status_of(failing: list[str]) -> Status:
+    """``unavailable`` when the replica cannot serve, ``degraded`` when a
+    part it can do without fails."""
+    if not failing:
+        return "healthy"
+    return "degraded" if set(failing) <= CAN_SERVE_WITHOUT else "unavailable"
+
+
+def http_status(status: Status) -> int:
+    return 503 if status == "unavailable" else 200
+
+
+async def _database(ctx: AppContext, reader: Reader) -> DatabaseHealth:
     started = time.perf_counter()
+    scope = {} if reader.tenant_id is None else {"tenant_id": reader.tenant_id}
+    clients = None if reader.client_ids is None else sorted(reader.client_ids)
     async with ctx.engine.connect() as db:
-        depths = await reports.queue_depths(db, now=datetime.now(UTC))
+        depths = await reports.queue_depths(db, now=datetime.now(UTC), client_ids=clients, **scope)
     latency = round((time.perf_counter() - started) * 1000, 1)
     queues: QueueDepths = {
         "new_alerts": depths.new_alerts,
@@ -154,26 +219,45 @@ async def _database(ctx: AppContext) -> DatabaseHealth:
     return {"ok": True, "latency_ms": latency, "queues": queues}
 
 
+async def _database_reachable(ctx: AppContext) -> bool:
+    async with ctx.engine.connect() as db:
+        await db.execute(text("SELECT 1"))
+    return True
+
+
 async def _cache(ctx: AppContext) -> CacheHealth:
     kind: Literal["redis", "in-process"] = "redis" if ctx.settings.redis_url else "in-process"
     return {"ok": await ctx.cache.ping(), "kind": kind}
 
 
-async def _actors(ctx: AppContext) -> ActorsHealth:
-    health = await ctx.noc.health()
+def _actors_seen_by(health: SupervisorHealth, reader: Reader) -> ActorsHealth:
+    """The supervisor's view, cut to what the reader may see: a dedicated
+    host of a client it may not see is left out, a pool lists only its
+    visible clients, a client's job (``<client>/<job>``) shows only if the
+    client is visible."""
     lines: list[ActorLine] = [
         {
             "name": a["name"],
             "kind": a["kind"],
             "client_id": a["client_id"],
-            "clients": a["clients"],
+            "clients": [c for c in a["clients"] if reader.sees(c)],
             "state": a["state"],
             "restarts": a["restarts"],
             "last_error": a["last_error"],
         }
         for a in health["actors"]
+        if reader.sees(a["client_id"])
     ]
-    return {"ok": health["ok"], "actors": lines, "jobs": health["jobs"]}
+    jobs = [j for j in health["jobs"] if reader.sees(_job_client(j["name"]))]
+    return {"ok": health["ok"], "actors": lines, "jobs": jobs}
+
+
+def _job_client(job: str) -> str | None:
+    return job.split("/", 1)[0] if "/" in job else None
+
+
+async def _actors(ctx: AppContext, reader: Reader) -> ActorsHealth:
+    return _actors_seen_by(await ctx.noc.health(ping=False), reader)
 
 
 def timer_ok(status: TimerStatus) -> bool:
@@ -202,8 +286,11 @@ async def _timer(ctx: AppContext) -> TimerHealth:
     }
 
 
-async def _backpressure(ctx: AppContext) -> BackpressureHealth:
-    return {"ok": True, "levels": await ctx.noc.backpressure_levels()}
+async def _backpressure(ctx: AppContext, reader: Reader) -> BackpressureHealth:
+    levels = await ctx.noc.backpressure_levels()
+    if reader.tenant_id is not None:
+        levels = {t: lv for t, lv in levels.items() if t == reader.tenant_id}
+    return {"ok": True, "levels": levels}
 
 
 async def _replica(ctx: AppContext) -> ReplicaHealth:
@@ -227,13 +314,14 @@ async def _guard(check: Awaitable[T]) -> T | Failed:
         return {"ok": False, "error": f"{type(err).__name__}: {detail}"[:300]}
 
 
-async def gather_health(ctx: AppContext) -> HealthBody:
+async def gather_health(ctx: AppContext, reader: Reader = OPERATOR) -> HealthBody:
+    """Every component, as ``reader`` may see it."""
     database, cache, actors, timer, backpressure, replica = await asyncio.gather(
-        _guard(_database(ctx)),
+        _guard(_database(ctx, reader)),
         _guard(_cache(ctx)),
-        _guard(_actors(ctx)),
+        _guard(_actors(ctx, reader)),
         _guard(_timer(ctx)),
-        _guard(_backpressure(ctx)),
+        _guard(_backpressure(ctx, reader)),
         _guard(_replica(ctx)),
     )
     components: Components = {
@@ -254,8 +342,41 @@ async def gather_health(ctx: AppContext) -> HealthBody:
     }
     failing = [name for name, ok in oks.items() if not ok]
     return {
-        "status": "degraded" if failing else "healthy",
+        "status": status_of(failing),
         "failing": failing,
         "components": components,
         "at": datetime.now(UTC).isoformat(),
     }
+
+
+async def _ok(check: Awaitable[bool]) -> bool:
+    try:
+        return bool(await asyncio.wait_for(check, CHECK_TIMEOUT_S))
+    except Exception:  # noqa: BLE001 - a failed check is an answer
+        return False
+
+
+async def _check_liveness(ctx: AppContext) -> Liveness:
+    async def actors() -> bool:
+        return (await ctx.noc.health(ping=False))["ok"]
+
+    async def timer() -> bool:
+        return timer_ok(await ctx.noc.timer_status())
+
+    async def replica() -> bool:
+        return (await _replica(ctx))["ok"]
+
+    names = ("database", "cache", "actors", "timer", "replica")
+    oks = await asyncio.gather(
+        _ok(_database_reachable(ctx)), _ok(ctx.cache.ping()), _ok(actors()), _ok(timer()),
+        _ok(replica()),
+    )  # fmt: skip
+    failing = [name for name, ok in zip(names, oks, strict=True) if not ok]
+    return {"status": status_of(failing), "failing": failing, "at": datetime.now(UTC).isoformat()}
+
+
+async def liveness(ctx: AppContext) -> Liveness:
+    """The public answer, computed at most every ``LIVENESS_TTL_S`` on this
+    replica (concurrent probes share one computation)."""
+    answer: Liveness = await ctx.liveness.get(lambda: _check_liveness(ctx))
+    return answer

@@ -234,9 +234,10 @@ class NocClient:
 
     # --- system -------------------------------------------------------------------
 
-    async def health(self) -> SupervisorHealth:
-        """The supervisor pings every actor now and reports each."""
-        health: SupervisorHealth = await self._ask(names.SUPERVISOR, "health")
+    async def health(self, ping: bool = True) -> SupervisorHealth:
+        """Every actor as the supervisor sees it: pinged now, or (``ping``
+        False: cheap) as its last watch saw it, at most a watch interval ago."""
+        health: SupervisorHealth = await self._ask(names.SUPERVISOR, "health", ping)
         return health
 
     async def open_client(self, client_id: str) -> float:

@@ -92,7 +92,7 @@ class Supervisor:
         self._agg_lock = asyncio.Lock()
         self._started = False
         self.watch_loop = PeriodicLoop(
-            "supervisor-watch", settings.supervisor_watch_interval_s, self.watch
+            "supervisor-watch", settings.supervisor_watch_interval_s, self.watch, first_delay_s=0.0
         )
         self.archive_loop = PeriodicLoop(
             "snapshot-archive",
@@ -334,11 +334,13 @@ class Supervisor:
             child.handle = self._singleton(child.kind)
             child.handle.ready.remote()
 
-    async def health(self) -> SupervisorHealth:
-        """Ping now and report every child."""
+    async def health(self, ping: bool = True) -> SupervisorHealth:
+        """Report every child: pinged now, or (``ping`` False) as the last
+        watch saw it."""
         if not self._started:
             await self.start()
-        await self.watch()
+        if ping:
+            await self.watch()
         views = [c.view([i for i, _ in self._hosted(c.name)]) for c in self.children.values()]
         jobs = [self.watch_loop.status(), self.archive_loop.status()]
         for view in views:  # the children's own loops (a host: its clients' late ones)

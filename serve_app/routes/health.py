@@ -1,28 +1,65 @@
-"""``GET /api/noc/health`` (200 healthy, 503 naming what is not) and
-``GET /metrics`` (Prometheus text): database, actors, hub, timer lag,
-backpressure, queue depths and periodic jobs (``serve_app.health``).
-Unauthenticated (load balancers and Prometheus probe them); they reveal
-counts, never data."""
+"""``GET /api/noc/health`` and ``GET /metrics`` (``serve_app.health``).
+
+Health without a token is the public probe for load balancers: status and
+the names of failing components only, 200 while the replica can serve
+(``degraded`` included: a cache outage must not pull every replica out), 503
+when it cannot (the database is unreachable). With a bearer token it is the
+operator's view: every component's figures, for a token with
+``noc:configure`` scoped to its tenant and visible clients (any other token:
+403 and an UNAUTHORIZED_ACCESS audit row), or for ``NOC_OPERATOR_KEY``
+everything. ``/metrics`` is the same details in Prometheus text and needs
+the same token (Prometheus: ``authorization: {credentials: <token>}``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import hmac
+
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from noc_actors.domain.enums import Capability
+from serve_app.auth import authenticate, bearer_token, require
+from serve_app.context import AppContext
 from serve_app.deps import Ctx
-from serve_app.health import gather_health
+from serve_app.errors import Unauthenticated
+from serve_app.health import OPERATOR, Reader, gather_health, http_status, liveness
 from serve_app.metrics_text import prometheus_text
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/noc/health", summary="Health of every component (200 healthy, 503 degraded)")
-async def health(ctx: Ctx) -> JSONResponse:
-    body = await gather_health(ctx)
-    return JSONResponse(body, status_code=503 if body["failing"] else 200)
+async def reader_of(ctx: AppContext, request: Request, token: str) -> Reader:
+    """Who reads the details: the operator key, or a ``noc:configure``
+    token (its tenant, its visible clients); 401/403 otherwise."""
+    key = ctx.settings.operator_key
+    if key is not None and hmac.compare_digest(token.encode(), key.get_secret_value().encode()):
+        return OPERATOR
+    caller = await authenticate(ctx, request, token)
+    await require(ctx, caller, Capability.CONFIGURE)
+    visible = caller.visible_client_ids
+    clients = frozenset(caller.directory.clients if visible is None else visible)
+    return Reader(caller.tenant_id, clients)
 
 
-@router.get("/metrics", summary="Prometheus metrics of the NOC (text format)")
-async def metrics(ctx: Ctx) -> PlainTextResponse:
-    body = await gather_health(ctx)
+@router.get(
+    "/api/noc/health",
+    summary="Health: public status (200 serving, 503 not), or details with a token",
+)
+async def health(ctx: Ctx, request: Request) -> JSONResponse:
+    token = bearer_token(request)
+    if token is None:
+        alive = await liveness(ctx)
+        return JSONResponse(alive, status_code=http_status(alive["status"]))
+    body = await gather_health(ctx, await reader_of(ctx, request, token))
+    return JSONResponse(body, status_code=http_status(body["status"]))
+
+
+@router.get("/metrics", summary="Prometheus metrics of the NOC (text format; bearer token)")
+async def metrics(ctx: Ctx, request: Request) -> PlainTextResponse:
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthenticated(
+            "missing bearer token: /metrics needs a token with noc:configure or NOC_OPERATOR_KEY"
+        )
+    body = await gather_health(ctx, await reader_of(ctx, request, token))
     return PlainTextResponse(prometheus_text(body), media_type="text/plain; version=0.0.4")

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import json
 
+import httpx
+
 from tests.e2e.conftest import PII_VALUES, Api
+
+OPERATOR_KEY = "op-" + "k" * 40
+SETTINGS = {"operator_key": OPERATOR_KEY}
+OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
 
 
 def test_missing_or_bad_token_is_401_with_a_json_error(api: Api) -> None:
@@ -193,8 +199,8 @@ def test_revoked_token_is_refused_on_the_next_request(api: Api) -> None:
         assert c.get("/api/noc/alerts").status_code == 401
 
 
-def test_health_is_200_with_every_component_and_openapi_is_served(api: Api) -> None:
-    with api.client(None) as c:
+def test_health_details_need_a_configure_token_and_show_every_component(api: Api) -> None:
+    with api.client("admin") as c:
         r = c.get("/api/noc/health")
         assert r.status_code == 200, r.text
         body = r.json()
@@ -208,6 +214,59 @@ def test_health_is_200_with_every_component_and_openapi_is_served(api: Api) -> N
         assert replica["pump"]["subscriptions"] >= 1 and "sockets" in replica["dispatcher"]
         assert c.get("/docs").status_code == 200
         assert "/api/noc/alerts/bulk" in c.get("/openapi.json").json()["paths"]
+
+
+def test_public_health_says_only_status_and_failing_names_and_is_cached(api: Api) -> None:
+    """Issue 11 item 6: strangers got every client and tenant id, error texts
+    and tenant-wide counts, and each call scanned the alerts table."""
+    with api.client(None) as c:
+        first = c.get("/api/noc/health")
+        again = c.get("/api/noc/health")
+    assert first.status_code == 200, first.text
+    assert set(first.json()) == {"status", "failing", "at"}
+    assert first.json()["status"] == "healthy" and first.json()["failing"] == []
+    for ref in (api.ids["tenant_a"], api.ids["tenant_b"], api.ids["a1"], api.ids["b1"]):
+        assert ref not in first.text
+    assert again.json()["at"] == first.json()["at"]  # one check serves probes for a while
+
+
+def test_health_details_are_scoped_to_the_readers_tenant_and_clients(api: Api) -> None:
+    with api.client("admin_b") as c:
+        body = c.get("/api/noc/health").json()
+    text = json.dumps(body)
+    for other in (api.ids["tenant_a"], api.ids["a1"], api.ids["a2"]):
+        assert other not in text
+    hosts = [
+        a for a in body["components"]["actors"]["actors"] if a["kind"] in ("pool", "aggregator")
+    ]
+    assert [c for a in hosts for c in a["clients"]] == [api.ids["b1"]]
+    assert set(body["components"]["backpressure"]["levels"]) <= {api.ids["tenant_b"]}
+    # Tenant B's queues count tenant B's alerts only (two NEW HIGH alerts seeded).
+    assert body["components"]["database"]["queues"]["new_alerts"] == count_new(api, "tenant_b")
+
+
+def test_health_details_without_noc_configure_are_refused_and_audited(api: Api) -> None:
+    with api.client("viewer") as c:
+        r = c.get("/api/noc/health")
+    assert r.status_code == 403, r.text
+    denied = api.sql(
+        "SELECT count(*) FROM audit_log WHERE actor_id = :u AND action = 'UNAUTHORIZED_ACCESS'",
+        u=api.ids["viewer"],
+    )
+    assert denied[0][0] >= 1
+    with api.client(None) as c:
+        assert c.get("/metrics").status_code == 401
+    with api.client("viewer") as c:
+        assert c.get("/metrics").status_code == 403
+
+
+def count_new(api: Api, tenant: str) -> int:
+    return int(
+        api.sql(
+            "SELECT count(*) FROM alerts WHERE tenant_id = :t AND status = 'NEW'",
+            t=api.ids[tenant],
+        )[0][0]
+    )
 
 
 def test_health_is_503_naming_the_database_while_postgres_is_unreachable(api: Api) -> None:
@@ -238,10 +297,16 @@ def test_health_is_503_naming_the_database_while_postgres_is_unreachable(api: Ap
 
     asyncio.run(allow(False))
     try:
+        time.sleep(2.5)  # the public answer is kept up to 2 s
         with api.client(None) as c:
             r = c.get("/api/noc/health")
             assert r.status_code == 503, r.text
             assert r.json()["failing"] == ["database"]
+            assert r.json()["status"] == "unavailable"
+        # The operator key reads the details without the database.
+        with httpx.Client(base_url=api.base_url, headers=OPERATOR) as c:
+            r = c.get("/api/noc/health")
+            assert r.status_code == 503, r.text
             assert r.json()["components"]["database"]["ok"] is False
     finally:
         asyncio.run(allow(True))
@@ -253,7 +318,7 @@ def test_health_is_503_naming_the_database_while_postgres_is_unreachable(api: Ap
 
 
 def test_metrics_endpoint_speaks_prometheus_text(api: Api) -> None:
-    with api.client(None) as c:
+    with httpx.Client(base_url=api.base_url, headers=OPERATOR) as c:
         r = c.get("/metrics")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     lines = r.text.splitlines()

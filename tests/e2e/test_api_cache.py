@@ -42,7 +42,7 @@ def test_an_alert_change_invalidates_cached_reads_at_once(api: Api) -> None:
 
 
 def test_health_reports_the_redis_cache(api: Api) -> None:
-    with api.client(None) as c:
+    with api.client("admin") as c:
         body = c.get("/api/noc/health").json()
     assert body["components"]["cache"] == {"ok": True, "kind": "redis"}
 

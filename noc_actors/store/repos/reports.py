@@ -185,18 +185,32 @@ class QueueDepths:
     backlog_older_than_1h: int
 
 
-async def queue_depths(conn: AsyncConnection, *, now: datetime) -> QueueDepths:
-    new = await conn.scalar(select(func.count()).where(alerts.c.status == "NEW"))
+async def queue_depths(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    tenant_id: str | None = None,
+    client_ids: Sequence[str] | None = None,
+) -> QueueDepths:
+    """Alerts waiting: NEW, unacknowledged CRITICAL, NEW older than an hour —
+    of one tenant (and these clients), or (None) of every tenant."""
+    scope = []
+    if tenant_id is not None:
+        scope.append(alerts.c.tenant_id == tenant_id)
+    if client_ids is not None:
+        scope.append(alerts.c.client_id.in_(list(client_ids)))
+    new = await conn.scalar(select(func.count()).where(alerts.c.status == "NEW", *scope))
     crit = await conn.scalar(
         select(func.count()).where(
             alerts.c.status.in_(("NEW", "ESCALATED")),
             alerts.c.severity == "CRITICAL",
             alerts.c.acknowledged_at.is_(None),
+            *scope,
         )
     )
     backlog = await conn.scalar(
         select(func.count()).where(
-            alerts.c.status == "NEW", alerts.c.first_seen < now - timedelta(hours=1)
+            alerts.c.status == "NEW", alerts.c.first_seen < now - timedelta(hours=1), *scope
         )
     )
     return QueueDepths(int(new or 0), int(crit or 0), int(backlog or 0))
