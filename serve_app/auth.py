@@ -5,6 +5,7 @@ UNAUTHORIZED_ACCESS with the source address."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -82,6 +83,28 @@ async def _resolve(conn: AsyncConnection, token: str, now: datetime) -> Access:
     return Access(record["id"], record.get("expires_at"), principal, scope, visible, directory)
 
 
+async def reresolve(conn: AsyncConnection, caller: Caller, now: datetime) -> Caller | None:
+    """The caller as its token stands now — the user's capabilities and
+    scope, the tenant's directory read again — or None when the token was
+    revoked or expired. An open socket asks this when the access epoch moved."""
+    record = await tokens.resolve_token_id(
+        conn, tenant_id=caller.tenant_id, token_id=caller.token_id, now=now
+    )
+    if record is None:
+        return None
+    principal = principal_of(record)
+    directory = await read_directory(conn, principal.tenant_id)
+    scope, visible = scope_of(principal, directory)
+    return dataclasses.replace(
+        caller,
+        principal=principal,
+        scope=scope,
+        visible_client_ids=visible,
+        directory=directory,
+        expires_at=record.get("expires_at"),
+    )
+
+
 class EpochSource:
     """The replica's reader of the access epoch: one connection of its own,
     held between reads and in autocommit (each read sees the latest commit,
@@ -155,6 +178,7 @@ async def authenticate(ctx: HasEngine, conn: HTTPConnection, token: str | None =
         scope=found.scope,
         visible_client_ids=found.visible_client_ids,
         directory=found.directory,
+        expires_at=found.expires_at,
     )
 
 

@@ -29,6 +29,8 @@ class Caller:
     """Client ids the caller may see; None = every client of the tenant."""
     directory: Directory
     """The tenant's clients and sites, read with the token (no second read)."""
+    expires_at: datetime | None = None
+    """When the token expires (None: never)."""
 
     @property
     def tenant_id(self) -> str:

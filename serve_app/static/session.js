@@ -150,6 +150,11 @@ export class Session {
         showUser(msg);
         if (!msg.resumed) this.reload(); // a fresh stream: load what it starts from
         return;
+      case "access_changed": // an admin changed this user's rights: reload with them
+        if (Array.isArray(msg.capabilities)) this.capabilities = new Set(msg.capabilities);
+        toast("Your access was changed by an administrator", "info");
+        this.reload();
+        return;
       case "resync":
         this.reload();
         return;

@@ -34,6 +34,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from noc_actors.domain.access import Scope
 from serve_app.ws.fanout import EncodedEvent, dumps
 from serve_app.ws.filtering import EventFilter
 from serve_app.ws.protocol import CLOSE_TRY_AGAIN, reply
@@ -136,6 +137,13 @@ class Connection:
         for e in mine:
             self._put(Outgoing(e.text(self.sees_pii), e.seq))
         return len(mine)
+
+    def retarget(self, sees_pii: bool, scope: Scope) -> None:
+        """The user's rights changed: events queued from now on are filtered
+        by ``scope`` (the clients it unsubscribed stay unsubscribed) and
+        masked per ``sees_pii``."""
+        self.sees_pii = sees_pii
+        self.filter = EventFilter(scope, self.filter.unsubscribed)
 
     def send(self, message: dict[str, Any]) -> None:
         """Queue a server message (a reply, ``connected``, ``resync``)."""

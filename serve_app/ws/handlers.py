@@ -19,8 +19,8 @@ from typing import Any
 
 from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import NotFound
-from noc_actors.store.repos import alert_queries, clients, snapshots, tokens
-from serve_app.auth import deny, require
+from noc_actors.store.repos import alert_queries, clients, snapshots
+from serve_app.auth import deny, require, reresolve
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.errors import INTERNAL, answer_for
@@ -52,33 +52,60 @@ class Session:
         self.visible = visible
         self.limiter = limiter
         self.token_checked = time.monotonic()
+        self.epoch: int | None = None
+        """The access epoch the socket's rights were last read at (None: at
+        authentication, before any re-check)."""
 
     async def still_authorized(self) -> bool:
-        """Check the socket's token again, at most every ``ws_token_recheck_s``:
-        a revoked or expired token closes the socket (4401), so revocation
-        reaches open dashboards too, not only the next request. A database
-        error keeps the socket (it is re-checked on the next beat)."""
+        """Check the socket's rights again, at most every ``ws_token_recheck_s``
+        (issue 11 item 1). Cheap while nothing changed: one read of the access
+        epoch (shared by the replica's requests). When the epoch moved — a
+        token revoked, a user's capabilities or scope changed, a client or
+        site added — the token is resolved again: revoked or expired closes
+        the socket (4401); without ``noc:view`` now, 4403; otherwise the
+        socket takes the new rights at once (pushes filtered by the new scope
+        and masked per ``noc:view_pii``, ``acknowledge_alert`` checked against
+        the new capabilities) and the client is told with ``access_changed``.
+        A database error keeps the socket (it is re-checked on the next beat)."""
         now = time.monotonic()
         if now - self.token_checked < self.ctx.settings.ws_token_recheck_s:
             return True
         self.token_checked = now
-        try:
-            async with self.ctx.engine.connect() as db:
-                record = await tokens.get_token(
-                    db, tenant_id=self.caller.tenant_id, token_id=self.caller.token_id
-                )
-        except Exception as err:  # noqa: BLE001 - keep the socket on a transient error
-            log.warning("websocket token re-check failed: %s", type(err).__name__)
-            return True
         at = datetime.now(UTC)
-        if (
-            record is not None
-            and record["revoked_at"] is None
-            and (record["expires_at"] is None or record["expires_at"] > at)
-        ):
+        expires = self.caller.expires_at
+        try:
+            epoch = await self.ctx.epochs.get()
+            if epoch == self.epoch and (expires is None or expires > at):
+                return True
+            async with self.ctx.engine.connect() as db:
+                fresh = await reresolve(db, self.caller, at)
+        except Exception as err:  # noqa: BLE001 - keep the socket on a transient error
+            log.warning("websocket access re-check failed: %s", type(err).__name__)
             return True
-        self.conn.close(p.CLOSE_UNAUTHENTICATED, "token revoked or expired")
-        return False
+        if fresh is None:
+            self.conn.close(p.CLOSE_UNAUTHENTICATED, "token revoked or expired")
+            return False
+        self.epoch = epoch
+        if not fresh.principal.has(Capability.VIEW):
+            await deny(self.ctx, fresh, Capability.VIEW.value, "websocket", "/ws/noc/dashboard")
+            self.conn.close(p.CLOSE_FORBIDDEN, "noc:view was withdrawn")
+            return False
+        changed = (fresh.principal, fresh.scope) != (self.caller.principal, self.caller.scope)
+        self.caller = fresh
+        visible = fresh.scope.filter_client_ids(list(fresh.directory.clients))
+        if changed or visible != self.visible:
+            self.visible = visible
+            self.conn.retarget(fresh.sees_pii, fresh.scope)
+            self.conn.send(
+                p.reply(
+                    "access_changed",
+                    None,
+                    clients=self.conn.filter.subscribed(visible),
+                    pii=fresh.sees_pii,
+                    capabilities=sorted(c.value for c in Capability if fresh.principal.has(c)),
+                )
+            )
+        return True
 
     async def handle(self, text: str | None) -> None:
         """One client frame (None: a binary frame)."""

@@ -117,6 +117,106 @@ async def test_a_hub_restart_tells_every_socket_to_resync_and_the_stream_goes_on
         assert pushed["seq"] > before + 1  # the new hub numbers from a larger base
 
 
+async def test_narrowing_a_users_rights_reaches_its_open_sockets(api: Api) -> None:
+    """Issue 11 item 1: an open socket kept its scope, noc:view_pii and
+    noc:ack_alerts after an admin narrowed them, until its token was revoked.
+    Now within the re-check interval it is told (``access_changed``), its
+    pushes are filtered and masked by the new rights and it may no longer
+    acknowledge — for a socket that talks and for one that only listens."""
+    run = run_id()
+    made = await rest(
+        api,
+        "admin",
+        "POST",
+        "/api/noc/users",
+        json={
+            "display_name": f"Shift lead {run}",
+            "email": f"lead-{run}@example.com",
+            "capabilities": {
+                "noc:view": True,
+                "noc:view_all_clients": True,
+                "noc:view_pii": True,
+                "noc:ack_alerts": True,
+            },
+        },
+    )
+    assert made.status_code == 201, made.text
+    user_id = made.json()["id"]
+    issued = await rest(api, "admin", "POST", "/api/noc/tokens", json={"user_id": user_id})
+    api.tokens[f"lead-{run}"] = issued.json()["token"]
+    talking = await Dash.open(api, f"lead-{run}", heartbeat_s=0.5)
+    listening = await Dash.open(api, f"lead-{run}")
+    assert talking.connected["pii"] is True
+
+    narrowed = await rest(
+        api,
+        "admin",
+        "PATCH",
+        f"/api/noc/users/{user_id}",
+        json={
+            "capabilities": {
+                "noc:view": True,
+                "noc:view_all_clients": False,
+                "noc:view_client": True,
+                "noc:view_pii": False,
+                "noc:ack_alerts": False,
+            },
+            "client_ids": [api.ids["a2"]],
+        },
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    for dash in (talking, listening):
+        changed = await dash.next(lambda f: f["type"] == "access_changed", 5)
+        assert changed["clients"] == [api.ids["a2"]] and changed["pii"] is False
+        assert "noc:ack_alerts" not in changed["capabilities"]
+
+    metadata = {"person_name": "Jane Roe", "email": "jane.roe@example.com"}
+    posted = await post_alerts(
+        api,
+        [
+            alert_item(api, run, 0, "a1-n", metadata=metadata),
+            alert_item(api, run, 1, "a2-x", metadata=metadata),
+        ],
+    )
+    for dash in (talking, listening):
+        pushed = await dash.next(is_alert(run), 5)
+        assert pushed["alert"]["client_id"] == api.ids["a2"]
+        assert pushed["alert"]["metadata"]["email"] != "jane.roe@example.com"
+    await talking.request({"type": "heartbeat"})  # both pushes have passed by now
+    seen = "\n".join(talking.raw + listening.raw)
+    assert f"{run} #0" not in seen and "jane.roe@example.com" not in seen
+    refused = await talking.request({"type": "acknowledge_alert", "alert_id": posted.ids[1]})
+    assert refused["code"] == "forbidden" and "noc:ack_alerts" in refused["message"]
+
+
+async def test_withdrawing_noc_view_closes_the_users_sockets(api: Api) -> None:
+    run = run_id()
+    made = await rest(
+        api,
+        "admin",
+        "POST",
+        "/api/noc/users",
+        json={
+            "display_name": f"Temp {run}",
+            "email": f"temp-{run}@example.com",
+            "capabilities": {"noc:view": True, "noc:view_all_clients": True},
+        },
+    )
+    user_id = made.json()["id"]
+    issued = await rest(api, "admin", "POST", "/api/noc/tokens", json={"user_id": user_id})
+    api.tokens[f"temp-{run}"] = issued.json()["token"]
+    dash = await Dash.open(api, f"temp-{run}")
+    await rest(
+        api,
+        "admin",
+        "PATCH",
+        f"/api/noc/users/{user_id}",
+        json={"capabilities": {"noc:view": False}},
+    )
+    code, reason = await dash.closed(5)
+    assert code == 4403 and "noc:view" in reason, (code, reason)
+
+
 async def test_revoking_a_token_closes_its_open_sockets(api: Api) -> None:
     """Revocation takes effect on open dashboards too (within the re-check
     interval), for a socket that talks and for one that only listens."""

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, insert, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.store.repos._common import new_id
@@ -76,6 +76,21 @@ async def resolve_token(
 ) -> dict[str, Any] | None:
     """The live token record with its ``user`` (None for integration keys),
     or None if the token is unknown, revoked or expired."""
+    return await _live(conn, api_tokens.c.token_hash == hash_token(token), now)
+
+
+async def resolve_token_id(
+    conn: AsyncConnection, *, tenant_id: str, token_id: str, now: datetime
+) -> dict[str, Any] | None:
+    """``resolve_token`` by the token's id (an open socket checks its rights
+    again without keeping the plaintext)."""
+    where = and_(api_tokens.c.tenant_id == tenant_id, api_tokens.c.id == token_id)
+    return await _live(conn, where, now)
+
+
+async def _live(
+    conn: AsyncConnection, where: ColumnElement[bool], now: datetime
+) -> dict[str, Any] | None:
     user_cols = [c.label(f"user__{c.name}") for c in users.c]
     stmt = (
         select(*PUBLIC_COLUMNS, *user_cols)
@@ -88,7 +103,7 @@ async def resolve_token(
             )
         )
         .where(
-            api_tokens.c.token_hash == hash_token(token),
+            where,
             api_tokens.c.revoked_at.is_(None),
             or_(api_tokens.c.expires_at.is_(None), api_tokens.c.expires_at > now),
         )
