@@ -337,8 +337,13 @@ def main() -> None:
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     upgrade(url)
     client_ids, admin, key, scoped = asyncio.run(seed(url, args.clients if args.rate else 1))
+    # Hundreds of sockets of one admin: above the per-user cap a real user has.
     settings = Settings(
-        database_url=url, ray_namespace=f"bench-{uuid.uuid4().hex[:6]}", placement=args.placement
+        database_url=url,
+        ray_namespace=f"bench-{uuid.uuid4().hex[:6]}",
+        placement=args.placement,
+        ws_max_sockets_per_user=args.sockets + 10,
+        ws_max_sockets_per_replica=max(500, args.sockets + 10),
     )
     ray_env.apply()
     ray.init(address="local", namespace=settings.ray_namespace, include_dashboard=False,

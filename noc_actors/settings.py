@@ -105,6 +105,17 @@ class Settings(BaseSettings):
         description="Browser origins allowed to open the dashboard WebSocket besides the "
         "app's own: 'https://noc.example.com', 'http://localhost:*' (any port) or '*'.",
     )
+    ws_max_sockets_per_replica: int = Field(
+        default=500,
+        ge=1,
+        description="Dashboard sockets one Serve replica holds (close 1013 above it: another "
+        "replica may have room); keep it below the replica's max_ongoing_requests (1000).",
+    )
+    ws_max_sockets_per_user: int = Field(
+        default=20,
+        ge=1,
+        description="Dashboard sockets one user holds on one replica (close 4429 above it).",
+    )
     ws_send_queue_size: int = Field(
         default=1000, ge=10, description="Messages queued for one socket before it is dropped."
     )
@@ -112,7 +123,8 @@ class Settings(BaseSettings):
     ws_idle_timeout_s: float = Field(
         default=60,
         gt=0,
-        description="A socket whose client sends nothing (no heartbeat) for this long is closed.",
+        description="A socket whose client sends no heartbeat for this long is closed (other "
+        "messages do not count).",
     )
     ws_token_recheck_s: float = Field(
         default=15,

@@ -165,10 +165,13 @@ class Connection:
 
     # --- flow control and closing ---------------------------------------------------
 
-    def confirm(self, last_seq: int) -> bool:
-        """The client has processed everything up to ``last_seq``. False (and
-        closing) when more than ``lag_limit`` sent events are still beyond it."""
-        while self.inflight and self.inflight[0] <= last_seq:
+    def confirm(self, last_seq: int | None) -> bool:
+        """The client has processed everything up to ``last_seq`` (None: it
+        confirms nothing new). False (and closing) when more than
+        ``lag_limit`` sent events are beyond what it has confirmed — measured
+        here, whatever the client sends: one that never reads (or never says
+        what it read) is closed once that many events wait on it."""
+        while last_seq is not None and self.inflight and self.inflight[0] <= last_seq:
             self.inflight.popleft()
         if len(self.inflight) > self.lag_limit:
             self.close(CLOSE_TRY_AGAIN, "too far behind: resume_from last seq")

@@ -55,6 +55,24 @@ async def dashboard(ws: WebSocket) -> None:
         await ws.close(code=p.CLOSE_FORBIDDEN)  # before accept: the handshake answers 403
         return
     await ws.accept()
+    slots = ctx.realtime.slots
+    if not slots.take():
+        await _close(
+            ws,
+            p.CLOSE_TRY_AGAIN,
+            f"this replica holds its {slots.per_replica} sockets; retry "
+            "(NOC_WS_MAX_SOCKETS_PER_REPLICA)",
+        )
+        return
+    try:
+        await _open(ctx, ws)
+    finally:
+        slots.release()
+
+
+async def _open(ctx: AppContext, ws: WebSocket) -> None:
+    """Authenticate, take the user's slot, then serve the socket."""
+    slots = ctx.realtime.slots
     try:
         caller, resume_from, auth_id = await _authenticate(ctx, ws)
         visible = caller.scope.filter_client_ids(list(caller.directory.clients))  # by name
@@ -69,7 +87,19 @@ async def dashboard(ws: WebSocket) -> None:
         log.exception("websocket handshake failed")
         await _close(ws, p.CLOSE_INTERNAL, "internal error")
         return
-    await _run(ctx, ws, caller, visible, resume_from, auth_id)
+    if not slots.take_user(caller.user_id):
+        log.warning("websocket refused: user %s holds %d sockets", caller.user_id, slots.per_user)
+        await _close(
+            ws,
+            p.CLOSE_TOO_MANY,
+            f"this user holds {slots.per_user} sockets on this replica; close one "
+            "(NOC_WS_MAX_SOCKETS_PER_USER)",
+        )
+        return
+    try:
+        await _run(ctx, ws, caller, visible, resume_from, auth_id)
+    finally:
+        slots.release_user(caller.user_id)
 
 
 async def _authenticate(ctx: AppContext, ws: WebSocket) -> tuple[Caller, int | None, object]:
@@ -166,13 +196,15 @@ async def _run(
 
 
 async def _read(ws: WebSocket, conn: Connection, session: Session, idle_s: float) -> None:
-    """The client's frames, one at a time, until it goes away, falls silent
-    or its token stops being valid (checked between frames and while idle)."""
-    heard = time.monotonic()
+    """The client's frames, one at a time, until it goes away, sends no
+    heartbeat for ``idle_s`` (other messages do not count: a heartbeat is
+    where the server measures how far behind the client is, so a client that
+    never reads is closed whatever else it sends) or its rights end (checked
+    between frames and while idle)."""
     while True:
-        left = idle_s - (time.monotonic() - heard)
+        left = idle_s - (time.monotonic() - session.heartbeat_at)
         if left <= 0:
-            conn.close(p.CLOSE_TIMEOUT, f"no message for {idle_s:g} s; send heartbeat")
+            conn.close(p.CLOSE_TIMEOUT, f"no heartbeat for {idle_s:g} s; send heartbeat")
             return
         try:
             message = await asyncio.wait_for(
@@ -185,7 +217,6 @@ async def _read(ws: WebSocket, conn: Connection, session: Session, idle_s: float
         if message["type"] == "websocket.disconnect":
             conn.disconnected()
             return
-        heard = time.monotonic()
         if not await session.still_authorized():
             return
         await session.handle(message.get("text"))

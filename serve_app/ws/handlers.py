@@ -52,6 +52,10 @@ class Session:
         self.visible = visible
         self.limiter = limiter
         self.token_checked = time.monotonic()
+        self.heartbeat_at = time.monotonic()
+        """When the client last sent a heartbeat (the connection's start at
+        first): only heartbeats keep a socket open, and each is where the
+        server measures how far behind the client is."""
         self.epoch: int | None = None
         """The access epoch the socket's rights were last read at (None: at
         authentication, before any re-check)."""
@@ -139,7 +143,8 @@ class Session:
     async def _dispatch(self, msg: p.ClientMessage, caller: Caller) -> None:
         match msg:
             case p.Heartbeat():
-                if msg.last_seq is None or self.conn.confirm(msg.last_seq):
+                self.heartbeat_at = time.monotonic()
+                if self.conn.confirm(msg.last_seq):
                     self.conn.send(p.reply("heartbeat_ack", msg.id, seq=self.conn.gate.floor))
             case p.SubscribeClient() | p.UnsubscribeClient():
                 await self._subscription(msg, caller)

@@ -29,6 +29,7 @@ CLOSE_BAD_REQUEST: Final = 4400
 CLOSE_UNAUTHENTICATED: Final = 4401
 CLOSE_FORBIDDEN: Final = 4403
 CLOSE_TIMEOUT: Final = 4408
+CLOSE_TOO_MANY: Final = 4429
 """No ``auth`` message in time, or no client message for the idle timeout."""
 
 MAX_MESSAGE_CHARS: Final = 16_384

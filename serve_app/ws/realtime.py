@@ -18,6 +18,7 @@ from serve_app.cache import Cache, MemoryCache, RedisCache, invalidate_from_hub
 from serve_app.ws.fanout import Dispatcher, DispatcherStatus
 from serve_app.ws.pump import HubPump, PumpStatus
 from serve_app.ws.ratelimit import LocalWindow, RateLimiter, RedisWindow
+from serve_app.ws.slots import SocketSlots
 
 
 def replica_id() -> str:
@@ -34,6 +35,8 @@ class RealtimeStatus(TypedDict):
     replica: str
     pump: PumpStatus
     dispatcher: DispatcherStatus
+    sockets_refused: int
+    """Sockets closed at once: the replica or their user at its cap."""
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Realtime:
     dispatcher: Dispatcher
     limiter: RateLimiter
     replica_id: str
+    slots: SocketSlots
 
     @classmethod
     def build(cls, settings: Settings, noc: NocClient, cache: Cache) -> Realtime:
@@ -60,11 +64,13 @@ class Realtime:
             if isinstance(cache, RedisCache)
             else LocalWindow(limit)
         )
-        return cls(pump, dispatcher, limiter, rid)
+        slots = SocketSlots(settings.ws_max_sockets_per_replica, settings.ws_max_sockets_per_user)
+        return cls(pump, dispatcher, limiter, rid, slots)
 
     def status(self) -> RealtimeStatus:
         return {
             "replica": self.replica_id,
             "pump": self.pump.status(),
             "dispatcher": self.dispatcher.status(),
+            "sockets_refused": self.slots.refused,
         }

@@ -104,7 +104,12 @@ class Dash:
         with contextlib.suppress(ConnectionClosed):
             while True:
                 await asyncio.sleep(every_s)
-                await self.ws.send(json.dumps({"type": "heartbeat", "id": "beat"}))
+                beat = {"type": "heartbeat", "id": "beat", "last_seq": self.last_seq()}
+                await self.ws.send(json.dumps(beat))
+
+    def last_seq(self) -> int:
+        """The highest event seq received (what a dashboard confirms)."""
+        return max((f["seq"] for _, f in self.frames if isinstance(f.get("seq"), int)), default=0)
 
     async def send(self, message: Frame) -> Any:
         """Send ``message`` with a fresh id; returns the id."""
