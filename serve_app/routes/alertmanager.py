@@ -6,6 +6,10 @@ Alertmanager itself can talk to the NOC (label mapping: docs/integrations.md).
   client), an ``endsAt`` in the past resolves. 200 with an empty body.
 * ``GET /api/v2/alerts`` — what ``amtool alert query`` reads: open alerts in
   the caller's scope as Alertmanager's GettableAlerts, ``filter`` matchers.
+  A user with ``noc:view`` reads its view scope; an integration key reads
+  only the alerts that came in through the Alertmanager API, of its client
+  (or every client, for a tenant-wide key). Every read is audited
+  (READ_ALERTS).
 * ``GET /api/v2/status`` — for amtool's version check.
 * ``POST /api/noc/integrations/alertmanager`` — a webhook receiver for
   Alertmanager's payload version 4: firing creates or folds, resolved resolves.
@@ -20,6 +24,7 @@ an alert stored SUPPRESSED (maintenance, backpressure) is a 2xx.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -28,7 +33,8 @@ from fastapi.responses import JSONResponse
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Capability
+from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, AuditAction, Capability
+from noc_actors.domain.integrations.alertmanager import SOURCE as AM_SOURCE
 from noc_actors.domain.integrations.alertmanager import (
     AmAlert,
     PostableAlert,
@@ -41,7 +47,7 @@ from noc_actors.domain.integrations.alertmanager import (
     status_document,
 )
 from noc_actors.domain.limits import MAX_BATCH
-from noc_actors.store.repos import alert_queries
+from noc_actors.store.repos import alert_queries, audit
 from serve_app.auth import deny
 from serve_app.caller import Caller
 from serve_app.deps import Ctx, CurrentCaller, Ingester
@@ -111,15 +117,27 @@ async def webhook(ctx: Ctx, caller: Ingester, payload: WebhookPayload) -> JSONRe
     return JSONResponse(ingest_answer(await ctx.ingest.run(caller, am_items(items, "alerts", now))))
 
 
-async def reader_clients(ctx: Ctx, caller: Caller) -> tuple[list[str] | None, list[str] | None]:
-    """(client ids, site ids) a reader may list: its view scope, or for an
-    integration key without noc:view, the clients it ingests for."""
+@dataclass(frozen=True, slots=True)
+class ReaderView:
+    """What one reader of ``GET /api/v2/alerts`` may list."""
+
+    client_ids: list[str] | None
+    site_ids: list[str] | None
+    source: str | None
+    """Only alerts that came in this way (an integration key: Alertmanager's)."""
+
+
+async def reader_view(ctx: Ctx, caller: Caller) -> ReaderView:
+    """A user with ``noc:view``: its view scope. An integration key (or user)
+    with only ``noc:ingest``: the alerts that came in through the
+    Alertmanager API, of the clients it ingests for — never the tenant's
+    platform, PagerDuty or API alerts (issue 11 item 5). Anyone else: 403."""
     if caller.principal.has(Capability.VIEW):
         sites = caller.scope.sites
-        return caller.visible_client_ids, None if sites is None else sorted(sites)
+        return ReaderView(caller.visible_client_ids, None if sites is None else sorted(sites), None)
     if caller.principal.has(Capability.INGEST):
         scope = ingest_scope(caller)
-        return (None if scope is None else sorted(scope)), None
+        return ReaderView(None if scope is None else sorted(scope), None, AM_SOURCE)
     raise await deny(ctx, caller, Capability.VIEW.value)
 
 
@@ -134,8 +152,11 @@ async def get_alerts(
     unprocessed: bool = True,
     receiver: Annotated[str | None, Query(max_length=256)] = None,
 ) -> JSONResponse:
+    """Open (and silenced) alerts the reader may see, as Alertmanager's
+    GettableAlerts; each read is audited (READ_ALERTS: how many, the
+    filters)."""
     matchers = parse_matchers(filter or [])
-    client_ids, site_ids = await reader_clients(ctx, caller)
+    view = await reader_view(ctx, caller)
     statuses = [s.value for s in OPEN_STATUSES] if active else []
     if silenced:
         statuses.append(AlertStatus.SUPPRESSED.value)
@@ -146,9 +167,10 @@ async def get_alerts(
             page, cursor = await alert_queries.query_alerts(
                 db,
                 tenant_id=caller.tenant_id,
-                client_ids=client_ids,
-                site_ids=site_ids,
+                client_ids=view.client_ids,
+                site_ids=view.site_ids,
                 status=statuses,
+                source=view.source,
                 limit=LIST_LIMIT,
                 cursor=cursor,
             )
@@ -161,10 +183,14 @@ async def get_alerts(
         rendered = gettable_alert(public(caller, alert.to_json()), now)
         if all(m.matches(rendered["labels"]) for m in matchers):
             out.append(rendered)
+    meta = {"alerts": len(out), "filter": list(filter or [])[:20], "source": view.source}
+    async with ctx.engine.begin() as db:
+        entry = caller.audit_entry(AuditAction.READ_ALERTS, "alerts", "/api/v2/alerts", meta)
+        await audit.append_audit(db, [entry])
     return JSONResponse(out)
 
 
 @router.get("/api/v2/status", summary="Alertmanager API v2: status (amtool's version check)")
 async def get_status(ctx: Ctx, caller: CurrentCaller) -> JSONResponse:
-    await reader_clients(ctx, caller)
+    await reader_view(ctx, caller)
     return JSONResponse(status_document(STARTED, datetime.now(UTC)))

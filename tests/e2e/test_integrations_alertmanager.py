@@ -203,3 +203,36 @@ def test_alertmanager_api_refuses_bad_input_naming_the_item_and_field(api: Api) 
     with api.client("key_a1") as http:
         other = {"labels": {"alertname": "X", "client": api.ids["a2"]}}
         assert http.post("/api/v2/alerts", json=[other]).status_code == 403
+
+
+def test_an_ingest_key_reads_only_what_came_through_alertmanager_and_reads_are_audited(
+    api: Api,
+) -> None:
+    """Issue 11 item 5: a client-less key listed every client's alerts —
+    platform and SUPPRESSED ones too — and nobody knew."""
+    name = f"KeyRead{uuid.uuid4().hex[:6]}"
+    posted = [
+        {"labels": {"alertname": name, "client": api.ids[c], "severity": "warning"}}
+        for c in ("a1", "a2")
+    ]
+    with api.client("key") as http:
+        assert http.post("/api/v2/alerts", json=posted).status_code == 200
+        everything = http.get("/api/v2/alerts")
+    with api.client("key_a1") as http:
+        mine = http.get("/api/v2/alerts")
+    with api.client("admin") as http:
+        as_user = http.get("/api/v2/alerts")
+    assert everything.status_code == mine.status_code == as_user.status_code == 200
+    names = {a["labels"]["alertname"] for a in everything.json()}
+    assert name in names and "SECURITY_ANOMALY" not in names  # the seeded platform alerts
+    assert {a["labels"]["client"] for a in mine.json()} == {api.ids["a1"]}
+    assert "SECURITY_ANOMALY" in {a["labels"]["alertname"] for a in as_user.json()}
+    reads = api.sql(
+        "SELECT actor_id, metadata FROM audit_log WHERE action = 'READ_ALERTS' "
+        "AND tenant_id = :t ORDER BY id DESC LIMIT 3",
+        t=api.ids["tenant_a"],
+    )
+    actors = [r[0] for r in reads]
+    assert actors == [api.ids["admin"], f"key:{api.ids['key_a1']}", f"key:{api.ids['key']}"]
+    meta = reads[1][1] if isinstance(reads[1][1], dict) else json.loads(reads[1][1])
+    assert meta["alerts"] == len(mine.json()) and meta["source"] == "alertmanager"

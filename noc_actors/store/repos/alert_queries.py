@@ -113,6 +113,7 @@ async def query_alerts(
     until: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    source: str | Sequence[str] | None = None,
 ) -> tuple[list[Alert], str | None]:
     """Search alerts, newest first by (first_seen desc, id desc).
 
@@ -129,6 +130,7 @@ async def query_alerts(
         one_of(alerts.c.status, status),
         one_of(alerts.c.severity, severity),
         one_of(alerts.c.alert_type, alert_type),
+        one_of(alerts.c.source, source),
         None if correlation_id is None else alerts.c.correlation_id == correlation_id,
         None if since is None else alerts.c.first_seen >= since,
         None if until is None else alerts.c.first_seen < until,
