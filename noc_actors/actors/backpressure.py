@@ -32,6 +32,7 @@ from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.settings import Settings
+from noc_actors.store.outage import storage_outage
 from noc_actors.store.repos import alert_queries, tenants
 from noc_actors.store.tenancy import tenant_policy
 
@@ -60,6 +61,8 @@ class BackpressureController:
         self.policies: dict[str, TenantPolicy] = {}
         self.queues: dict[str, tuple[int, int, float]] = {}
         self.swept_total = 0
+        self.tenant_failures: dict[str, int] = {}
+        """Checks that skipped a tenant (its stored policy no longer valid, …)."""
         # client -> ((others, forced), when pushed); re-pushed now and then so
         # a restarted aggregator (which starts with an empty view) catches up.
         self.pushed: dict[str, tuple[tuple[int, bool], float]] = {}
@@ -99,12 +102,20 @@ class BackpressureController:
         now = self.proc.clock.now()
         per_client: dict[str, dict[str, int]] = {}
         async with self.proc.engine.connect() as conn:
-            for tenant in await tenants.list_tenants(conn):
-                tid = tenant["id"]
-                self.policies[tid] = await tenant_policy(conn, tid, self.proc.settings.policy)
-                per_client[tid] = await alert_queries.count_new_info_low_by_client(
-                    conn, tenant_id=tid
-                )
+            found = await tenants.list_tenants(conn)
+        for tenant in found:  # one tenant's failure is its own (issue 11 item 4)
+            tid = tenant["id"]
+            try:
+                async with self.proc.engine.connect() as conn:
+                    self.policies[tid] = await tenant_policy(conn, tid, self.proc.settings.policy)
+                    per_client[tid] = await alert_queries.count_new_info_low_by_client(
+                        conn, tenant_id=tid
+                    )
+            except Exception as err:
+                if storage_outage(err):
+                    raise  # the database, not the tenant: the loop counts it
+                self.tenant_failures[tid] = self.tenant_failures.get(tid, 0) + 1
+                log.warning("backpressure check skipped tenant %s: %r", tid, err)
         counts = {tid: sum(by.values()) for tid, by in per_client.items()}
         changes = self.tracker.observe_all(
             counts,
@@ -193,6 +204,7 @@ class BackpressureController:
             "counts": {t: self.tracker.count(t) for t in self.policies},
             "queue_full": self._queue_full(),
             "swept_total": self.swept_total,
+            "tenant_failures": dict(self.tenant_failures),
             "started_at": self.proc.started_at,
             "restarted": self.proc.restarted,
             "jobs": [self.check_loop.status(), self.sweep_loop.status()],

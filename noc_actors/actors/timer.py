@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
@@ -30,15 +31,27 @@ from noc_actors.actors.process import ActorProcess
 from noc_actors.actors.status import TimerStatus
 from noc_actors.domain.escalation import Deadline, EscalationSchedule, pending_deadline
 from noc_actors.settings import Settings
+from noc_actors.store.outage import storage_outage
 from noc_actors.store.repos import alert_queries, tenants
 from noc_actors.store.tenancy import tenant_policy
 
 log = logging.getLogger(__name__)
 
 RETRY_AFTER = timedelta(seconds=2)
+REARM_RETRY_S = 30.0
+"""How often a tenant whose escalations could not be re-armed is tried again."""
 MAX_SLEEP_S = 1.0
 RECENT_FIRINGS = 100
 """Firings whose lag `status` summarises."""
+
+
+class TenantsNotArmed(RuntimeError):
+    """These tenants' pending escalations could not be re-armed (the others
+    were)."""
+
+    def __init__(self, tenant_ids: list[str]) -> None:
+        self.tenant_ids = tenant_ids
+        super().__init__(f"escalations of {len(tenant_ids)} tenants not re-armed: {tenant_ids}")
 
 
 @ray.remote(num_cpus=0, max_restarts=-1, max_task_retries=-1)
@@ -60,6 +73,8 @@ class EscalationTimer:
         self._wake = asyncio.Event()
         self._inflight: set[asyncio.Task[Any]] = set()
         self.armed = False
+        self.armed_tenants: set[str] = set()
+        self._retry_at = 0.0
         self._arming = asyncio.Lock()
         # Ray runs an async actor's constructor in its event loop: the timer
         # starts its loop (which re-arms from the database first) here, not
@@ -68,33 +83,57 @@ class EscalationTimer:
 
     async def _ensure_started(self) -> None:
         """Re-arm from the database now if the loop has not done it yet
-        (raises while the database is down; the loop keeps trying)."""
-        if not self.armed:
-            async with self._arming:
-                if not self.armed:
+        (raises while the database is down; the loop keeps trying — a tenant
+        that failed alone, every ``REARM_RETRY_S``)."""
+        if self.armed or time.monotonic() < self._retry_at:
+            return
+        async with self._arming:
+            if not self.armed:
+                try:
                     await self._rebuild()
-                    self.armed = True
+                except TenantsNotArmed:
+                    self._retry_at = time.monotonic() + REARM_RETRY_S
+                    raise
+                self.armed = True
 
     async def _rebuild(self) -> None:
-        """Re-arm every pending escalation from the database."""
-        deadlines: list[Deadline] = []
+        """Re-arm every pending escalation from the database, tenant by
+        tenant: one tenant that fails (its stored policy no longer valid)
+        does not keep the others' escalations from being armed — they are
+        armed at once, and the failed tenants are tried again every
+        ``REARM_RETRY_S`` (the timer stays unhealthy until they are)."""
         async with self.proc.engine.connect() as conn:
-            for tenant in await tenants.list_tenants(conn):
-                policy = await tenant_policy(conn, tenant["id"], self.proc.settings.policy)
-                for alert in await alert_queries.list_pending_escalations(
-                    conn, tenant_id=tenant["id"]
-                ):
-                    d = pending_deadline(alert, policy)
-                    if d is not None:
-                        deadlines.append(d)
-        for d in deadlines:
-            if d.alert_id not in self.schedule:
-                self.schedule.push(d)
-        self.rebuilt = len(deadlines)
+            found = [t["id"] for t in await tenants.list_tenants(conn)]
+        todo = [t for t in found if t not in self.armed_tenants]
+        failed: list[str] = []
+        for tid in todo:
+            try:
+                async with self.proc.engine.connect() as conn:
+                    policy = await tenant_policy(conn, tid, self.proc.settings.policy)
+                    pending = await alert_queries.list_pending_escalations(conn, tenant_id=tid)
+            except Exception as err:
+                if storage_outage(err):
+                    raise
+                failed.append(tid)
+                log.warning("escalations of tenant %s not re-armed: %r", tid, err)
+                continue
+            for alert in pending:
+                d = pending_deadline(alert, policy)
+                if d is not None and d.alert_id not in self.schedule:
+                    self.schedule.push(d)
+                    self.rebuilt += 1
+            self.armed_tenants.add(tid)
         self._wake.set()
+        if failed:
+            raise TenantsNotArmed(failed)
 
     async def ready(self) -> bool:
-        await self._ensure_started()
+        """Re-armed from the database (raises while it is down). A tenant
+        that could not be re-armed alone does not keep the system from
+        starting: the loop tries it again, and health shows the timer
+        unhealthy (``armed`` false) meanwhile."""
+        with contextlib.suppress(TenantsNotArmed):
+            await self._ensure_started()
         return True
 
     async def arm(self, deadlines: Sequence[Deadline]) -> int:

@@ -23,6 +23,7 @@ from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
 from noc_actors.domain.escalation import EscalationPolicy, TargetKind
 from noc_actors.store.repos import audit, clients, policies, tenants
 from noc_actors.store.tenancy import effective_policy
+from serve_app.auth import deny
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
@@ -123,14 +124,42 @@ def _validation_error(err: ValidationError) -> RequestValidationError:
     )
 
 
+def _sees_every_client(caller: Caller) -> bool:
+    return caller.visible_client_ids is None
+
+
+async def _require_tenant_wide(ctx: AppContext, caller: Caller, entity: str) -> None:
+    """Tenant-wide settings change every client: only a configurer who sees
+    every client of the tenant may change them (403 + audit otherwise)."""
+    if not _sees_every_client(caller):
+        raise await deny(ctx, caller, "scope", entity, caller.tenant_id)
+
+
+async def _require_client(ctx: AppContext, caller: Caller, client_id: str) -> None:
+    visible = caller.visible_client_ids
+    if visible is not None and client_id not in visible:
+        raise await deny(ctx, caller, "scope", "client", client_id)
+
+
 @router.get("", summary="Effective tenant policy, stored overrides and escalation chains")
 async def get_policies(ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+    """A configurer limited to some clients sees the tenant's numbers and the
+    chains of its own clients (and the tenant default)."""
     async with ctx.engine.connect() as db:
-        return await _view(db, ctx, caller.tenant_id)
+        view = await _view(db, ctx, caller.tenant_id)
+    visible = caller.visible_client_ids
+    if visible is not None:
+        view["escalation_policies"] = [
+            p for p in view["escalation_policies"] if p["client_id"] in (None, *visible)
+        ]
+    return view
 
 
 @router.put("", summary="Override policy fields (validated; audited; aggregators reload)")
 async def put_policies(body: PolicyOverrides, ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+    """Tenant-wide: only for a configurer who sees every client (403 +
+    audit otherwise)."""
+    await _require_tenant_wide(ctx, caller, "tenant_policy")
     now = datetime.now(UTC)
     defaults = ctx.settings.policy
     async with ctx.engine.begin() as db:
@@ -160,8 +189,14 @@ async def put_policies(body: PolicyOverrides, ctx: Ctx, caller: Configurer) -> d
 
 @router.put("/escalation", summary="Set the escalation chain of the tenant or of one client")
 async def put_escalation(body: EscalationIn, ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+    """A client's chain needs that client in the caller's scope; the tenant
+    default needs every client (403 + audit otherwise)."""
     now = datetime.now(UTC)
     cid = body.client_id
+    if cid is None:
+        await _require_tenant_wide(ctx, caller, "escalation_policy")
+    else:
+        await _require_client(ctx, caller, cid)
     async with ctx.engine.begin() as db:
         if cid and await clients.get_client(db, tenant_id=caller.tenant_id, client_id=cid) is None:
             raise InvalidInput("client_id", f"unknown client {cid!r}")

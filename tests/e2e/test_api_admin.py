@@ -307,6 +307,57 @@ def test_policies_need_noc_configure(api: Api) -> None:
     assert {(ip, _meta(m)["capability"]) for ip, m in rows} == {("127.0.0.1", "noc:configure")}
 
 
+def test_a_configurer_limited_to_one_client_changes_only_that_clients_chain(api: Api) -> None:
+    """Issue 11 item 4 (scope): a noc:configure user limited to client A
+    changed client B's escalation chain and the tenant-wide numbers."""
+    user = _create_user(
+        api,
+        "site-config",
+        capabilities={"noc:view": True, "noc:view_client": True, "noc:configure": True},
+        client_ids=[api.ids["a1"]],
+    )
+    with api.client("admin") as c:
+        issued = c.post("/api/noc/tokens", json={"user_id": user["id"]})
+    assert issued.status_code == 201, issued.text
+    api.tokens["site-config"] = issued.json()["token"]
+    chain = {"targets": [{"kind": "client_owner"}]}
+    before = api.sql("SELECT policy FROM tenants WHERE id = :t", t=api.ids["tenant_a"])
+    with api.client("site-config", **{"X-Correlation-ID": "scope-deny"}) as c:
+        tenant_wide = c.put("/api/noc/policies", json={"device_offline_minutes": 1})
+        other_client = c.put(
+            "/api/noc/policies/escalation", json={**chain, "client_id": api.ids["a2"]}
+        )
+        tenant_default = c.put("/api/noc/policies/escalation", json=chain)
+        own = c.put("/api/noc/policies/escalation", json={**chain, "client_id": api.ids["a1"]})
+        seen = c.get("/api/noc/policies").json()["escalation_policies"]
+    assert (tenant_wide.status_code, other_client.status_code) == (403, 403), other_client.text
+    assert tenant_default.status_code == 403 and own.status_code == 200, own.text
+    assert {p["client_id"] for p in seen} <= {None, api.ids["a1"]}
+    assert api.sql("SELECT policy FROM tenants WHERE id = :t", t=api.ids["tenant_a"]) == before
+    denied = api.sql(
+        "SELECT entity_type, entity_id FROM audit_log "
+        "WHERE action = 'UNAUTHORIZED_ACCESS' AND correlation_id = 'scope-deny' ORDER BY id"
+    )
+    assert [tuple(r) for r in denied] == [
+        ("tenant_policy", api.ids["tenant_a"]),
+        ("client", api.ids["a2"]),
+        ("escalation_policy", api.ids["tenant_a"]),
+    ]
+    chains = api.sql(
+        "SELECT client_id FROM escalation_policies WHERE tenant_id = :t", t=api.ids["tenant_a"]
+    )
+    assert api.ids["a2"] not in {r[0] for r in chains} or _a2_chain_untouched(api)
+
+
+def _a2_chain_untouched(api: Api) -> bool:
+    """a2's chain (set by another test in this module) still names the owner
+    and the admin, not only the owner."""
+    (targets,) = api.sql(
+        "SELECT targets FROM escalation_policies WHERE client_id = :c", c=api.ids["a2"]
+    )[0]
+    return len(targets if isinstance(targets, list) else json.loads(targets)) == 2
+
+
 def test_access_changes_reach_the_next_request_of_a_token_the_replica_has_cached(
     api: Api,
 ) -> None:

@@ -10,6 +10,7 @@ system through a module-level ``SETTINGS`` dict (e.g. shorter delays) and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import time
 import uuid
@@ -59,6 +60,39 @@ class NocSystem:
     def scalar(self, query: str, **params: Any) -> Any:
         rows = self.sql(query, **params)
         return rows[0][0] if rows else None
+
+    def execute(self, query: str, **params: Any) -> None:
+        """Run a writing statement on the system's database and commit it."""
+
+        async def run() -> None:
+            engine = make_engine(self.url, pool_size=1, max_overflow=0)
+            try:
+                async with engine.begin() as conn:
+                    await conn.execute(text(query), params)
+            finally:
+                await engine.dispose()
+
+        asyncio.run(run()) if not _loop_running() else _run_in_thread(run)
+
+
+@contextlib.contextmanager
+def broken_tenant(noc: NocSystem) -> Iterator[str]:
+    """A tenant, listed before every other (by name), whose stored policy no
+    longer validates (written by plain SQL, past the API's bounds): a system
+    loop over tenants must skip it, not stop."""
+    tid = f"broken-{uuid.uuid4().hex[:6]}"
+    policy = "CAST(:p AS jsonb)" if noc.url.startswith("postgresql") else ":p"
+    noc.execute(
+        "INSERT INTO tenants (id, name, policy, created_at) "
+        f"VALUES (:i, :n, {policy}, CURRENT_TIMESTAMP)",
+        i=tid,
+        n=f"000 {tid}",
+        p='{"escalation_minutes": {"CRITICAL": 1e10}}',
+    )
+    try:
+        yield tid
+    finally:
+        noc.execute("DELETE FROM tenants WHERE id = :i", i=tid)
 
 
 def gateway_drafts(noc: NocSystem, client_id: str, keys: list[str]) -> list[AlertDraft]:

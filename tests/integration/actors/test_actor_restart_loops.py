@@ -19,7 +19,7 @@ from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.events import TicketEvent
 from noc_actors.domain.policy import TenantPolicy
-from tests.integration.actors.conftest import until
+from tests.integration.actors.conftest import broken_tenant, until
 
 SLA_S = 8.0
 ESCALATE_S = 3.0
@@ -105,6 +105,13 @@ async def test_a_restarted_supervisor_starts_the_system_by_itself(noc) -> None:
 
 
 async def test_a_restarted_timer_fires_pending_escalations_with_no_call_to_it(noc) -> None:
+    """And a tenant whose stored policy no longer validates does not keep
+    the other tenants' escalations from being re-armed (issue 11 item 4)."""
+    with broken_tenant(noc) as broken:
+        await _restart_timer_and_escalate(noc, broken)
+
+
+async def _restart_timer_and_escalate(noc, broken: str) -> None:
     cid = noc.client_ids[1]
     draft = AlertDraft(
         noc.tenant_id,
@@ -130,6 +137,8 @@ async def test_a_restarted_timer_fires_pending_escalations_with_no_call_to_it(no
         )
 
     assert await until(lambda: levels() >= 1, ESCALATE_S + 15), "the escalation never fired"
+    status = await timer.status.remote()
+    assert not status["armed"]  # the broken tenant is still to be re-armed: unhealthy
 
 
 async def _create_client(noc, client_id: str) -> None:

@@ -10,7 +10,7 @@ from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.events import AttendanceEvent, DeviceEvent, TicketEvent, WorkOrderEvent
 from noc_actors.domain.policy import TenantPolicy
-from tests.integration.actors.conftest import until
+from tests.integration.actors.conftest import broken_tenant, until
 
 SETTINGS = {
     "clock_rules_interval_s": 0.5,
@@ -303,3 +303,39 @@ def _count(noc, cid: str, severity: str, status: str) -> int:
             s=status,
         )
     )
+
+
+async def test_a_tenant_with_a_broken_policy_does_not_stop_the_check_of_the_others(noc) -> None:
+    """Issue 11 item 4: the backpressure check went tenant by tenant in one
+    step, so one tenant whose stored policy failed stopped it for all."""
+    cid = noc.client_ids[1]
+    with broken_tenant(noc) as broken:
+        low = [
+            AlertDraft(
+                noc.tenant_id,
+                cid,
+                "ATTENDANCE_MISSING",
+                "x",
+                severity=Severity.LOW,
+                entity_type="shift",
+                entity_id=f"iso-{i}",
+            )
+            for i in range(8)
+        ]
+        await noc.client.ingest_alerts(noc.tenant_id, cid, low)  # 8 NEW LOW > 5
+        assert await until(lambda: _level(noc) == "ELEVATED", 5)
+        import ray
+
+        from noc_actors.actors import names
+
+        controller = ray.get_actor(names.BACKPRESSURE, namespace=noc.settings.ray_namespace)
+        status = await controller.status.remote()
+        assert status["tenant_failures"].get(broken, 0) >= 1
+        ids = [
+            r[0]
+            for r in noc.sql(
+                "SELECT id FROM alerts WHERE client_id = :c AND entity_id LIKE 'iso-%'", c=cid
+            )
+        ]
+        await noc.client.transition(noc.tenant_id, cid, "resolve", ids, "u-op")
+        assert await until(lambda: _level(noc) is None, 5)
