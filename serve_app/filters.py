@@ -116,6 +116,9 @@ class AuditQuery(TypedDict):
     entity_id: str | None
     since: datetime | None
     until: datetime | None
+    scope_clients: list[str] | None
+    scope_sites: list[str] | None
+    reader_id: str | None
 
 
 class AuditFilter(Filter):
@@ -127,6 +130,7 @@ class AuditFilter(Filter):
     entity_id: str | None = Field(default=None, max_length=255)
 
     def query(self, caller: Caller) -> AuditQuery:
+        clients, sites, reader = audit_scope(caller)
         return {
             "tenant_id": caller.tenant_id,
             "action": [a.value for a in self.action] if self.action else None,
@@ -135,7 +139,24 @@ class AuditFilter(Filter):
             "entity_id": self.entity_id,
             "since": self.since,
             "until": self.until,
+            "scope_clients": clients,
+            "scope_sites": sites,
+            "reader_id": reader,
         }
+
+
+def audit_scope(caller: Caller) -> tuple[list[str] | None, list[str] | None, str | None]:
+    """``(clients, sites, reader)``: the audit rows a reader may see (SPEC
+    section 2: every read is filtered by scope) — every row for one who sees
+    every client (all None); else those about its clients (sites) and its
+    own actions."""
+    sites = caller.scope.sites
+    if caller.visible_client_ids is None and sites is None:
+        return None, None, None
+    clients = caller.visible_client_ids
+    if clients is None:
+        clients = list(caller.directory.clients)
+    return list(clients), None if sites is None else sorted(sites), caller.user_id
 
 
 class AuditSearch(AuditFilter):

@@ -277,7 +277,7 @@ class ClientHost:
         user_id: str,
         **ctx: str | None,
     ) -> TransitionResult:
-        """``ctx``: assignee, notes, source_ip, correlation_id."""
+        """``ctx``: assignee, notes, source_ip, correlation_id, user_agent."""
         runtime = await self._runtime(client_id)
         return await runtime.transition(action, alert_ids, user_id, **ctx)
 

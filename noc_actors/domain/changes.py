@@ -88,6 +88,7 @@ class Changes:
         source_ip: str | None = None,
         correlation_id: str | None = None,
         push: bool = True,
+        user_agent: str | None = None,
     ) -> None:
         """A transition of ``alert``: store it, push ``alert_updated`` (unless
         ``push`` is False: its ``alert_new`` shows the state), audit it, and
@@ -105,6 +106,7 @@ class Changes:
                 at=now,
                 metadata=meta or {},
                 source_ip=source_ip,
+                user_agent=user_agent,
                 correlation_id=correlation_id,
             )
         )

@@ -16,152 +16,54 @@ already look masked (so that masking it gives itself back), it becomes all
 stars — so mask exactly once, at the edge (REST response, push, export).
 ``None`` stays ``None`` and ``""`` stays ``""`` (nothing to hide).
 
-Fields are chosen by name (see ``pii_kind``); free text such as an alert's
-``message`` is not scanned.
+Which keys are PII — by name pattern, case- and separator-insensitive, and a
+bare ``name`` by its context — is ``noc_actors.domain.pii_keys``; the masked
+forms and the emails and phone numbers found by their shape inside any other
+string are ``noc_actors.domain.pii_text``. This module walks a document:
+everything under a PII key is masked as that kind (strings, numbers via
+``str``, nested containers throughout, a nested PII key by its own kind);
+every other string has the emails and phone numbers inside it masked in
+place; numbers, booleans and dict keys are not scanned.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any
 
-PiiKind = Literal["email", "phone", "text"]
-
-SHORT_MASK: Final = "****"
-PHONE_MIN_DIGITS: Final = 7
-
-EMAIL_FIELDS: Final = frozenset({"email", "email_address", "mail", "e_mail"})
-PHONE_FIELDS: Final = frozenset(
-    {"phone", "mobile", "phone_number", "mobile_number", "telephone", "tel", "msisdn", "cell"}
+from noc_actors.domain.pii_keys import (
+    NON_PERSON_FIELDS,
+    PiiKind,
+    is_bare_name,
+    is_pii_field,
+    names_people,
+    pii_kind,
 )
-TEXT_FIELDS: Final = frozenset(
-    {
-        "address",
-        "home_address",
-        "postal_address",
-        "street_address",
-        "person",
-        "person_name",
-        "people",
-        "assignee",
-        "assignee_name",
-        "assigned_to",
-        "assigned_to_name",
-        "display_name",
-        "full_name",
-        "first_name",
-        "last_name",
-        "user_name",
-        "username",
-        "guard",
-        "guard_name",
-        "employee",
-        "employee_name",
-        "contact",
-        "contact_name",
-        "acknowledged_by_name",
-        "resolved_by_name",
-        "escalated_to_name",
-        "created_by_name",
-        "reported_by_name",
-    }
+from noc_actors.domain.pii_text import (
+    SHORT_MASK,
+    looks_like_phone,
+    mask_email,
+    mask_free_text,
+    mask_phone,
+    mask_text,
 )
-"""Person-like fields masked as text. Besides these, any key ending in
-``_name`` is a person name unless listed in ``NON_PERSON_FIELDS``; any key
-ending in ``_email`` / ``_phone`` / ``_mobile`` / ``_address`` is PII of that
-kind (again unless listed there)."""
 
-NON_PERSON_FIELDS: Final = frozenset(
-    {
-        "client_name",
-        "site_name",
-        "tenant_name",
-        "region_name",
-        "alert_name",
-        "alertname",
-        "type_name",
-        "host_name",
-        "hostname",
-        "service_name",
-        "job_name",
-        "rule_name",
-        "device_name",
-        "metric_name",
-        "file_name",
-        "group_name",
-        "component_name",
-        "queue_name",
-        "policy_name",
-        "entity_name",
-        "ip_address",
-        "mac_address",
-        "source_address",
-        "remote_address",
-    }
-)
-"""Names and addresses of things, not people: never masked."""
-
-_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
-
-
-def normalize_key(name: str) -> str:
-    """``assignedTo`` / ``Assigned-To`` / ``assigned to`` -> ``assigned_to``."""
-    snake = _CAMEL.sub(r"_\1", name.strip())
-    return re.sub(r"[\s\-.]+", "_", snake).lower()
-
-
-def pii_kind(field_name: str) -> PiiKind | None:
-    """How a field of this name is masked, or ``None`` if it is not PII."""
-    key = normalize_key(field_name)
-    if key in NON_PERSON_FIELDS:
-        return None
-    if key in EMAIL_FIELDS or key.endswith("_email"):
-        return "email"
-    if key in PHONE_FIELDS or key.endswith(("_phone", "_mobile", "_phone_number")):
-        return "phone"
-    if key in TEXT_FIELDS or key.endswith(("_name", "_address")):
-        return "text"
-    return None
-
-
-def is_pii_field(field_name: str) -> bool:
-    return pii_kind(field_name) is not None
-
-
-def _never_same(masked: str, original: str) -> str:
-    if masked != original:
-        return masked
-    return "*" * max(len(original) + 1, len(SHORT_MASK) + 1)
-
-
-def mask_text(value: str) -> str:
-    """``Bob`` -> ``****``; ``Alexander`` -> ``Al***er``."""
-    if value == "":
-        return ""
-    masked = SHORT_MASK if len(value) <= 4 else f"{value[:2]}***{value[-2:]}"
-    return _never_same(masked, value)
-
-
-def mask_email(value: str) -> str:
-    """``john.doe@example.com`` -> ``j***e@example.com``."""
-    if value == "":
-        return ""
-    local, at, domain = value.rpartition("@")
-    if not at or not local or not domain:
-        return mask_text(value)
-    masked_local = SHORT_MASK if len(local) <= 2 else f"{local[0]}***{local[-1]}"
-    return _never_same(f"{masked_local}@{domain}", value)
-
-
-def mask_phone(value: str) -> str:
-    """``+1 555-123-1234`` -> ``***-***-1234``."""
-    if value == "":
-        return ""
-    digits = re.sub(r"\D", "", value)
-    masked = SHORT_MASK if len(digits) < PHONE_MIN_DIGITS else f"***-***-{digits[-4:]}"
-    return _never_same(masked, value)
-
+__all__ = [
+    "NON_PERSON_FIELDS",
+    "SHORT_MASK",
+    "PiiKind",
+    "is_pii_field",
+    "looks_like_phone",
+    "mask_email",
+    "mask_free_text",
+    "mask_mapping",
+    "mask_phone",
+    "mask_text",
+    "mask_unless",
+    "mask_value",
+    "pii_fields",
+    "pii_kind",
+]
 
 _MASKERS = {"email": mask_email, "phone": mask_phone, "text": mask_text}
 
@@ -181,33 +83,71 @@ def _mask_as(value: Any, kind: PiiKind) -> Any:
     return _MASKERS[kind](text)
 
 
+def _describes_person(obj: Mapping[Any, Any]) -> bool:
+    return any(isinstance(k, str) and pii_kind(k) in ("email", "phone") for k in obj)
+
+
+def _walk(obj: Any, about_people: bool) -> Any:
+    if isinstance(obj, Mapping):
+        person = about_people or _describes_person(obj)
+        out: dict[Any, Any] = {}
+        for k, v in obj.items():
+            kind = pii_kind(k) if isinstance(k, str) else None
+            if kind is None and person and isinstance(k, str) and is_bare_name(k):
+                kind = "text"
+            out[k] = _walk(v, names_people(k)) if kind is None else _mask_as(v, kind)
+        return out
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [_walk(v, about_people) for v in obj]
+    if isinstance(obj, str):
+        return mask_free_text(obj)
+    return obj
+
+
 def mask_value(field_name: str, value: Any) -> Any:
-    """Mask ``value`` if ``field_name`` is a PII field; otherwise return it.
+    """``value`` as it reads under ``field_name`` in ``mask_mapping``: masked
+    as a whole if ``field_name`` is a PII field, else with the emails and
+    phone numbers inside its strings masked.
 
     Non-string values under a PII key are masked through ``str``; containers
     under a PII key are masked throughout."""
     kind = pii_kind(field_name)
     if kind is None:
-        return value
+        return _walk(value, names_people(field_name))
     return _mask_as(value, kind)
 
 
 def mask_mapping(obj: Any) -> Any:
     """A masked copy of ``obj`` (dicts and lists walked recursively).
 
-    Keys are matched with ``pii_kind``; the input is never mutated. Tuples
-    and sets come back as lists (JSON shapes)."""
-    if isinstance(obj, Mapping):
-        out: dict[Any, Any] = {}
-        for k, v in obj.items():
-            kind = pii_kind(k) if isinstance(k, str) else None
-            out[k] = mask_mapping(v) if kind is None else _mask_as(v, kind)
-        return out
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [mask_mapping(v) for v in obj]
-    return obj
+    Keys are matched with ``pii_kind`` (and a bare ``name`` by its context),
+    other strings scanned with ``mask_free_text``; the input is never
+    mutated. Tuples and sets come back as lists (JSON shapes)."""
+    return _walk(obj, about_people=False)
 
 
 def mask_unless(allowed: bool, obj: Any) -> Any:
     """``obj`` unchanged for users holding ``noc:view_pii``, else masked."""
     return obj if allowed else mask_mapping(obj)
+
+
+def pii_fields(obj: Any, limit: int = 50) -> list[str]:
+    """The dotted paths (``metadata.contacts.0.phone``) whose values masking
+    would change: what a reader holding ``noc:view_pii`` saw unmasked (for
+    its VIEW_SENSITIVE audit row). At most ``limit``."""
+    found: list[str] = []
+
+    def diff(plain: Any, masked: Any, path: str) -> None:
+        if len(found) >= limit or plain == masked:
+            return
+        if isinstance(plain, Mapping) and isinstance(masked, Mapping):
+            for k, v in plain.items():
+                diff(v, masked.get(k), f"{path}.{k}" if path else str(k))
+        elif isinstance(plain, list | tuple) and isinstance(masked, list):
+            for n, (v, m) in enumerate(zip(plain, masked, strict=False)):
+                diff(v, m, f"{path}.{n}")
+        else:
+            found.append(path)
+
+    diff(obj, mask_mapping(obj), "")
+    return found

@@ -27,13 +27,14 @@ def apply_transition(
     notes: str | None = None,
     source_ip: str | None = None,
     correlation_id: str | None = None,
+    user_agent: str | None = None,
 ) -> tuple[Changes, dict[str, DomainError]]:
     """The changes of the alerts that moved, and the refusal of each that did
     not: ``InvalidTransition``, or ``NotFound`` for an id not open in the
     book (the host tells closed alerts from other clients' by reading them)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    ctx = {"source_ip": source_ip, "correlation_id": correlation_id}
+    ctx = {"source_ip": source_ip, "correlation_id": correlation_id, "user_agent": user_agent}
     total, errors = Changes(), dict[str, DomainError]()
     for aid in dict.fromkeys(alert_ids):
         try:

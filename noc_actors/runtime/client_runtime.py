@@ -262,6 +262,7 @@ class ClientRuntime:
         notes: str | None = None,
         source_ip: str | None = None,
         correlation_id: str | None = None,
+        user_agent: str | None = None,
     ) -> TransitionResult:
         """Acknowledge / assign / escalate / resolve alerts of this client
         (``domain.transitions``). An id missing from the book is explained:
@@ -269,7 +270,12 @@ class ClientRuntime:
         if action not in ACTIONS:
             raise ValueError(f"unknown action {action!r}")
         errors: dict[str, DomainError] = {}
-        extra = {"assignee": assignee, "notes": notes, "source_ip": source_ip}
+        extra = {
+            "assignee": assignee,
+            "notes": notes,
+            "source_ip": source_ip,
+            "user_agent": user_agent,
+        }
 
         def op(core: ClientAggregate, now: datetime) -> Changes:
             changes, refused = apply_transition(

@@ -9,10 +9,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from noc_actors.domain.enums import Capability
+from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.masking import pii_fields
 from noc_actors.domain.transitions import Action
-from noc_actors.store.repos import alert_queries
+from noc_actors.store.repos import alert_queries, audit
 from serve_app.auth import deny, require
 from serve_app.caller import Caller
 from serve_app.deps import Ctx, Viewer, requires
@@ -42,11 +43,23 @@ async def list_alerts(
     return AlertPage(items=[public(caller, a.to_json()) for a in items], next_cursor=next_cursor)
 
 
-@router.get("/{alert_id}", summary="One alert")
+@router.get("/{alert_id}", summary="One alert (a read of unmasked PII is audited)")
 async def get_alert(alert_id: str, ctx: Ctx, caller: Viewer) -> dict[str, Any]:
+    """One alert. A caller with ``noc:view_pii`` reading an alert that holds
+    PII (its masked form differs) writes a VIEW_SENSITIVE audit row naming
+    the fields it saw."""
     async with ctx.engine.connect() as db:
         alert = await alert_queries.get_alert(db, tenant_id=caller.tenant_id, alert_id=alert_id)
-    return public(caller, (await visible_alert(ctx, caller, alert, alert_id)).to_json())
+    data = (await visible_alert(ctx, caller, alert, alert_id)).to_json()
+    if caller.sees_pii:
+        fields = pii_fields(data)
+        if fields:
+            entry = caller.audit_entry(
+                AuditAction.VIEW_SENSITIVE, "alert", alert_id, {"fields": fields}
+            )
+            async with ctx.engine.begin() as db:
+                await audit.append_audit(db, [entry])
+    return public(caller, data)
 
 
 Outcome = dict[str, Any] | Exception
@@ -86,6 +99,7 @@ async def _transition(
             notes=body.notes,
             source_ip=caller.source_ip,
             correlation_id=caller.correlation_id,
+            user_agent=caller.user_agent,
         )
         results.update({data["id"]: data for data in out["done"]})
         results.update(out["errors"])

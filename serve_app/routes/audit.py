@@ -1,7 +1,10 @@
 """``GET /api/noc/audit``: the tenant's audit log (SPEC section 11), newest
-first with keyset pages. Needs ``noc:audit_view``; the log is tenant-wide
-(not narrowed by client scope). Metadata is PII-masked unless the caller
-holds ``noc:view_pii``."""
+first with keyset pages. Needs ``noc:audit_view``. Narrowed by scope: a
+reader who sees every client reads every row of the tenant; one limited to
+some clients (or sites) reads the rows about their alerts, incidents and
+maintenance windows, denials on them, and its own actions
+(``filters.audit_scope``). Metadata is PII-masked unless the caller holds
+``noc:view_pii``."""
 
 from __future__ import annotations
 

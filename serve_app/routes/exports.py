@@ -55,11 +55,14 @@ async def _pages(fetch: Fetch) -> AsyncIterator[list[Row]]:
 
 
 async def _record_export(ctx: AppContext, caller: Caller, kind: str, filters: Filter) -> None:
+    """EXPORT_DATA; and VIEW_SENSITIVE too when the export carries PII
+    unmasked (the caller holds ``noc:view_pii``)."""
     meta = {"kind": kind, "filters": filters.given(), "masked": not caller.sees_pii}
+    entries = [caller.audit_entry(AuditAction.EXPORT_DATA, "export", kind, meta)]
+    if caller.sees_pii:
+        entries.append(caller.audit_entry(AuditAction.VIEW_SENSITIVE, "export", kind, meta))
     async with ctx.engine.begin() as db:
-        await audit.append_audit(
-            db, [caller.audit_entry(AuditAction.EXPORT_DATA, "export", kind, meta)]
-        )
+        await audit.append_audit(db, entries)
 
 
 async def _csv_response(

@@ -259,6 +259,7 @@ async def _resolve_alerts(ctx: Ctx, caller: Caller, inc: Incident) -> dict[str, 
                 notes=notes,
                 source_ip=caller.source_ip,
                 correlation_id=caller.correlation_id,
+                user_agent=caller.user_agent,
             )
         except (NotFound, Unavailable) as err:
             failed.update({aid: str(err) for aid in ids})

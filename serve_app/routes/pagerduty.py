@@ -93,5 +93,6 @@ async def _act(ctx: Ctx, caller: Caller, event: PdEvent) -> Any:
             caller.user_id,
             source_ip=caller.source_ip,
             correlation_id=caller.correlation_id,
+            user_agent=caller.user_agent,
         )
     return JSONResponse(accepted_response(key), status_code=202)

@@ -221,6 +221,7 @@ class Session:
             notes=msg.notes,
             source_ip=caller.source_ip,
             correlation_id=caller.correlation_id,
+            user_agent=caller.user_agent,
         )
         self.conn.send(
             p.reply(

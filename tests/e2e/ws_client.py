@@ -159,6 +159,8 @@ class Dash:
         return [f["type"] for _, f in self.frames]
 
     async def close(self) -> None:
+        if self in Dash.opened:  # closed here: not left for close_all (maybe on another loop)
+            Dash.opened.remove(self)
         if self._beat is not None:
             self._beat.cancel()
         await self.ws.close()

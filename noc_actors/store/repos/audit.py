@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, Table, and_, exists, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.audit import AuditEntry
 from noc_actors.store.repos._common import after_cursor, clamp_limit, one_of, page
 from noc_actors.store.rows import as_dict
-from noc_actors.store.schema import audit_log
+from noc_actors.store.schema import alerts, audit_log, incidents, maintenance_windows
 
 AUDIT_FIELDS = (
     "tenant_id",
@@ -84,12 +84,25 @@ async def query_audit(
     until: datetime | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    scope_clients: Sequence[str] | None = None,
+    scope_sites: Sequence[str] | None = None,
+    reader_id: str | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The tenant's audit rows, newest first by (at desc, id desc), with keyset
-    pagination; ``since`` inclusive, ``until`` exclusive."""
+    pagination; ``since`` inclusive, ``until`` exclusive.
+
+    A reader limited to some clients (``scope_clients``, and ``scope_sites``
+    for a site-only reader) sees the rows about what it may see — alerts,
+    incidents and maintenance windows of those clients (and sites), denials
+    on those clients — and the rows of its own actions (``reader_id``); the
+    tenant's configuration, tokens, users and other clients' rows stay
+    hidden. None: every row of the tenant."""
     limit = clamp_limit(limit)
     conditions = [
         audit_log.c.tenant_id == tenant_id,
+        None
+        if scope_clients is None
+        else _in_scope(tenant_id, scope_clients, scope_sites, reader_id),
         one_of(audit_log.c.action, action),
         None if actor_id is None else audit_log.c.actor_id == actor_id,
         None if entity_type is None else audit_log.c.entity_type == entity_type,
@@ -107,3 +120,33 @@ async def query_audit(
     rows = (await conn.execute(stmt)).all()
     items, next_cursor = page(rows, limit, "at", "id")
     return [as_dict(r) for r in items], next_cursor
+
+
+def _in_scope(
+    tenant_id: str,
+    client_ids: Sequence[str],
+    site_ids: Sequence[str] | None,
+    reader_id: str | None,
+) -> ColumnElement[bool]:
+    def about(kind: str, table: Table) -> ColumnElement[bool]:
+        where = [
+            table.c.tenant_id == tenant_id,
+            table.c.id == audit_log.c.entity_id,
+            table.c.client_id.in_(list(client_ids)),
+        ]
+        if site_ids is not None:
+            where.append(table.c.site_id.in_(list(site_ids)))
+        return and_(audit_log.c.entity_type == kind, exists().where(*where))
+
+    options = [
+        about("alert", alerts),
+        about("incident", incidents),
+        about("maintenance_window", maintenance_windows),
+    ]
+    if site_ids is None:
+        options.append(
+            and_(audit_log.c.entity_type == "client", audit_log.c.entity_id.in_(list(client_ids)))
+        )
+    if reader_id is not None:
+        options.append(audit_log.c.actor_id == reader_id)
+    return or_(*options)
