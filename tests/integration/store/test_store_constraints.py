@@ -22,13 +22,15 @@ T0 = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 RAW_ALERT = text(
     "INSERT INTO alerts (id, tenant_id, client_id, alert_type, severity, status, message,"
     " metadata, dedup_key, suppressed_count, first_seen, last_seen, source, escalation_level)"
-    " VALUES (:id, :tenant_id, :client_id, 'DEVICE_OFFLINE', 'HIGH', :status, 'raw',"
+    " VALUES (:id, :tenant_id, :client_id, 'DEVICE_OFFLINE', :severity, :status, 'raw',"
     " '{}', :dedup_key, 0, '2026-11-26 10:00:00+00:00', '2026-11-26 10:00:00+00:00',"
     " 'test', 0)"
 )
 
 
-async def _raw_insert(engine: AsyncEngine, org: Org, alert_id: str, key: str, status: str) -> None:
+async def _raw_insert(
+    engine: AsyncEngine, org: Org, alert_id: str, key: str, status: str, severity: str = "HIGH"
+) -> None:
     async with engine.begin() as conn:
         await conn.execute(
             RAW_ALERT,
@@ -37,6 +39,7 @@ async def _raw_insert(engine: AsyncEngine, org: Org, alert_id: str, key: str, st
                 "tenant_id": org.tenant_a,
                 "client_id": org.client_a1,
                 "status": status,
+                "severity": severity,
                 "dedup_key": key,
             },
         )
@@ -146,4 +149,7 @@ async def test_a_row_cannot_reference_another_tenants_client(
 async def test_unknown_status_or_severity_is_refused(engine: AsyncEngine, org: Org) -> None:
     with pytest.raises(IntegrityError):
         await _raw_insert(engine, org, "bad-status", "k-bad", "OPENISH")
-    assert AlertStatus.NEW.value == "NEW"
+    with pytest.raises(IntegrityError):
+        await _raw_insert(engine, org, "bad-severity", "k-bad-sev", "NEW", severity="URGENT")
+    # The same row with known values is stored: the refusals were the values'.
+    await _raw_insert(engine, org, "good", "k-good", AlertStatus.NEW.value, severity="CRITICAL")
