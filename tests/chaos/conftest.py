@@ -1,8 +1,9 @@
 """Chaos tier: the real stack of the e2e tier (Serve over HTTP, the actors,
 PostgreSQL, Redis) while its parts fail — actors killed, PostgreSQL stopped,
-Redis stopped — under steady load. Each test prints its figures (sent,
-answered, stored, lost, duplicates, recovery seconds) and asserts that
-nothing answered 2xx is lost and that everything recovers by itself.
+Redis stopped — under steady load. Each test records its figures (sent,
+answered, stored, lost, duplicates, recovery seconds; printed in a "chaos
+figures" section at the end of the run) and asserts that nothing answered
+2xx is lost and that everything recovers by itself.
 
 Stopping PostgreSQL or Redis needs the local servers this machine runs (and
 the right to stop them); a test that stops one always starts it again."""
@@ -16,7 +17,17 @@ from pathlib import Path
 
 import pytest
 
+from tests.chaos.load import FIGURES
 from tests.e2e.conftest import api  # noqa: F401 - the e2e stack, one per module
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The chaos figures, whatever the output capture: sent, answered,
+    stored, lost, duplicates, recovery."""
+    if FIGURES:
+        terminalreporter.section("chaos figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)
 
 
 def _pg_version() -> str:
@@ -55,3 +66,46 @@ def postgres_control() -> Iterator[None]:
         deadline = time.monotonic() + 30
         while not pg_ready() and time.monotonic() < deadline:
             time.sleep(0.5)
+
+
+def redis_ready() -> bool:
+    return (
+        subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "ping"],
+            check=False,
+            capture_output=True,
+            timeout=10,
+        ).stdout.strip()
+        == b"PONG"
+    )
+
+
+def redis_stop() -> None:
+    subprocess.run(
+        ["redis-cli", "-h", "127.0.0.1", "-p", "6379", "shutdown", "nosave"],
+        check=False,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+def redis_start() -> None:
+    """As the machine starts it: no persistence (the NOC keeps nothing there)."""
+    subprocess.run(
+        ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
+         "--save", "", "--appendonly", "no"],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not redis_ready() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def redis_control() -> Iterator[None]:
+    """Redis may be stopped by the test; it is running again afterwards."""
+    yield
+    if not redis_ready():
+        redis_start()

@@ -14,6 +14,15 @@ import httpx
 
 from tests.e2e.conftest import Api
 
+FIGURES: list[str] = []
+"""Every figure line the chaos tests recorded; printed at the end of the run
+(``conftest.pytest_terminal_summary``), so CI's log shows them."""
+
+
+def record(line: str) -> None:
+    print(line)
+    FIGURES.append(line.strip())
+
 
 @dataclass
 class Answer:
@@ -104,8 +113,8 @@ class Load:
         lost = answered - set(stored)
         doubled = [e for e, n in stored.items() if n > 1]
         slowest = max((a.took_s for a in self.answers), default=0.0)
-        print(
-            f"\n{what}: {len(self.answers)} batches ({len(self.answers) * self.batch} alerts) "
+        record(
+            f"{what}: {len(self.answers)} batches ({len(self.answers) * self.batch} alerts) "
             f"sent, answers {self.statuses()}, {len(answered)} alerts answered 2xx, "
             f"{len(stored)} stored, lost {len(lost)}, duplicates {len(doubled)}, slowest "
             f"answer {slowest:.2f}s, recovery "
