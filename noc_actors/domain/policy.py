@@ -5,7 +5,9 @@ environment; a tenant may override any field (stored as JSON)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -28,6 +30,12 @@ MAX_SLA_HOURS = 365 * 24
 MAX_WINDOW_MINUTES = 7 * 24 * 60
 """The correlation and incident windows: what an aggregator reloads, a week at the most."""
 MAX_GRACE_MINUTES = 24 * 60
+
+
+_PRIORITY: Final = re.compile(r"[A-Za-z0-9_-]{1,32}")
+"""A ticket priority a tenant sets an SLA for (ASCII: stored as a JSON key on
+PostgreSQL, where a lone surrogate cannot be)."""
+_ALERT_TYPE: Final = re.compile(r"[A-Z0-9_]{1,64}")
 
 
 def _default_sla_hours() -> dict[str, float]:
@@ -80,6 +88,10 @@ class TenantPolicy(BaseModel):
     @classmethod
     def _positive_sla(cls, v: dict[str, float]) -> dict[str, float]:
         for prio, hours in v.items():
+            if not _PRIORITY.fullmatch(prio):
+                raise ValueError(
+                    f"priority {prio[:40]!r} must be 1-32 letters, digits, '_' or '-' (P1, HIGH)"
+                )
             if not 0 < hours <= MAX_SLA_HOURS:
                 raise ValueError(
                     f"SLA for {prio} must be above 0 and at most {MAX_SLA_HOURS} hours (a year)"
@@ -90,7 +102,7 @@ class TenantPolicy(BaseModel):
     @classmethod
     def _types_extend_defaults(cls, v: dict[str, Severity]) -> dict[str, Severity]:
         for name in v:
-            if not name or not name.replace("_", "").isalnum() or name.upper() != name:
+            if not _ALERT_TYPE.fullmatch(name):
                 raise ValueError(f"alert type {name!r} must be an UPPER_CASE identifier")
         return {**DEFAULT_TYPE_SEVERITY, **v}
 

@@ -50,3 +50,21 @@ def test_the_largest_allowed_numbers_still_compute_dates() -> None:
     sla = policy.sla_for("P1")
     assert delay is not None and sla is not None
     assert FAR + delay > FAR and FAR + sla > FAR and FAR - policy.correlation_window < FAR
+
+
+@pytest.mark.parametrize("key", ["\ud800", "P\udc801", "", "x" * 33, "P 1", "Ünter"])
+def test_an_sla_priority_that_is_not_a_plain_identifier_is_refused(key: str) -> None:
+    """Issue 11 item 16: a lone surrogate as an SLA priority was stored (200)
+    on SQLite and answered 500 on PostgreSQL (JSONB cannot hold it)."""
+    with pytest.raises(ValidationError, match="priority"):
+        TenantPolicy(sla_hours={key: 4})
+
+
+def test_plain_priorities_are_kept_upper_cased() -> None:
+    assert TenantPolicy(sla_hours={"p5": 100, "NIGHT_SHIFT": 2}).sla_hours["P5"] == 100
+
+
+@pytest.mark.parametrize("name", ["door_forced", "ÉTAT", "\ud800", "A B", ""])
+def test_an_alert_type_must_be_an_upper_case_ascii_identifier(name: str) -> None:
+    with pytest.raises(ValidationError, match="UPPER_CASE"):
+        TenantPolicy(type_severity={name: "HIGH"})
