@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from noc_actors import __version__
 from serve_app.body_guard import BodyGuard
-from serve_app.http_errors import install_error_handlers
+from serve_app.http_errors import ERROR_RESPONSES, install_error_handlers
 from serve_app.middleware import CorrelationIdMiddleware, RequestDeadline
 from serve_app.routes import (
     admin,
@@ -39,6 +39,7 @@ def create_app() -> FastAPI:
         description="Real-time operations center: alerts, incidents, escalation, audit.",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        responses=ERROR_RESPONSES,
     )
     app.add_middleware(BodyGuard)  # inside the correlation id: its answers carry one
     app.add_middleware(RequestDeadline)  # bounds authentication and body reading too

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -96,9 +97,12 @@ def install_error_handlers(app: FastAPI) -> None:
             err.status_code, "http_error"
         )
         message = str(err.detail)
+        headers = dict(err.headers or {})
         if err.status_code == 413:  # Starlette's body limit, for a body that streamed past it
             message = "request body larger than the limit (NOC_MAX_BODY_BYTES)"
-        return error_response(request, err.status_code, code, message, dict(err.headers or {}))
+        if err.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(request, err.status_code, code, message, headers)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, err: Exception) -> JSONResponse:
@@ -118,3 +122,55 @@ def install_error_handlers(app: FastAPI) -> None:
     # runs outermost, after the answer): an outage is a 503, not a crash.
     for error_type in (*OUTAGE, DBAPIError):
         app.add_exception_handler(error_type, _crash)
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    correlation_id: str
+    fields: list[dict[str, Any]] | None = None
+    result: dict[str, Any] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    | (  # the proxy in front answers a request it cannot parse (too large) with HTML
+        {"content": {"text/html": {"schema": {"type": "string"}}}} if status == 400 else {}
+    )
+    for status, text in (
+        (
+            400,
+            "The body could not be parsed (JSON), or the request line and headers were "
+            "too large for the HTTP proxy (its HTML page)",
+        ),
+        (401, "No valid bearer token"),
+        (403, "A capability or the scope is missing (audited)"),
+        (404, "Not found (or another tenant's)"),
+        (405, "Method not allowed (Allow lists the path's methods)"),
+        (409, "Conflicts with what is stored (a transition, a duplicate)"),
+        (413, "Body or batch too large"),
+        (422, "Invalid input: the error names each field"),
+        (500, "Internal error: quote the correlation id"),
+        (503, "Unavailable for now (database, an actor, backpressure): retry after Retry-After"),
+    )
+}
+"""Documented on every operation (``create_app``): what any route may answer."""
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the request's path supports, across all its routes (a
+    405's ``Allow``: Starlette's names only the first matching route's)."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)

@@ -36,6 +36,13 @@ from serve_app.filters import AlertFilter, AuditFilter, Filter, IncidentFilter
 
 router = APIRouter(prefix="/api/noc/exports", tags=["exports"])
 
+
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"description": "CSV rows", "content": {"text/csv": {"schema": {"type": "string"}}}}
+}
+"""An export's 200 in the OpenAPI document (its errors are JSON, as everywhere)."""
+
+
 Exporter = Annotated[Caller, Depends(requires(Capability.EXPORT))]
 PAGE_ROWS = 500
 """Rows read per database round trip (and per CSV chunk)."""
@@ -99,7 +106,11 @@ async def _csv_response(
     )
 
 
-@router.get("/alerts.csv", summary="Alerts as CSV (scoped like the list; masked without view_pii)")
+@router.get(
+    "/alerts.csv",
+    responses=CSV,
+    summary="Alerts as CSV (scoped like the list; masked without view_pii)",
+)
 async def export_alerts(
     ctx: Ctx, caller: Exporter, filters: Annotated[AlertFilter, Query()]
 ) -> StreamingResponse:
@@ -131,7 +142,11 @@ def incident_row(row: Row) -> dict[str, Any]:
     }
 
 
-@router.get("/incidents.csv", summary="Incidents as CSV (scoped; masked without view_pii)")
+@router.get(
+    "/incidents.csv",
+    responses=CSV,
+    summary="Incidents as CSV (scoped; masked without view_pii)",
+)
 async def export_incidents(
     ctx: Ctx, caller: Exporter, filters: Annotated[IncidentFilter, Query()]
 ) -> StreamingResponse:
@@ -151,7 +166,11 @@ async def export_incidents(
     return await _csv_response(ctx, caller, "incidents", INCIDENT_COLUMNS, fetch, filters)
 
 
-@router.get("/audit.csv", summary="The audit log as CSV (needs noc:audit_view too)")
+@router.get(
+    "/audit.csv",
+    responses=CSV,
+    summary="The audit log as CSV (needs noc:audit_view too)",
+)
 async def export_audit(
     ctx: Ctx, caller: Exporter, filters: Annotated[AuditFilter, Query()]
 ) -> StreamingResponse:

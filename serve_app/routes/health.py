@@ -54,7 +54,16 @@ async def health(ctx: Ctx, request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=http_status(body["status"]))
 
 
-@router.get("/metrics", summary="Prometheus metrics of the NOC (text format; bearer token)")
+@router.get(
+    "/metrics",
+    responses={
+        200: {
+            "description": "Prometheus text format 0.0.4",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        }
+    },
+    summary="Prometheus metrics of the NOC (text format; bearer token)",
+)
 async def metrics(ctx: Ctx, request: Request) -> PlainTextResponse:
     token = bearer_token(request)
     if token is None:
