@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, TypedDict
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from noc_actors.domain.enums import AlertStatus, AuditAction, IncidentState, Severity
+from noc_actors.domain.iso_time import IsoDatetime
 from serve_app.caller import Caller
 from serve_app.scoping import client_filter, site_filter
 
@@ -21,8 +22,8 @@ Ids = Annotated[list[str], Field(max_length=128)]
 
 
 class Filter(BaseModel):
-    since: AwareDatetime | None = Field(default=None, description="Inclusive.")
-    until: AwareDatetime | None = Field(default=None, description="Exclusive.")
+    since: IsoDatetime | None = Field(default=None, description="Inclusive.")
+    until: IsoDatetime | None = Field(default=None, description="Exclusive.")
 
     def given(self) -> dict[str, Any]:
         """The filters set, as JSON (what an export's audit row records)."""

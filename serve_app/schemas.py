@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from noc_actors.domain.transitions import Action
 
@@ -19,17 +19,17 @@ class TransitionIn(StrictModel):
     notes: str | None = Field(default=None, max_length=4000)
 
 
+class AssignIn(TransitionIn):
+    """``POST /alerts/{id}/assign``: whom to assign it to."""
+
+    assignee: str = Field(min_length=1, max_length=128)
+
+
 class BulkIn(TransitionIn):
     action: Action
-    alert_ids: list[str] = Field(min_length=1, max_length=100)
-
-    @field_validator("alert_ids")
-    @classmethod
-    def _ids(cls, v: list[str]) -> list[str]:
-        for i, aid in enumerate(v):
-            if not aid or len(aid) > 128:
-                raise ValueError(f"item {i}: alert id must be 1-128 characters")
-        return v
+    alert_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
+        min_length=1, max_length=100
+    )
 
 
 class AlertPage(BaseModel):

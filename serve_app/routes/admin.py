@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -53,10 +53,10 @@ class UserFields(StrictModel):
     """Every user field, all optional (the PATCH shape)."""
 
     display_name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320)
+    email: str | None = Field(default=None, max_length=320, pattern=_EMAIL.pattern)
     phone: str | None = Field(default=None, max_length=64)
-    is_admin: bool | None = None
-    capabilities: dict[str, bool] | None = Field(
+    is_admin: StrictBool | None = None
+    capabilities: dict[str, StrictBool] | None = Field(
         default=None, description="Capability name -> granted; `false` stores an explicit denial."
     )
     client_ids: list[Id] | None = Field(default=None, max_length=1000)
@@ -83,9 +83,9 @@ class UserIn(UserFields):
     """A new user (``POST /api/noc/users``)."""
 
     display_name: str = Field(min_length=1, max_length=200)
-    email: str = Field(max_length=320)
-    is_admin: bool = False
-    capabilities: dict[str, bool] = Field(default_factory=dict)
+    email: str = Field(max_length=320, pattern=_EMAIL.pattern)
+    is_admin: StrictBool = False
+    capabilities: dict[str, StrictBool] = Field(default_factory=dict)
     client_ids: list[Id] = Field(default_factory=list, max_length=1000)
     site_ids: list[Id] = Field(default_factory=list, max_length=5000)
 

@@ -30,6 +30,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.draft import AlertDraft
@@ -60,6 +61,9 @@ from serve_app.scoping import public
 router = APIRouter(tags=["integrations"])
 
 STARTED = datetime.now(UTC)
+Matcher = Annotated[str, StringConstraints(min_length=2, max_length=1024, pattern=r"[=~]")]
+"""One ``filter`` matcher (``alertname="X"``, ``severity=~"crit.*"``, or a
+``{...}`` group): the schema says it holds an operator."""
 LIST_LIMIT = 5000
 
 
@@ -145,7 +149,7 @@ async def reader_view(ctx: Ctx, caller: Caller) -> ReaderView:
 async def get_alerts(
     ctx: Ctx,
     caller: CurrentCaller,
-    filter: Annotated[list[str] | None, Query(max_length=1024)] = None,  # noqa: A002
+    filter: Annotated[list[Matcher] | None, Query()] = None,  # noqa: A002
     active: bool = True,
     silenced: bool = True,
     inhibited: bool = True,

@@ -19,7 +19,7 @@ from serve_app.caller import Caller
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.errors import answer_for, message_for
 from serve_app.filters import AlertSearch
-from serve_app.schemas import AlertPage, BulkIn, BulkOut, BulkResult, TransitionIn
+from serve_app.schemas import AlertPage, AssignIn, BulkIn, BulkOut, BulkResult, TransitionIn
 from serve_app.scoping import public, visible_alert
 
 router = APIRouter(prefix="/api/noc/alerts", tags=["alerts"])
@@ -150,9 +150,7 @@ async def acknowledge_alert(
 
 
 @router.post("/{alert_id}/assign", summary="Assign one alert (body: assignee)")
-async def assign_alert(
-    alert_id: str, ctx: Ctx, caller: Assigner, body: TransitionIn | None = None
-) -> dict[str, Any]:
+async def assign_alert(alert_id: str, ctx: Ctx, caller: Assigner, body: AssignIn) -> dict[str, Any]:
     return await _one(ctx, caller, "assign", alert_id, body)
 
 

@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     TypeAdapter,
     ValidationInfo,
@@ -124,7 +125,7 @@ class WebhookPayload(BaseModel):
     status: Literal["firing", "resolved"]
     alerts: Annotated[list[WebhookAlert], Field(max_length=MAX_BATCH)]
     groupKey: Annotated[str, StringConstraints(max_length=16384)] = ""
-    truncatedAlerts: int = Field(default=0, ge=0)
+    truncatedAlerts: StrictInt = Field(default=0, ge=0)
     receiver: Annotated[str, StringConstraints(max_length=1024)] = ""
     groupLabels: Labels = Field(default_factory=dict)
     commonLabels: Labels = Field(default_factory=dict)

@@ -45,6 +45,7 @@ from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.domain.errors import InvalidInput
 from noc_actors.domain.events import _aware_utc
+from noc_actors.domain.iso_time import iso_only
 from noc_actors.domain.limits import MAX_FUTURE
 
 SOURCE = "pagerduty"
@@ -103,7 +104,7 @@ class PdPayload(_Strict):
     summary: Summary
     source: Source
     severity: Annotated[Literal["critical", "error", "warning", "info"], BeforeValidator(_lower)]
-    timestamp: Annotated[datetime, AfterValidator(_utc)] | None = None
+    timestamp: Annotated[datetime, BeforeValidator(iso_only), AfterValidator(_utc)] | None = None
     component: Text255 | None = None
     group: Text255 | None = None
     class_: Text255 | None = Field(default=None, alias="class")
