@@ -28,7 +28,7 @@ class TimerStatus(TypedDict):
     """How long the earliest deadline still waiting has been due: above a
     few seconds the timer is not keeping up now."""
     rebuilt: int
-    """Deadlines re-armed from the database on the last start."""
+    """Deadlines re-armed from the database since the timer started."""
     armed: bool
     """The pending escalations have been re-armed from the database since
     the timer started (not yet: the database was unreachable; the timer

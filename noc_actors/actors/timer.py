@@ -94,6 +94,9 @@ class EscalationTimer:
                 except TenantsNotArmed:
                     self._retry_at = time.monotonic() + REARM_RETRY_S
                     raise
+                except Exception:  # the database: try again soon, not every tick
+                    self._retry_at = time.monotonic() + RETRY_AFTER.total_seconds()
+                    raise
                 self.armed = True
 
     async def _rebuild(self) -> None:

@@ -448,13 +448,35 @@ ISSUE_PII_VALUES = (
 )  # fmt: skip
 
 
+def _user_with_token(
+    api: Api, who: str, capabilities: dict[str, bool], client_ids: list[str] | None = None
+) -> str:
+    """A user of tenant A named ``who`` with a token (made once per module)."""
+    if who in api.tokens:
+        return who
+
+    async def make(db: AsyncConnection) -> None:
+        user = await users.create_user(
+            db,
+            tenant_id=api.ids["tenant_a"],
+            display_name=who,
+            email=f"{who}-{api.tag}@example.com",
+            capabilities=capabilities,
+            client_ids=client_ids or [],
+        )
+        api.ids[who] = user["id"]
+        api.tokens[who], _ = await tokens.issue_token(
+            db, tenant_id=api.ids["tenant_a"], name=who, now=datetime.now(UTC), user_id=user["id"]
+        )
+
+    in_db(api, make)
+    return who
+
+
 def _configurer_without_pii(api: Api) -> str:
     """A user holding every capability but ``noc:view_pii`` (tenant admins
     hold them all, PII included, so the admin-only routes — users, tokens —
     answer this user 403)."""
-    who = "no-pii-configurer"
-    if who in api.tokens:
-        return who
     caps = {
         "noc:view": True,
         "noc:view_all_clients": True,
@@ -464,22 +486,7 @@ def _configurer_without_pii(api: Api) -> str:
         "noc:manage_maintenance": True,
         "noc:view_pii": False,
     }
-
-    async def make(db: AsyncConnection) -> None:
-        user = await users.create_user(
-            db,
-            tenant_id=api.ids["tenant_a"],
-            display_name=who,
-            email=f"{who}-{api.tag}@example.com",
-            capabilities=caps,
-        )
-        api.ids[who] = user["id"]
-        api.tokens[who], _ = await tokens.issue_token(
-            db, tenant_id=api.ids["tenant_a"], name=who, now=datetime.now(UTC), user_id=user["id"]
-        )
-
-    in_db(api, make)
-    return who
+    return _user_with_token(api, "no-pii-configurer", caps)
 
 
 def test_pii_under_any_key_spelling_or_inside_text_reaches_no_read_surface(world: Api) -> None:
@@ -538,30 +545,8 @@ def test_the_audit_log_a_scoped_reader_sees_is_cut_to_its_clients(world: Api) ->
     """Issue 11 item 8: the audit log (and its export) was tenant-wide for
     every auditor, whatever its scope."""
     api = world
-    who = "a2-auditor"
-    if who not in api.tokens:
-
-        async def make(db: AsyncConnection) -> None:
-            user = await users.create_user(
-                db,
-                tenant_id=api.ids["tenant_a"],
-                display_name=who,
-                email=f"{who}-{api.tag}@example.com",
-                capabilities={
-                    "noc:view": True,
-                    "noc:view_client": True,
-                    "noc:audit_view": True,
-                    "noc:export": True,
-                },
-                client_ids=[api.ids["a2"]],
-            )
-            api.ids[who] = user["id"]
-            api.tokens[who], _ = await tokens.issue_token(
-                db, tenant_id=api.ids["tenant_a"], name=who, now=datetime.now(UTC),
-                user_id=user["id"],
-            )  # fmt: skip
-
-        in_db(api, make)
+    caps = {"noc:view": True, "noc:view_client": True, "noc:audit_view": True, "noc:export": True}
+    who = _user_with_token(api, "a2-auditor", caps, client_ids=[api.ids["a2"]])
     a1_alerts = set(api.alerts["a1-n"] + api.alerts["a1-s"])
     a2_alert = api.alerts["a2-x"][1]
     with api.client("admin") as c:

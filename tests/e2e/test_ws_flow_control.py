@@ -124,6 +124,27 @@ async def test_a_hub_restart_tells_every_socket_to_resync_and_the_stream_goes_on
         assert pushed["seq"] > before + 1  # the new hub numbers from a larger base
 
 
+async def _user_with_token(api: Api, who: str, capabilities: dict[str, bool]) -> str:
+    """A user made by the admin over REST, its token in ``api.tokens[who]``;
+    its id."""
+    made = await rest(
+        api,
+        "admin",
+        "POST",
+        "/api/noc/users",
+        json={
+            "display_name": who,
+            "email": f"{who}@example.com",
+            "capabilities": capabilities,
+        },
+    )
+    assert made.status_code == 201, made.text
+    user_id: str = made.json()["id"]
+    issued = await rest(api, "admin", "POST", "/api/noc/tokens", json={"user_id": user_id})
+    api.tokens[who] = issued.json()["token"]
+    return user_id
+
+
 async def test_narrowing_a_users_rights_reaches_its_open_sockets(api: Api) -> None:
     """Issue 11 item 1: an open socket kept its scope, noc:view_pii and
     noc:ack_alerts after an admin narrowed them, until its token was revoked.
@@ -131,26 +152,13 @@ async def test_narrowing_a_users_rights_reaches_its_open_sockets(api: Api) -> No
     pushes are filtered and masked by the new rights and it may no longer
     acknowledge — for a socket that talks and for one that only listens."""
     run = run_id()
-    made = await rest(
-        api,
-        "admin",
-        "POST",
-        "/api/noc/users",
-        json={
-            "display_name": f"Shift lead {run}",
-            "email": f"lead-{run}@example.com",
-            "capabilities": {
-                "noc:view": True,
-                "noc:view_all_clients": True,
-                "noc:view_pii": True,
-                "noc:ack_alerts": True,
-            },
-        },
-    )
-    assert made.status_code == 201, made.text
-    user_id = made.json()["id"]
-    issued = await rest(api, "admin", "POST", "/api/noc/tokens", json={"user_id": user_id})
-    api.tokens[f"lead-{run}"] = issued.json()["token"]
+    caps = {
+        "noc:view": True,
+        "noc:view_all_clients": True,
+        "noc:view_pii": True,
+        "noc:ack_alerts": True,
+    }
+    user_id = await _user_with_token(api, f"lead-{run}", caps)
     talking = await Dash.open(api, f"lead-{run}", heartbeat_s=0.5)
     listening = await Dash.open(api, f"lead-{run}")
     assert talking.connected["pii"] is True
@@ -198,20 +206,8 @@ async def test_narrowing_a_users_rights_reaches_its_open_sockets(api: Api) -> No
 
 async def test_withdrawing_noc_view_closes_the_users_sockets(api: Api) -> None:
     run = run_id()
-    made = await rest(
-        api,
-        "admin",
-        "POST",
-        "/api/noc/users",
-        json={
-            "display_name": f"Temp {run}",
-            "email": f"temp-{run}@example.com",
-            "capabilities": {"noc:view": True, "noc:view_all_clients": True},
-        },
-    )
-    user_id = made.json()["id"]
-    issued = await rest(api, "admin", "POST", "/api/noc/tokens", json={"user_id": user_id})
-    api.tokens[f"temp-{run}"] = issued.json()["token"]
+    caps = {"noc:view": True, "noc:view_all_clients": True}
+    user_id = await _user_with_token(api, f"temp-{run}", caps)
     dash = await Dash.open(api, f"temp-{run}")
     await rest(
         api,

@@ -24,6 +24,22 @@ SETTINGS = {
 }
 
 
+def low_alerts(noc, cid: str, prefix: str, n: int) -> list[AlertDraft]:
+    """``n`` NEW LOW alerts of one client (backpressure counts them)."""
+    return [
+        AlertDraft(
+            noc.tenant_id,
+            cid,
+            "ATTENDANCE_MISSING",
+            "x",
+            severity=Severity.LOW,
+            entity_type="shift",
+            entity_id=f"{prefix}-{i}",
+        )
+        for i in range(n)
+    ]
+
+
 def types_of(noc, cid: str, status: str = "NEW") -> list[str]:
     return sorted(
         r[0]
@@ -197,19 +213,7 @@ async def test_storm_of_low_alerts_raises_the_level_sheds_info_and_sweeps_old_in
         for i in range(3)
     ]
     await noc.client.ingest_alerts(noc.tenant_id, cid, info)
-    low = [
-        AlertDraft(
-            noc.tenant_id,
-            cid,
-            "ATTENDANCE_MISSING",
-            "x",
-            severity=Severity.LOW,
-            entity_type="shift",
-            entity_id=f"l-{i}",
-        )
-        for i in range(5)
-    ]
-    await noc.client.ingest_alerts(noc.tenant_id, cid, low)  # 8 NEW INFO/LOW > 5
+    await noc.client.ingest_alerts(noc.tenant_id, cid, low_alerts(noc, cid, "l", 5))  # 8 > 5
     assert await until(lambda: _level(noc) == "ELEVATED", 5)
     assert await until(lambda: _shedding(noc, cid), 5)
 
@@ -310,19 +314,7 @@ async def test_a_tenant_with_a_broken_policy_does_not_stop_the_check_of_the_othe
     step, so one tenant whose stored policy failed stopped it for all."""
     cid = noc.client_ids[1]
     with broken_tenant(noc) as broken:
-        low = [
-            AlertDraft(
-                noc.tenant_id,
-                cid,
-                "ATTENDANCE_MISSING",
-                "x",
-                severity=Severity.LOW,
-                entity_type="shift",
-                entity_id=f"iso-{i}",
-            )
-            for i in range(8)
-        ]
-        await noc.client.ingest_alerts(noc.tenant_id, cid, low)  # 8 NEW LOW > 5
+        await noc.client.ingest_alerts(noc.tenant_id, cid, low_alerts(noc, cid, "iso", 8))
         assert await until(lambda: _level(noc) == "ELEVATED", 5)
         import ray
 
