@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.requests import HTTPConnection
@@ -72,15 +72,21 @@ async def scope_for(
     return (*scope_of(principal, directory), directory)
 
 
+async def _access_of(conn: AsyncConnection, record: dict[str, Any]) -> Access:
+    """A live token record's access: its principal, the tenant's directory
+    read now, the scope."""
+    principal = principal_of(record)
+    directory = await read_directory(conn, principal.tenant_id)
+    scope, visible = scope_of(principal, directory)
+    return Access(record["id"], record.get("expires_at"), principal, scope, visible, directory)
+
+
 async def _resolve(conn: AsyncConnection, token: str, now: datetime) -> Access:
     """A token's access, read from the database (a cache miss)."""
     record = await tokens.resolve_token(conn, token=token, now=now)
     if record is None:
         raise Unauthenticated("invalid, expired or revoked token")
-    principal = principal_of(record)
-    directory = await read_directory(conn, principal.tenant_id)
-    scope, visible = scope_of(principal, directory)
-    return Access(record["id"], record.get("expires_at"), principal, scope, visible, directory)
+    return await _access_of(conn, record)
 
 
 async def reresolve(conn: AsyncConnection, caller: Caller, now: datetime) -> Caller | None:
@@ -92,16 +98,14 @@ async def reresolve(conn: AsyncConnection, caller: Caller, now: datetime) -> Cal
     )
     if record is None:
         return None
-    principal = principal_of(record)
-    directory = await read_directory(conn, principal.tenant_id)
-    scope, visible = scope_of(principal, directory)
+    access = await _access_of(conn, record)
     return dataclasses.replace(
         caller,
-        principal=principal,
-        scope=scope,
-        visible_client_ids=visible,
-        directory=directory,
-        expires_at=record.get("expires_at"),
+        principal=access.principal,
+        scope=access.scope,
+        visible_client_ids=access.visible_client_ids,
+        directory=access.directory,
+        expires_at=access.expires_at,
     )
 
 
