@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from noc_actors import __version__
+from serve_app import openapi_doc
 from serve_app.body_guard import BodyGuard
 from serve_app.http_errors import ERROR_RESPONSES, install_error_handlers
 from serve_app.middleware import CorrelationIdMiddleware, RequestDeadline
@@ -65,4 +66,5 @@ def create_app() -> FastAPI:
         dashboard,
     ):
         app.include_router(module.router)
+    openapi_doc.install(app)
     return app

@@ -5,13 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
+from noc_actors.domain.schema_rules import not_blank, require_when
 from noc_actors.domain.transitions import Action
 
 
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        not_blank(schema)  # whitespace is stripped before min_length is checked
+        return schema
 
 
 class TransitionIn(StrictModel):
@@ -26,6 +37,8 @@ class AssignIn(TransitionIn):
 
 
 class BulkIn(TransitionIn):
+    model_config = ConfigDict(json_schema_extra=require_when("action", ["assign"], ["assignee"]))
+
     action: Action
     alert_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
         min_length=1, max_length=100

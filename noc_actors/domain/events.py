@@ -23,6 +23,14 @@ from pydantic import (
     model_validator,
 )
 
+from noc_actors.domain.schema_rules import (
+    NOT_BLANK,
+    require,
+    require_when_given,
+    rules,
+    together,
+)
+
 ID_MAX = 128
 NAME_MAX = 200
 TITLE_MAX = 500
@@ -45,7 +53,10 @@ def _upper(value: Any) -> Any:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_MAX)]
+Id = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=ID_MAX, pattern=NOT_BLANK),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX)]
 Title = Annotated[str, StringConstraints(max_length=TITLE_MAX)]
 
@@ -96,7 +107,9 @@ DStatus = Annotated[DeviceStatus, BeforeValidator(_upper)]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # ``kind`` has a default for code that builds events, yet picks the model
+    # of a posted one (the discriminator), so a posted event must carry it
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=require("kind"))
 
 
 class TicketEvent(_Event):
@@ -157,6 +170,14 @@ class AttendanceEvent(_Event):
     """One expected shift of one person (``id`` is the shift id) and its punches.
 
     ``gps_accuracy_m``, ``lat`` and ``lon`` describe the punch-in position."""
+
+    model_config = ConfigDict(
+        json_schema_extra=rules(
+            require("kind"),
+            together("lat", "lon"),
+            require_when_given("punch_out", ["punch_in"]),
+        )
+    )
 
     kind: Literal["attendance"] = "attendance"
     id: Id

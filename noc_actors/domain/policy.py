@@ -52,6 +52,14 @@ class TenantPolicy(BaseModel):
     escalation_minutes: dict[Severity, float | None] = Field(
         default_factory=_default_escalation_minutes,
         description="Delay before a NEW alert escalates, per severity; null = never.",
+        json_schema_extra={  # _positive_delays, in the published schema
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DELAY_MINUTES},
+                    {"type": "null"},
+                ]
+            }
+        },
     )
     escalation_max_levels: int = Field(
         default=4, ge=1, le=20, description="Escalation repeats up to this many levels."
@@ -59,6 +67,14 @@ class TenantPolicy(BaseModel):
     sla_hours: dict[str, float] = Field(
         default_factory=_default_sla_hours,
         description="Ticket resolution SLA per priority (P1..P4, HIGH/MEDIUM/LOW).",
+        json_schema_extra={  # _positive_sla, in the published schema
+            "propertyNames": {"pattern": f"^{_PRIORITY.pattern}$"},
+            "additionalProperties": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": MAX_SLA_HOURS,
+            },
+        },
     )
     device_offline_minutes: float = Field(default=30, gt=0, le=MAX_DELAY_MINUTES)
     attendance_grace_minutes: float = Field(default=15, ge=0, le=MAX_GRACE_MINUTES)
@@ -71,6 +87,7 @@ class TenantPolicy(BaseModel):
     type_severity: dict[str, Severity] = Field(
         default_factory=lambda: dict(DEFAULT_TYPE_SEVERITY),
         description="Default severity per alert type; tenants may add types.",
+        json_schema_extra={"propertyNames": {"pattern": f"^{_ALERT_TYPE.pattern}$"}},
     )
 
     @field_validator("escalation_minutes")

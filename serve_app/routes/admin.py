@@ -14,12 +14,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import Field, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    JsonValue,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import Conflict, InvalidInput, NotFound
+from noc_actors.domain.schema_rules import drop_null, exactly_one
 from noc_actors.store.repos import audit, clients, tokens, users
 from serve_app.auth import deny
 from serve_app.caller import Caller
@@ -30,7 +39,12 @@ from serve_app.scoping import public
 router = APIRouter(prefix="/api/noc", tags=["admin"])
 
 KNOWN_CAPABILITIES = frozenset(c.value for c in Capability)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CAPABILITY_NAMES: list[JsonValue] = [*sorted(KNOWN_CAPABILITIES)]
+"""The keys ``capabilities`` may have, in the schema (``_known`` checks them)."""
+_EMAIL_PART = r"[^@\s\x1c-\x1f\x85\ufeff]+"
+"""No ``@`` and no whitespace by any engine's ``\\s`` (Python's, Rust's and
+ECMA's differ on these few), so the schema's pattern means one thing."""
+_EMAIL = re.compile(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}$")
 USER_FIELDS: tuple[str, ...] = ("id", "display_name", "email", "phone", "is_admin")
 USER_FIELDS += ("capabilities", "client_ids", "site_ids", "created_at")
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
@@ -57,7 +71,9 @@ class UserFields(StrictModel):
     phone: str | None = Field(default=None, max_length=64)
     is_admin: StrictBool | None = None
     capabilities: dict[str, StrictBool] | None = Field(
-        default=None, description="Capability name -> granted; `false` stores an explicit denial."
+        default=None,
+        description="Capability name -> granted; `false` stores an explicit denial.",
+        json_schema_extra={"propertyNames": {"enum": _CAPABILITY_NAMES}},
     )
     client_ids: list[Id] | None = Field(default=None, max_length=1000)
     site_ids: list[Id] | None = Field(default=None, max_length=5000)
@@ -85,7 +101,10 @@ class UserIn(UserFields):
     display_name: str = Field(min_length=1, max_length=200)
     email: str = Field(max_length=320, pattern=_EMAIL.pattern)
     is_admin: StrictBool = False
-    capabilities: dict[str, StrictBool] = Field(default_factory=dict)
+    capabilities: dict[str, StrictBool] = Field(
+        default_factory=dict,
+        json_schema_extra={"propertyNames": {"enum": _CAPABILITY_NAMES}},
+    )
     client_ids: list[Id] = Field(default_factory=list, max_length=1000)
     site_ids: list[Id] = Field(default_factory=list, max_length=5000)
 
@@ -93,6 +112,12 @@ class UserIn(UserFields):
 class UserPatch(UserFields):
     """Changed fields only; ``capabilities`` and the id lists replace the
     stored ones; ``phone: null`` clears the phone."""
+
+    model_config = ConfigDict(
+        json_schema_extra=drop_null(
+            "display_name", "email", "is_admin", "capabilities", "client_ids", "site_ids"
+        )
+    )
 
     @model_validator(mode="after")
     def _no_nulls(self) -> UserPatch:
@@ -110,6 +135,8 @@ class IntegrationIn(StrictModel):
 class TokenIn(StrictModel):
     """Exactly one of ``user_id`` (a user token) or ``integration`` (an
     integration key carrying ``noc:ingest``)."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one("user_id", "integration"))
 
     user_id: Id | None = None
     integration: IntegrationIn | None = None

@@ -47,6 +47,7 @@ from noc_actors.domain.integrations.alertmanager import (
     parse_matchers,
     status_document,
 )
+from noc_actors.domain.integrations.matchers import MATCHER_SHAPE
 from noc_actors.domain.limits import MAX_BATCH
 from noc_actors.store.repos import alert_queries, audit
 from serve_app.auth import deny
@@ -61,9 +62,9 @@ from serve_app.scoping import public
 router = APIRouter(tags=["integrations"])
 
 STARTED = datetime.now(UTC)
-Matcher = Annotated[str, StringConstraints(min_length=2, max_length=1024, pattern=r"[=~]")]
+Matcher = Annotated[str, StringConstraints(min_length=2, max_length=1024, pattern=MATCHER_SHAPE)]
 """One ``filter`` matcher (``alertname="X"``, ``severity=~"crit.*"``, or a
-``{...}`` group): the schema says it holds an operator."""
+``{...}`` group), its shape in the schema (``MATCHER_SHAPE``)."""
 LIST_LIMIT = 5000
 
 

@@ -35,12 +35,15 @@ from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.filters import IncidentSearch
-from serve_app.schemas import StrictModel, TransitionIn
+from serve_app.schemas import AssignIn, StrictModel, TransitionIn
 from serve_app.scoping import public
 
 router = APIRouter(prefix="/api/noc/incidents", tags=["incidents"])
 
 IncidentAction = Literal["acknowledge", "assign", "start", "resolve", "close"]
+GenericAction = Literal["acknowledge", "start", "resolve", "close"]
+"""The transitions of ``POST /{id}/{action}``; ``assign`` has its own route
+(its body needs an assignee)."""
 AlertId = Annotated[str, Field(min_length=1, max_length=128)]
 ACTION_CAPABILITY: dict[str, Capability] = {
     a: Capability.ASSIGN_INCIDENTS for a in ("assign", "start", "resolve", "close")
@@ -271,13 +274,19 @@ async def _resolve_alerts(ctx: Ctx, caller: Caller, inc: Incident) -> dict[str, 
     return {"resolved": sorted(resolved), "failed": failed}
 
 
+@router.post("/{incident_id}/assign", summary="Assign the incident (body: assignee)")
+async def assign(incident_id: str, ctx: Ctx, caller: Assigner, body: AssignIn) -> dict[str, Any]:
+    """Assign the incident to ``assignee`` (409 when its state does not allow it)."""
+    return await _transition(ctx, caller, incident_id, "assign", body)
+
+
 @router.post(
     "/{incident_id}/{action}",
-    summary="acknowledge | assign (body: assignee) | start | resolve (body: notes) | close",
+    summary="acknowledge | start | resolve (body: notes) | close",
 )
 async def transition(
     incident_id: str,
-    action: IncidentAction,
+    action: GenericAction,
     ctx: Ctx,
     caller: Viewer,
     body: TransitionIn | None = None,
@@ -286,9 +295,12 @@ async def transition(
     current state does not allow it). Resolving also resolves the incident's
     open alerts; the outcome is under ``cascade``."""
     await require(ctx, caller, ACTION_CAPABILITY[action])
-    body = body or TransitionIn()
-    if action == "assign" and not body.assignee:
-        raise InvalidInput("assignee", "required for assign")
+    return await _transition(ctx, caller, incident_id, action, body or TransitionIn())
+
+
+async def _transition(
+    ctx: AppContext, caller: Caller, incident_id: str, action: IncidentAction, body: TransitionIn
+) -> dict[str, Any]:
     await _visible(ctx, caller, incident_id)
     async with ctx.engine.begin() as db:
         await repo.lock_incident(db, tenant_id=caller.tenant_id, incident_id=incident_id)

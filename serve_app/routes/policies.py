@@ -11,16 +11,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from types import UnionType
+from typing import TYPE_CHECKING, Annotated, Any, Union, get_args, get_origin
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.exceptions import RequestValidationError
-from pydantic import Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    ValidationError,
+    create_model,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
 from noc_actors.domain.escalation import EscalationPolicy, TargetKind
+from noc_actors.domain.policy import TenantPolicy
+from noc_actors.domain.schema_rules import JSON_INT
 from noc_actors.store.repos import audit, clients, policies, tenants
 from noc_actors.store.tenancy import effective_policy
 from serve_app.auth import deny
@@ -52,14 +62,58 @@ class EscalationIn(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
-PolicyOverrides = Annotated[
-    dict[str, Any],
-    Body(
-        description="TenantPolicy fields to override (merged into the stored "
-        "overrides); a field set to null goes back to the default.",
-        examples=[{"device_offline_minutes": 10, "escalation_minutes": {"CRITICAL": 5}}],
-    ),
-]
+def _strict_numbers(tp: Any) -> Any:
+    """``tp`` with ``float``/``int`` strict (JSON ``true`` is not a number;
+    an integer is still a float), through dicts and unions."""
+    if tp is float:
+        return StrictFloat
+    if tp is int:
+        return Annotated[(int, *JSON_INT)]
+    args = get_args(tp)
+    if not args:
+        return tp
+    origin = get_origin(tp)
+    if origin is dict:
+        return dict[_strict_numbers(args[0]), _strict_numbers(args[1])]  # type: ignore[misc]
+    if origin in (Union, UnionType):
+        return Union[tuple(_strict_numbers(a) for a in args)]  # noqa: UP007
+    return tp
+
+
+def _overrides_model() -> type[BaseModel]:
+    """The body of ``PUT /api/noc/policies``: every ``TenantPolicy`` field,
+    optional, with its type and bounds (so the published schema is the one
+    validation applies); ``null`` puts a field back to its default. Rules
+    across fields and the field validators run on the merged policy."""
+    fields: dict[str, Any] = {}
+    for name, info in TenantPolicy.model_fields.items():
+        typed: Any
+        if info.annotation is int:  # bounds before JSON_INT's validator, or the schema drops them
+            typed = Annotated[(int, *info.metadata, *JSON_INT)]
+        else:
+            base = _strict_numbers(info.annotation)
+            typed = Annotated[(base, *info.metadata)] if info.metadata else base
+        fields[name] = (
+            typed | None,
+            Field(
+                default=None,
+                description=info.description,
+                json_schema_extra=info.json_schema_extra,
+            ),
+        )
+    return create_model(
+        "PolicyOverrides",
+        __config__=ConfigDict(extra="forbid", allow_inf_nan=False),
+        __doc__="TenantPolicy fields to override (merged into the stored overrides); "
+        "a field set to null goes back to the default.",
+        **fields,
+    )
+
+
+if TYPE_CHECKING:
+    PolicyOverrides = BaseModel
+else:
+    PolicyOverrides = _overrides_model()
 
 
 def _policy_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -156,9 +210,17 @@ async def get_policies(ctx: Ctx, caller: Configurer) -> dict[str, Any]:
 
 
 @router.put("", summary="Override policy fields (validated; audited; aggregators reload)")
-async def put_policies(body: PolicyOverrides, ctx: Ctx, caller: Configurer) -> dict[str, Any]:
+async def put_policies(
+    overrides: Annotated[
+        PolicyOverrides,
+        Body(examples=[{"device_offline_minutes": 10, "escalation_minutes": {"CRITICAL": 5}}]),
+    ],
+    ctx: Ctx,
+    caller: Configurer,
+) -> dict[str, Any]:
     """Tenant-wide: only for a configurer who sees every client (403 +
     audit otherwise)."""
+    body = overrides.model_dump(mode="json", exclude_unset=True)
     await _require_tenant_wide(ctx, caller, "tenant_policy")
     now = datetime.now(UTC)
     defaults = ctx.settings.policy
@@ -173,8 +235,8 @@ async def put_policies(body: PolicyOverrides, ctx: Ctx, caller: Configurer) -> d
         except ValidationError as err:
             raise _validation_error(err) from err
         before = effective_policy(defaults, stored).model_dump(mode="json")
-        overrides = {k: after[k] for k in merged}
-        await tenants.update_policy(db, tenant_id=caller.tenant_id, policy=overrides)
+        kept = {k: after[k] for k in merged}
+        await tenants.update_policy(db, tenant_id=caller.tenant_id, policy=kept)
         keys = sorted(body)
         meta = {
             "changed": [k for k in keys if before[k] != after[k]],

@@ -3,10 +3,14 @@ amtool sends them; regexes anchored as in Prometheus, run on Python's ``re``."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from noc_actors.domain.errors import InvalidInput
-from noc_actors.domain.integrations.matchers import MAX_MATCHERS, parse_matchers
+from noc_actors.domain.integrations.matchers import MATCHER_SHAPE, MAX_MATCHERS, parse_matchers
 
 LABELS = {"alertname": "DiskFull", "severity": "critical", "client": "c1"}
 
@@ -95,3 +99,53 @@ def test_regex_matching_is_linear_time_on_re2() -> None:
     (m,) = parse_matchers(['x=~"(a|aa)*c"'])
     assert m.matches({"x": "a" * 1024}) is False
     assert m.matches({"x": "a" * 1023 + "c"}) is True
+
+
+_SINGLE_PARTS = st.text(alphabet='ab:_1=!~" \\\n\t{', max_size=12)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        _SINGLE_PARTS,
+        st.builds(
+            "".join,
+            st.lists(
+                st.sampled_from(
+                    [
+                        "a",
+                        "_x",
+                        ":",
+                        "1",
+                        "=",
+                        "!=",
+                        "=~",
+                        "!~",
+                        '"',
+                        "\\",
+                        " ",
+                        "\n",
+                        "b,c",
+                        "{",
+                        "}",
+                    ]
+                ),
+                max_size=8,
+            ),
+        ),
+    )
+)
+def test_the_published_shape_accepts_exactly_what_a_single_matcher_parses_to(text: str) -> None:
+    """The OpenAPI pattern of ``filter`` (``MATCHER_SHAPE``) says no more and
+    no less than the parser for a single matcher; a group's inside is the
+    parser's alone. Regex values are plain here (``=~``'s syntax is the
+    parser's), so acceptance is the shape's."""
+    shaped = re.search(MATCHER_SHAPE, text) is not None
+    try:
+        parse_matchers([text])
+    except InvalidInput as err:
+        if "regexp" in err.message:  # a regex's syntax: not the shape's business
+            return
+        assert not shaped or text.strip().startswith("{"), (text, err.message)
+    else:
+        assert shaped, text

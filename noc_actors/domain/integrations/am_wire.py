@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
+    Strict,
     StringConstraints,
     TypeAdapter,
     ValidationInfo,
@@ -22,6 +23,7 @@ from pydantic import (
 
 from noc_actors.domain.events import _aware_utc
 from noc_actors.domain.limits import MAX_BATCH
+from noc_actors.domain.schema_rules import integral
 
 __all__ = ["PostableAlert", "WebhookAlert", "WebhookPayload", "parse_postable"]
 
@@ -45,16 +47,30 @@ def _am_time(value: datetime | None) -> datetime | None:
 
 
 AmTime = Annotated[datetime | None, AfterValidator(_am_time)]
-LabelName = Annotated[
-    str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=LABEL_NAME_MAX)
+LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
+LabelName = Annotated[str, StringConstraints(pattern=LABEL_NAME, max_length=LABEL_NAME_MAX)]
+_NAMES = {"pattern": LABEL_NAME, "maxLength": LABEL_NAME_MAX}
+"""Every key a label name, in the schema (pydantic says it for matching keys only)."""
+_LABEL_VALUES = dict[LabelName, Annotated[str, StringConstraints(max_length=LABEL_VALUE_MAX)]]
+LabelSet = Annotated[
+    _LABEL_VALUES, Field(max_length=MAX_LABELS, json_schema_extra={"propertyNames": _NAMES})
 ]
+"""Group and common labels: may be empty."""
 Labels = Annotated[
-    dict[LabelName, Annotated[str, StringConstraints(max_length=LABEL_VALUE_MAX)]],
-    Field(max_length=MAX_LABELS),
+    _LABEL_VALUES,
+    Field(
+        max_length=MAX_LABELS,
+        # _labels_present, said in the schema: not every value empty (nor none at all)
+        json_schema_extra={
+            "propertyNames": _NAMES,
+            "not": {"additionalProperties": {"maxLength": 0}},
+        },
+    ),
 ]
+"""An alert's labels (``_labels_present``)."""
 Annotations = Annotated[
     dict[LabelName, Annotated[str, StringConstraints(max_length=ANNOTATION_VALUE_MAX)]],
-    Field(max_length=MAX_LABELS),
+    Field(max_length=MAX_LABELS, json_schema_extra={"propertyNames": _NAMES}),
 ]
 GeneratorUrl = Annotated[str, StringConstraints(max_length=GENERATOR_URL_MAX)]
 
@@ -125,9 +141,9 @@ class WebhookPayload(BaseModel):
     status: Literal["firing", "resolved"]
     alerts: Annotated[list[WebhookAlert], Field(max_length=MAX_BATCH)]
     groupKey: Annotated[str, StringConstraints(max_length=16384)] = ""
-    truncatedAlerts: StrictInt = Field(default=0, ge=0)
+    truncatedAlerts: Annotated[int, Field(ge=0), Strict(), BeforeValidator(integral)] = 0
     receiver: Annotated[str, StringConstraints(max_length=1024)] = ""
-    groupLabels: Labels = Field(default_factory=dict)
-    commonLabels: Labels = Field(default_factory=dict)
+    groupLabels: LabelSet = Field(default_factory=dict)
+    commonLabels: LabelSet = Field(default_factory=dict)
     commonAnnotations: Annotations = Field(default_factory=dict)
     externalURL: GeneratorUrl = ""

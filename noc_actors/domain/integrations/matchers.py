@@ -24,6 +24,15 @@ MAX_MATCHERS = 32
 MATCHER_VALUE_MAX = 1024
 _MATCHER = re.compile(r"^\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(=~|=|!=|!~)\s*(.*?)\s*$", re.S)
 MatchOp = Literal["=", "!=", "=~", "!~"]
+_VALUE_CHARS = r'(?:\\[\s\S]|[^"\\])*'
+MATCHER_SHAPE = (
+    r"^\s*(?:\{[\s\S]*|[a-zA-Z_:][a-zA-Z0-9_:]*\s*(?:=~|=|!=|!~)\s*"
+    rf'(?:"{_VALUE_CHARS}"|{_VALUE_CHARS}\\?)\s*)$'
+)
+"""One ``filter`` value's shape as a JSON-schema pattern: a single matcher
+exactly as ``_parse_one`` accepts it (name, operator, a bare or quoted value
+with its escapes), or a group (``{`` ...: its inside is checked on parsing).
+The regex's syntax and the value's length are checked on parsing only."""
 
 
 @dataclass(frozen=True, slots=True)

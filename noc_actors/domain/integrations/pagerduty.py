@@ -47,6 +47,7 @@ from noc_actors.domain.errors import InvalidInput
 from noc_actors.domain.events import _aware_utc
 from noc_actors.domain.iso_time import iso_only
 from noc_actors.domain.limits import MAX_FUTURE
+from noc_actors.domain.schema_rules import require_when, rules
 
 SOURCE = "pagerduty"
 DEFAULT_ALERT_TYPE = "PagerDutyEvent"
@@ -130,6 +131,13 @@ class PdPayload(_Strict):
 
 class PdEvent(_Strict):
     """One Events API v2 event. Unknown fields are refused."""
+
+    model_config = ConfigDict(
+        json_schema_extra=rules(
+            require_when("event_action", ["acknowledge", "resolve"], ["dedup_key"]),
+            require_when("event_action", ["trigger"], ["payload"]),
+        )
+    )
 
     routing_key: RoutingKey
     event_action: Literal["trigger", "acknowledge", "resolve"]
