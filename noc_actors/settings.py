@@ -69,6 +69,28 @@ class Settings(BaseSettings):
     pool_size: int = Field(
         default=50, ge=1, le=10_000, description="Clients per pool actor at the most."
     )
+    dedicate_items_per_min: float = Field(
+        default=600,
+        gt=0,
+        description="A pooled client ingesting this many items a minute (5-minute "
+        "average) is suggested for a host of its own (noc status --load, noc rebalance); "
+        "a dedicated one below a tenth of it, for a pool.",
+    )
+    head_resource: str | None = Field(
+        default=None,
+        description="Ray custom resource the supervisor, timer, backpressure controller and "
+        "hub each ask one unit of (cluster.yaml: noc_head); unset: any node.",
+    )
+    pool_resource: str | None = Field(
+        default=None,
+        description="Ray custom resource each pool host asks one unit of (noc_pool); "
+        "pools are spread over the nodes that offer it; unset: any node.",
+    )
+    dedicated_resource: str | None = Field(
+        default=None,
+        description="Ray custom resource each dedicated host asks one unit of "
+        "(noc_dedicated); unset: any node.",
+    )
     snapshot_retention_days: int = Field(default=30, ge=1)
     archive_hour_utc: int = Field(default=2, ge=0, le=23)
     cache_ttl_overview_s: int = Field(default=300, ge=1)

@@ -57,11 +57,18 @@ def register_jobs(ctx: AppContext) -> None:
     ctx.register("hub-pump", lambda c: c.realtime.pump.run())
 
 
-def build(settings: Settings, replicas: int = 1) -> Any:
-    return NocApi.options(num_replicas=replicas).bind(settings)  # type: ignore[attr-defined]
+def build(settings: Settings, replicas: int | None = 1) -> Any:
+    """The app; ``replicas`` None leaves the count to the Serve config (its
+    ``autoscaling_config``, config/serve.yaml), else that many replicas."""
+    deployment: Any = NocApi
+    if replicas is not None:
+        deployment = deployment.options(num_replicas=replicas)
+    return deployment.bind(settings)
 
 
 def app_builder(args: dict[str, Any]) -> Any:
     """Entry for ``serve run serve_app.deployment:app_builder``: settings
-    come from the environment (NOC_*)."""
-    return build(Settings(), int(args.get("replicas", 1)))
+    come from the environment (NOC_*); ``replicas`` in the args fixes the
+    count, else the config's ``autoscaling_config`` (or one) decides."""
+    replicas = args.get("replicas")
+    return build(Settings(), None if replicas is None else int(replicas))

@@ -28,11 +28,18 @@ from noc_actors.actors.host import AggregatorStatus
 from noc_actors.actors.host_calls import HostCalls
 from noc_actors.actors.peers import HubPeer
 from noc_actors.actors.process import actor_class
+from noc_actors.actors.roles import role_options
 from noc_actors.actors.status import SupervisorHealth, TimerStatus
 from noc_actors.actors.supervisor import Supervisor
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
-from noc_actors.domain.errors import DomainError, NotFound, StorageUnavailable, Unavailable
+from noc_actors.domain.errors import (
+    DomainError,
+    NotFound,
+    NotHosted,
+    StorageUnavailable,
+    Unavailable,
+)
 from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.hub_events import HubEvent, ReplayAnswer, StreamItem
 from noc_actors.runtime.types import TransitionResult
@@ -49,6 +56,7 @@ def start_system(settings: Settings, timeout_s: float = 120) -> NocClient:
             namespace=settings.ray_namespace,
             lifetime="detached",
             get_if_exists=True,
+            **role_options(settings, "head"),
         )
         .remote(settings)
     )
@@ -117,6 +125,16 @@ class NocClient:
         return handle
 
     async def _call(
+        self, tenant_id: str, client_id: str, method: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        try:
+            return await self._call_once(tenant_id, client_id, method, *args, **kwargs)
+        except NotHosted:
+            # The client moved (or is moving): nothing was applied where the
+            # call went. Its route now waits for the move; go there once.
+            return await self._call_once(tenant_id, client_id, method, *args, **kwargs)
+
+    async def _call_once(
         self, tenant_id: str, client_id: str, method: str, *args: Any, **kwargs: Any
     ) -> Any:
         handle = await self._route(tenant_id, client_id)
@@ -239,6 +257,20 @@ class NocClient:
         False: cheap) as its last watch saw it, at most a watch interval ago."""
         health: SupervisorHealth = await self._ask(names.SUPERVISOR, "health", ping)
         return health
+
+    async def place(self, tenant_id: str, client_id: str, placement: str) -> dict[str, Any]:
+        """Move a running client of ``tenant_id`` to a ``pooled`` or
+        ``dedicated`` host (its calls wait meanwhile; nothing is lost or
+        applied twice); where from and to, and the seconds it was paused."""
+        await self._route(tenant_id, client_id)  # NotFound for another tenant's
+        moved: dict[str, Any] = await self._ask(names.SUPERVISOR, "move", client_id, placement)
+        self._routes.pop(client_id, None)
+        return moved
+
+    async def load(self) -> list[dict[str, Any]]:
+        """Every running client's load and the suggestion for it (operators:
+        ``noc status --load``), busiest first."""
+        return list(await self._ask(names.SUPERVISOR, "load"))
 
     async def open_client(self, client_id: str) -> float:
         """Start a new or newly enabled client's aggregator now (so its first

@@ -45,6 +45,7 @@ import asyncio
 import logging
 import os
 import pickle
+import time
 from collections.abc import Sequence
 from typing import Any, Final, TypedDict
 
@@ -58,7 +59,7 @@ from noc_actors.actors.read_cache import RedisInvalidator
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import BackpressureLevel
-from noc_actors.domain.errors import DomainError, Unavailable
+from noc_actors.domain.errors import DomainError, NotHosted
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
 from noc_actors.runtime import ClientRuntime, RuntimeOptions, RuntimeStatus, TransitionResult
@@ -151,6 +152,9 @@ class ClientHost:
         self.metrics = AggregatorMetrics()
         self.options = RuntimeOptions(settings.clock_rules_interval_s, settings.snapshot_interval_s)
         self.runtimes: dict[str, ClientRuntime] = {}
+        self.leaving: set[str] = set()
+        """Clients released from here (moved or disabled): not found again in
+        the placement directory until the supervisor hosts them here again."""
         self._finding = asyncio.Lock()
         self.load_loop = PeriodicLoop(
             "load-clients", HOST_LOAD_INTERVAL_S, self.load_placed, first_delay_s=0.0
@@ -186,6 +190,7 @@ class ClientHost:
         load does not keep the others from loading (it tries again on its
         first call)."""
         new = [c for c, _ in clients if c not in self.runtimes]
+        self.leaving.difference_update(c for c, _ in clients)
         runtimes = [self._add(c, t) for c, t in clients]
         loaded = await asyncio.gather(*(r.ready() for r in runtimes), return_exceptions=True)
         for runtime, outcome in zip(runtimes, loaded, strict=True):
@@ -194,10 +199,13 @@ class ClientHost:
         return len(new)
 
     async def release(self, client_ids: Sequence[str]) -> int:
-        """Stop running these clients (disabled): their loops stop and their
-        memory goes; what they stored stays. How many were running."""
+        """Stop running these clients (disabled, or moving to another host):
+        calls for them are refused at once (``NotHosted``), their loops stop,
+        and this returns once every write they accepted is committed; their
+        memory goes, what they stored stays. How many were running."""
+        self.leaving.update(client_ids)
         gone = [self.runtimes.pop(c) for c in client_ids if c in self.runtimes]
-        await asyncio.gather(*(r.stop() for r in gone))
+        await asyncio.gather(*(r.close(self.name) for r in gone))
         return len(gone)
 
     def _jobs(self) -> list[LoopStatus]:
@@ -215,6 +223,7 @@ class ClientHost:
         loops start with the load); how many loaded. Raises when one could
         not load, so the loop counts a failure and tries again."""
         await self._find()
+        self.metrics.client_load(self.load())  # Ray's gauges, tagged by host
         waiting = [r for r in self.runtimes.values() if not r.loaded]
         loaded = await asyncio.gather(*(r.ready() for r in waiting), return_exceptions=True)
         failed = [
@@ -235,7 +244,8 @@ class ClientHost:
             async with self.proc.engine.connect() as conn:
                 placed = await placement.hosted_by(conn, self.name)
             for client_id, tenant_id in placed:
-                self._add(client_id, tenant_id)
+                if client_id not in self.leaving:
+                    self._add(client_id, tenant_id)
 
     async def _runtime(self, client_id: str) -> ClientRuntime:
         runtime = self.runtimes.get(client_id)
@@ -243,7 +253,7 @@ class ClientHost:
             await self._find()  # a restarted host finds its clients again
             runtime = self.runtimes.get(client_id)
             if runtime is None:
-                raise Unavailable(self.name, f"client {client_id!r} is not hosted here")
+                raise NotHosted(self.name, client_id)
         return runtime
 
     # --- calls for one client -----------------------------------------------------
@@ -292,6 +302,20 @@ class ClientHost:
 
     async def take_snapshot(self, client_id: str) -> dict[str, Any] | None:
         return await (await self._runtime(client_id)).take_snapshot()
+
+    def load(self) -> list[dict[str, Any]]:
+        """Each client's load here (``noc status --load``): open alerts and
+        the runtime's meter (items a minute, core CPU, p99 batch time)."""
+        return [
+            {
+                "client_id": client_id,
+                "tenant_id": runtime.tenant_id,
+                "host": self.name,
+                "open_alerts": len(runtime.core.book) if runtime.loaded else None,
+                **runtime.meter.figures(time.monotonic()),
+            }
+            for client_id, runtime in sorted(self.runtimes.items())
+        ]
 
     async def status(self, client_id: str | None = None) -> AggregatorStatus | HostStatus:
         """One client's runtime, or (None) the host itself."""

@@ -7,7 +7,8 @@ passes its ``AggregatorMetrics`` to every runtime it runs."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from ray.util.metrics import Counter, Gauge, Histogram
 
@@ -43,6 +44,22 @@ class AggregatorMetrics:
             boundaries=[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
             tag_keys=tags,
         )
+        placed = (*tags, "host")
+        self.items_per_min = Gauge(
+            "noc_client_items_per_minute",
+            "Items a client ingested a minute (5-minute average), by host actor.",
+            tag_keys=placed,
+        )
+        self.core_cpu = Gauge(
+            "noc_client_core_cpu_seconds",
+            "CPU time a client's core spent on its ingest since its host loaded it.",
+            tag_keys=placed,
+        )
+        self.p99_batch = Gauge(
+            "noc_client_p99_batch_seconds",
+            "p99 of a client's last 1,024 commit times.",
+            tag_keys=placed,
+        )
         self._counters: dict[CounterName, Counter] = {
             "ingested": self.ingested,
             "created": self.created,
@@ -60,6 +77,16 @@ class AggregatorMetrics:
 
     def op_seconds(self, seconds: float, tags: Tags) -> None:
         self.batch_seconds.observe(seconds, tags=dict(tags))
+
+    def client_load(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The load rows of a host (``ClientHost.load``) as gauges."""
+        for row in rows:
+            tags = {"tenant": str(row["tenant_id"]), "client": str(row["client_id"])}
+            tags["host"] = str(row["host"])
+            self.items_per_min.set(float(row["items_per_min"]), tags=tags)
+            self.core_cpu.set(float(row["cpu_s"]), tags=tags)
+            if row["p99_batch_ms"] is not None:
+                self.p99_batch.set(float(row["p99_batch_ms"]) / 1000, tags=tags)
 
 
 class TimerMetrics:

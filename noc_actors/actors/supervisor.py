@@ -36,9 +36,11 @@ from noc_actors.actors.backpressure import BackpressureController
 from noc_actors.actors.host import ClientHost
 from noc_actors.actors.hub import BroadcastHub
 from noc_actors.actors.process import ActorProcess, actor_class
+from noc_actors.actors.roles import Role, role_options
 from noc_actors.actors.status import ChildView, SupervisorHealth
 from noc_actors.actors.timer import EscalationTimer
-from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
+from noc_actors.runtime.load import suggestion
 from noc_actors.runtime.loops import PeriodicLoop, seconds_until
 from noc_actors.settings import Settings
 from noc_actors.store.repos import batches, clients, placement, snapshots
@@ -47,6 +49,8 @@ log = logging.getLogger(__name__)
 
 PING_TIMEOUT_S = 5.0
 HOST_KINDS = ("pool", "aggregator")
+MOVE_WAIT_S = 30.0
+"""How long a call for a moving client waits for the move before 503."""
 BATCH_KEY_TTL = timedelta(days=1)  # how long an Idempotency-Key is remembered
 
 
@@ -90,6 +94,8 @@ class Supervisor:
         self.children: dict[str, Child] = {}
         self._start_lock = asyncio.Lock()
         self._agg_lock = asyncio.Lock()
+        self._moving: dict[str, asyncio.Event] = {}
+        """Clients being moved: their route waits for the move to end."""
         self._started = False
         self.watch_loop = PeriodicLoop(
             "supervisor-watch", settings.supervisor_watch_interval_s, self.watch, first_delay_s=0.0
@@ -119,18 +125,22 @@ class Supervisor:
 
     # --- starting ---------------------------------------------------------------
 
-    def _create(self, cls: type, name: str, *args: Any) -> Any:
-        """The named, detached actor ``name`` of ``cls`` (found if it exists)."""
+    def _create(self, cls: type, name: str, role: Role, *args: Any) -> Any:
+        """The named, detached actor ``name`` of ``cls`` (found if it exists),
+        on a node its ``role`` may run on."""
         options = {"name": name, "namespace": self.ns, "lifetime": "detached"}
+        options |= role_options(self.settings, role)
         return actor_class(cls).options(**options, get_if_exists=True).remote(*args)
 
     def _singleton(self, kind: str) -> Any:
         s = self.settings
         if kind == "hub":
-            return self._create(BroadcastHub, names.BROADCAST_HUB, s.hub_ring_size, s.hub_ring_size)
+            return self._create(
+                BroadcastHub, names.BROADCAST_HUB, "head", s.hub_ring_size, s.hub_ring_size
+            )
         if kind == "timer":
-            return self._create(EscalationTimer, names.ESCALATION_TIMER, s)
-        return self._create(BackpressureController, names.BACKPRESSURE, s)
+            return self._create(EscalationTimer, names.ESCALATION_TIMER, "head", s)
+        return self._create(BackpressureController, names.BACKPRESSURE, "head", s)
 
     async def start(self) -> dict[str, Any]:
         """Start every actor (idempotent) and wait until each is ready."""
@@ -204,7 +214,8 @@ class Supervisor:
         child = self.children.get(name)
         if child is None:
             kind = "aggregator" if name.startswith(names.AGGREGATOR_PREFIX) else "pool"
-            handle = self._create(ClientHost, name, name, self.settings)
+            role: Role = "dedicated" if kind == "aggregator" else "pool"
+            handle = self._create(ClientHost, name, role, name, self.settings)
             child = Child(name, kind, handle)
             self.children[name] = child
         return child
@@ -215,9 +226,15 @@ class Supervisor:
 
     async def aggregator_for(self, client_id: str) -> Any:
         """The host of an enabled client, which runs it (placed and started on
-        first demand)."""
+        first demand; while the client moves, once the move is over)."""
         if not self._started:
             await self.start()
+        moving = self._moving.get(client_id)
+        if moving is not None:
+            try:
+                await asyncio.wait_for(moving.wait(), MOVE_WAIT_S)
+            except TimeoutError:
+                raise Unavailable(names.SUPERVISOR, f"client {client_id!r} is moving") from None
         host = self.host_of_.get(client_id)
         if host is not None:
             return self._host(host).handle
@@ -281,6 +298,97 @@ class Supervisor:
             log.info("stopping %d disabled clients in %s", len(client_ids), name)
             self._host(name).handle.release.remote(client_ids)
 
+    # --- moving a client --------------------------------------------------------
+
+    async def move(self, client_id: str, placement_: str) -> dict[str, Any]:
+        """Put a running client in another host: ``pooled`` (the first pool
+        with room) or ``dedicated`` (its own actor). The old host refuses new
+        calls for it and commits what it accepted; the directory is
+        rewritten; the new host loads the client from the database (as after
+        a restart: alerts, live state, deadlines re-armed). Calls for the
+        client wait meanwhile (their route waits, then goes to the new host).
+        A dedicated host left empty is stopped. Returns where from and to,
+        and how long the client could not be called."""
+        if placement_ not in ("pooled", "dedicated"):
+            raise InvalidInput("placement", "pooled or dedicated")
+        await self.aggregator_for(client_id)  # placed and running (NotFound, disabled: raised)
+        async with self._agg_lock:
+            old = self.host_of_[client_id]
+            tenant_id = self.directory_[client_id]
+            counts = Counter(h for c, h in self.host_of_.items() if c != client_id)
+            new = self._choose(placement.Placed(client_id, tenant_id, placement_, None), counts)
+            if new == old:
+                async with self.engine.begin() as conn:
+                    await placement.set_placement(conn, client_id=client_id, placement=placement_)
+                return {
+                    "client_id": client_id,
+                    "from": old,
+                    "to": new,
+                    "moved": False,
+                    "paused_s": 0.0,
+                }
+            done = self._moving[client_id] = asyncio.Event()
+            began = time.perf_counter()
+            try:
+                await self._host(old).handle.release.remote([client_id])
+                async with self.engine.begin() as conn:
+                    await placement.set_placement(conn, client_id=client_id, placement=placement_)
+                    await placement.set_host(conn, client_id=client_id, host=new)
+                self.host_of_[client_id] = new
+                await self._host(new).handle.host.remote([(client_id, tenant_id)])
+            except BaseException:
+                # Back where it was: the directory still says so unless the
+                # commit above went through, and then the new host loads it on
+                # its first call.
+                self._host(self.host_of_[client_id]).handle.host.remote([(client_id, tenant_id)])
+                raise
+            finally:
+                del self._moving[client_id]
+                done.set()
+            paused = time.perf_counter() - began
+            if old.startswith(names.AGGREGATOR_PREFIX) and old not in self.host_of_.values():
+                child = self.children.pop(old, None)  # popped first: the watch must not recreate it
+                if child is not None:
+                    ray.kill(child.handle, no_restart=True)
+        log.info("moved client %s from %s to %s in %.2fs", client_id, old, new, paused)
+        return {
+            "client_id": client_id,
+            "from": old,
+            "to": new,
+            "moved": True,
+            "paused_s": round(paused, 3),
+        }
+
+    async def load(self) -> list[dict[str, Any]]:
+        """Every running client's load (its host's meter), with its placement
+        and the suggestion for it: ``dedicate`` a pooled client at or above
+        ``NOC_DEDICATE_ITEMS_PER_MIN`` items a minute, ``pool`` a dedicated
+        one below a tenth of that. Busiest first."""
+        hosts = [c for c in self.children.values() if c.kind in HOST_KINDS]
+        answers = await asyncio.gather(
+            *(asyncio.wait_for(c.handle.load.remote(), PING_TIMEOUT_S) for c in hosts),
+            return_exceptions=True,
+        )
+        rows: list[dict[str, Any]] = []
+        for child, answer in zip(hosts, answers, strict=True):
+            if isinstance(answer, BaseException):
+                log.warning("no load from %s: %r", child.name, answer)
+                continue
+            for row in answer:
+                if self.host_of_.get(row["client_id"]) != child.name:
+                    continue  # leaving (a move under way)
+                placed = "dedicated" if child.kind == "aggregator" else "pooled"
+                rows.append(
+                    {
+                        **row,
+                        "placement": placed,
+                        "suggestion": suggestion(
+                            placed, row["items_per_min"], self.settings.dedicate_items_per_min
+                        ),
+                    }
+                )
+        return sorted(rows, key=lambda r: (-r["items_per_min"], r["client_id"]))
+
     async def route(self, client_id: str) -> tuple[str, Any]:
         """(tenant_id, host handle) of a client, for the gateway."""
         handle = await self.aggregator_for(client_id)
@@ -323,11 +431,14 @@ class Supervisor:
                 child.handle.host.remote(missing)
 
     def _recreate(self, child: Child) -> None:
+        if self.children.get(child.name) is not child:
+            return  # stopped on purpose meanwhile (an emptied dedicated host)
         log.warning("recreating dead actor %s", child.name)
         child.restarts += 1
         child.started_at = None
         if child.kind in HOST_KINDS:
-            child.handle = self._create(ClientHost, child.name, child.name, self.settings)
+            role: Role = "dedicated" if child.kind == "aggregator" else "pool"
+            child.handle = self._create(ClientHost, child.name, role, child.name, self.settings)
             # Make it load its clients now, not on their first requests.
             child.handle.host.remote(self._hosted(child.name))
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -142,6 +143,46 @@ def client_enable(
 ) -> None:
     """Enable a disabled client again."""
     _set_enabled(tenant, client_id, True)
+
+
+@client_app.command("place")
+def client_place(
+    client_id: Annotated[str, typer.Argument(help="Client id.")],
+    tenant: TenantOpt,
+    dedicated: Annotated[
+        bool,
+        typer.Option(
+            "--dedicated/--pooled",
+            help="A host of its own (a loud client) or a shared pool host.",
+        ),
+    ],
+    address: Annotated[
+        str | None,
+        typer.Option(help="Ray address of the NOC (default: RAY_ADDRESS, else 127.0.0.1:6380)."),
+    ] = None,
+) -> None:
+    """Move a running client to a dedicated or a pooled host. Its calls wait
+    while it moves (nothing is lost or applied twice); escalations due
+    meanwhile fire once. Needs a running NOC (noc up)."""
+    from noc_actors.actors.client import NocClient
+    from noc_actors.cli.system import connect
+    from noc_actors.domain.errors import DomainError
+
+    async def tenant_id(conn: AsyncConnection) -> str:
+        return str((await _tenant(conn, tenant))["id"])
+
+    tid = run_db(tenant_id)
+    connect(address)
+    placement = "dedicated" if dedicated else "pooled"
+    typer.echo(f"==> moving {client_id} to a {placement} host")
+    try:
+        moved = asyncio.run(NocClient(Settings().ray_namespace).place(tid, client_id, placement))
+    except DomainError as err:
+        fail(str(err))
+    if moved["moved"]:
+        echo_kv(client=client_id, placement=placement, host=moved["to"], paused_s=moved["paused_s"])
+    else:
+        echo_kv(client=client_id, placement=placement, host=moved["to"], moved=False)
 
 
 @site_app.command("create")

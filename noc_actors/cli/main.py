@@ -6,7 +6,7 @@ import typer
 
 from noc_actors.cli.admin import client_app, db_app, site_app, tenant_app, token_app, user_app
 from noc_actors.cli.demo import demo
-from noc_actors.cli.system import down, status, up
+from noc_actors.cli.system import down, rebalance, status, up
 
 app = typer.Typer(
     name="noc",
@@ -24,4 +24,5 @@ app.add_typer(token_app, name="token")
 app.command("up")(up)
 app.command("down")(down)
 app.command("status")(status)
+app.command("rebalance")(rebalance)
 app.command("demo")(demo)

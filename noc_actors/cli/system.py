@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -216,7 +216,17 @@ def render_status(health: SupervisorHealth) -> list[str]:
     return lines
 
 
-def status(address: Annotated[str | None, typer.Option(help="Ray address.")] = None) -> None:
+def status(
+    address: Annotated[str | None, typer.Option(help="Ray address.")] = None,
+    load: Annotated[
+        bool,
+        typer.Option(
+            "--load",
+            help="Each running client's load instead, busiest first, with a suggestion "
+            "(dedicate / pool; threshold NOC_DEDICATE_ITEMS_PER_MIN).",
+        ),
+    ] = False,
+) -> None:
     """Show each actor: state, restarts and, for client hosts (pools and
     dedicated aggregators), their clients and open alerts."""
     from noc_actors.actors.client import NocClient
@@ -224,11 +234,84 @@ def status(address: Annotated[str | None, typer.Option(help="Ray address.")] = N
 
     settings = Settings()
     connect(address)
+    noc = NocClient(settings.ray_namespace)
     try:
-        health = asyncio.run(NocClient(settings.ray_namespace).health())
+        if load:
+            for line in render_load(asyncio.run(noc.load())):
+                typer.echo(line)
+            return
+        health = asyncio.run(noc.health())
     except Unavailable as err:
         fail(f"{err} (start it with: noc up)")
     for line in render_status(health):
         typer.echo(line)
     if not health["ok"]:
         raise typer.Exit(1)
+
+
+LOAD_COLUMNS = (
+    ("client", "client_id", "{}"),
+    ("placement", "placement", "{}"),
+    ("host", "host", "{}"),
+    ("items/min", "items_per_min", "{:.1f}"),
+    ("open", "open_alerts", "{}"),
+    ("cpu s", "cpu_s", "{:.3f}"),
+    ("p99 ms", "p99_batch_ms", "{:.1f}"),
+    ("suggestion", "suggestion", "{}"),
+)
+
+
+def render_load(rows: list[dict[str, Any]]) -> list[str]:
+    """``noc status --load``: one aligned line per client."""
+    cells = [
+        [("-" if r.get(key) is None else fmt.format(r[key])) for _, key, fmt in LOAD_COLUMNS]
+        for r in rows
+    ]
+    heads = [head for head, _, _ in LOAD_COLUMNS]
+    widths = [max(len(c) for c in col) for col in zip(heads, *cells, strict=False)]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [heads, *cells]
+    ]
+    return lines if rows else [*lines, "(no client is running)"]
+
+
+def rebalance(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Move the clients (else only show the moves).")
+    ] = False,
+    address: Annotated[str | None, typer.Option(help="Ray address.")] = None,
+) -> None:
+    """Move clients per `noc status --load`'s suggestions: a busy pooled
+    client to a host of its own, a quiet dedicated one back into a pool.
+    Without --apply, prints what it would do."""
+    from noc_actors.actors.client import NocClient
+    from noc_actors.domain.errors import DomainError
+
+    settings = Settings()
+    connect(address)
+    noc = NocClient(settings.ray_namespace)
+    try:
+        rows = [r for r in asyncio.run(noc.load()) if r["suggestion"]]
+    except DomainError as err:
+        fail(f"{err} (start it with: noc up)")
+    if not rows:
+        typer.echo("nothing to move")
+        return
+    for row in rows:
+        target = "dedicated" if row["suggestion"] == "dedicate" else "pooled"
+        line = (
+            f"{row['client_id']}: {row['placement']} -> {target} "
+            f"({row['items_per_min']:.1f} items/min)"
+        )
+        if not apply:
+            typer.echo(f"would move {line}")
+            continue
+        try:
+            moved = asyncio.run(noc.place(row["tenant_id"], row["client_id"], target))
+        except DomainError as err:
+            typer.echo(f"not moved {line}: {err}", err=True)
+            continue
+        typer.echo(f"moved {line} in {moved.get('paused_s', 0.0):.2f}s")
+    if not apply:
+        typer.echo("(run with --apply to move them)")

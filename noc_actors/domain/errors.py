@@ -90,6 +90,20 @@ class Unavailable(DomainError):
         return (type(self), (self.actor, self.detail))
 
 
+class NotHosted(Unavailable):
+    """The host asked does not (or no longer) run the client — it moved, or
+    is moving: nothing was applied there, so the call may go again to the
+    client's host as the supervisor names it now."""
+
+    def __init__(self, host: str, client_id: str) -> None:
+        self.host = host
+        self.client_id = client_id
+        super().__init__(host, f"client {client_id!r} is not hosted here")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.host, self.client_id))
+
+
 class StorageUnavailable(Unavailable):
     """The database cannot be reached now (refused, dropped, shutting down or
     starting up, no connection free): nothing was applied — retry. HTTP 503

@@ -41,13 +41,14 @@ from noc_actors.domain.book import new_uuid
 from noc_actors.domain.changes import Changes, IngestReport
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import BackpressureLevel
-from noc_actors.domain.errors import DomainError, InvalidTransition, NotFound
+from noc_actors.domain.errors import DomainError, InvalidTransition, NotFound, NotHosted
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.transitions import ACTIONS, apply_transition
 from noc_actors.runtime.effects import CommitEffects
 from noc_actors.runtime.group_commit import GroupCommit, Pending
+from noc_actors.runtime.load import LoadMeter
 from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.runtime.ports import (
     ClaimLost,
@@ -101,7 +102,10 @@ class ClientRuntime:
         self.core = ClientAggregate(tenant_id, client_id, defaults, new_id)
         self.started_at = clock.now().timestamp()
         self.load_seconds: float | None = None
+        self.meter = LoadMeter(since=time.monotonic())
         self._loaded = False
+        self._closed = False
+        self._host = ""
         self._lock = asyncio.Lock()
         self._writes: GroupCommit[Job, Changes] = GroupCommit(
             self._apply, self._lock, self._forget, options.max_group
@@ -157,6 +161,18 @@ class ClientRuntime:
         await self.clock_loop.stop()
         await self.snapshot_loop.stop()
 
+    async def close(self, host: str) -> None:
+        """Leave this host: refuse new writes (``NotHosted``, so callers go
+        to the client's next host), stop the loops, and return once every
+        write accepted before is committed and answered."""
+        self._closed, self._host = True, host
+        await self.stop()
+        await self._writes.drain()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     # --- the one write path ---------------------------------------------------------
 
     async def _run(self, op: Op, *, batch_key: str | None = None) -> Changes:
@@ -165,6 +181,8 @@ class ClientRuntime:
         operations are pending, in one transaction (``group_commit``); then
         tell the timer, the hub, the read cache and the metrics. On any
         failure the runtime reloads before its next operation."""
+        if self._closed:  # checked with no await before the submit: nothing slips in
+            raise NotHosted(self._host, self.client_id)
         return await self._writes.submit(Job(op, batch_key))
 
     async def _apply(self, group: list[Pending[Job, Changes]]) -> None:
@@ -173,8 +191,10 @@ class ClientRuntime:
             await self._load()
         now = self.clock.now()
         started = time.perf_counter()
+        cpu = time.thread_time()
         try:
             results = [p.job.op(self.core, now) for p in group]
+            cpu = time.thread_time() - cpu  # the core's own work, not the commit's I/O
             merged = results[0]
             if len(results) > 1:
                 merged = Changes()
@@ -193,7 +213,10 @@ class ClientRuntime:
         except Exception:
             self._loaded = False
             raise
-        await self.effects.committed(merged, self.core.book, time.perf_counter() - started)
+        took = time.perf_counter() - started
+        items = sum(len(c.ingest.items) for c in results)
+        self.meter.record(time.monotonic(), items, took, cpu)
+        await self.effects.committed(merged, self.core.book, took)
         for pending, changes in zip(group, results, strict=True):
             pending.resolve(changes)
 
@@ -347,4 +370,5 @@ class ClientRuntime:
             "started_at": self.started_at,
             "load_seconds": self.load_seconds,
             "jobs": [self.clock_loop.status(), self.snapshot_loop.status()],
+            "load": self.meter.figures(time.monotonic()),
         }

@@ -94,6 +94,18 @@ class GroupCommit(Generic[J, R]):
             task.add_done_callback(self._consumers.discard)
         return await pending.answer
 
+    async def drain(self) -> None:
+        """Wait until every job submitted so far is answered (a client
+        leaving its host: what it accepted is committed before it goes)."""
+        while True:
+            running = [t for t in self._consumers if not t.done()]
+            if not running and not self._queue:
+                return
+            if running:
+                await asyncio.wait(running)
+            else:  # queued, its consumer not scheduled yet
+                await asyncio.sleep(0)
+
     async def _drain(self) -> None:
         idle = True
         try:

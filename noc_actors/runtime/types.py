@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from noc_actors.domain.errors import DomainError
+from noc_actors.runtime.load import LoadFigures
 from noc_actors.runtime.loops import LoopStatus
 
 
@@ -37,6 +38,7 @@ class RuntimeStatus(TypedDict):
     started_at: float
     load_seconds: float | None
     jobs: list[LoopStatus]
+    load: LoadFigures
 
 
 class TransitionResult(TypedDict):

@@ -400,3 +400,53 @@ def test_access_changes_reach_the_next_request_of_a_token_the_replica_has_cached
         r = key.post("/api/noc/alerts", json=body)
         assert r.status_code == 200, r.text
         assert r.json()["items"][0]["status"] == "created"
+
+
+def test_a_configurer_moves_a_client_in_its_scope_and_the_move_is_audited(api: Api) -> None:
+    """Issue 12 item 2 over HTTP: PUT /api/noc/clients/{id}/placement moves a
+    running client (its alerts still read and ingest after), is audited, says
+    nothing of hosts, and refuses the unknown, the out-of-scope and the
+    unprivileged by name."""
+    a1, a2 = api.ids["a1"], api.ids["a2"]
+    user = _create_user(
+        api,
+        "place-config",
+        capabilities={"noc:view": True, "noc:view_client": True, "noc:configure": True},
+        client_ids=[a1],
+    )
+    with api.client("admin") as c:
+        issued = c.post("/api/noc/tokens", json={"user_id": user["id"]})
+    api.tokens["place-config"] = issued.json()["token"]
+    path = f"/api/noc/clients/{a1}/placement"
+    with api.client("place-config", **{"X-Correlation-ID": "place-a1"}) as c:
+        there = c.put(path, json={"placement": "dedicated"})
+        other = c.put(f"/api/noc/clients/{a2}/placement", json={"placement": "dedicated"})
+        bad = c.put(path, json={"placement": "sideways"})
+        unknown = c.put("/api/noc/clients/nope/placement", json={"placement": "pooled"})
+    with api.client("operator") as c:
+        unprivileged = c.put(path, json={"placement": "pooled"})
+    with api.client("admin_b") as c:
+        foreign = c.put(path, json={"placement": "pooled"})
+    assert there.status_code == 200, there.text
+    assert there.json()["moved"] is True and there.json()["placement"] == "dedicated"
+    assert "noc:" not in there.text  # no host names
+    assert (other.status_code, unprivileged.status_code, foreign.status_code) == (403, 403, 404)
+    assert bad.status_code == 422 and "placement" in bad.json()["error"]["message"]
+    assert unknown.status_code == 404
+    assert api.sql("SELECT placement FROM client_placement WHERE client_id = :c", c=a1) == [
+        ("dedicated",)
+    ]
+    audited = api.sql(
+        "SELECT entity_type, entity_id FROM audit_log "
+        "WHERE action = 'CONFIG_CHANGE' AND correlation_id = 'place-a1'"
+    )
+    assert [tuple(r) for r in audited] == [("client_placement", a1)]
+    with api.client("key_a1") as c:  # the moved client takes alerts as before
+        posted = c.post(
+            "/api/noc/alerts",
+            json={"alerts": [{"client_id": a1, "alert_type": "DOOR_FORCED", "message": "moved"}]},
+        )
+    assert posted.status_code == 200 and posted.json()["created"] == 1, posted.text
+    with api.client("admin") as c:
+        back = c.put(path, json={"placement": "pooled"})
+    assert back.status_code == 200 and back.json()["moved"] is True

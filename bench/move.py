@@ -1,0 +1,166 @@
+"""A live move under steady ingest (issue 12): every client sends a batch at
+a steady rate while one of them moves from its pool to a host of its own and
+back. Prints, for the mover, how long it was paused (the supervisor's figure
+and the slowest answer it got) and, for the other clients, the p99 answer
+time before the moves (the baseline, same run) and during them; then the
+count check: every answered batch stored once, nothing else stored.
+
+    .venv/bin/python bench/move.py --clients 20
+    .venv/bin/python bench/move.py --clients 20 \\
+        --database postgresql+asyncpg://postgres@127.0.0.1:5432/noc_bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import ray
+from sqlalchemy import text
+
+from noc_actors import ray_env
+from noc_actors.actors.client import NocClient, start_system, stop_system
+from noc_actors.domain.draft import AlertDraft
+from noc_actors.domain.enums import Severity
+from noc_actors.settings import Settings
+from noc_actors.store.db import make_engine, upgrade
+from noc_actors.store.repos import clients, tenants
+
+
+@dataclass
+class Sender:
+    client_id: str
+    acked: list[str] = field(default_factory=list)
+    answers: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds)
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)] if ordered else float("nan")
+
+
+async def seed(url: str, n: int) -> tuple[str, list[str]]:
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        t = await tenants.create_tenant(conn, name=f"move-{uuid.uuid4().hex[:6]}")
+        ids = [
+            (
+                await clients.create_client(
+                    conn, tenant_id=t["id"], name=f"C{i}", client_id=f"m{i}-{uuid.uuid4().hex[:4]}"
+                )
+            )["id"]
+            for i in range(n)
+        ]
+    await engine.dispose()
+    return t["id"], ids
+
+
+async def stored(url: str, ids: list[str]) -> dict[str, list[str]]:
+    engine = make_engine(url)
+    out: dict[str, list[str]] = {c: [] for c in ids}
+    async with engine.connect() as conn:
+        for cid, key in await conn.execute(text("SELECT client_id, entity_id FROM alerts")):
+            if cid in out:
+                out[cid].append(key)
+    await engine.dispose()
+    return out
+
+
+async def send(
+    client: NocClient, tenant: str, s: Sender, period: float, stop: asyncio.Event
+) -> None:
+    n = 0
+    while not stop.is_set():
+        keys = [f"{s.client_id}-{n}-{i}" for i in range(5)]
+        drafts = [
+            AlertDraft(
+                tenant,
+                s.client_id,
+                "SYNC_DEGRADED",
+                "lag",
+                severity=Severity.MEDIUM,
+                entity_type="gateway",
+                entity_id=k,
+            )
+            for k in keys
+        ]
+        began = time.perf_counter()
+        report = await client.ingest_alerts(tenant, s.client_id, drafts)
+        s.answers.append((began, time.perf_counter() - began))
+        if report["created"] == len(keys):
+            s.acked.extend(keys)
+        n += 1
+        await asyncio.sleep(max(0.0, period - (time.perf_counter() - began)))
+
+
+async def run(client: NocClient, url: str, tenant: str, ids: list[str], period: float) -> None:
+    senders = [Sender(c) for c in ids]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(send(client, tenant, s, period, stop)) for s in senders]
+    await asyncio.sleep(5)  # warm, and the baseline window
+    moves_began = time.perf_counter()
+    there = await client.place(tenant, ids[0], "dedicated")
+    await asyncio.sleep(2)
+    back = await client.place(tenant, ids[0], "pooled")
+    moves_ended = time.perf_counter()
+    await asyncio.sleep(2)
+    stop.set()
+    await asyncio.gather(*tasks)
+
+    mover, others = senders[0], senders[1:]
+    before = [d for s in others for t, d in s.answers if t < moves_began]
+    during = [d for s in others for t, d in s.answers if moves_began <= t <= moves_ended]
+    mover_during = [d for t, d in mover.answers if moves_began <= t <= moves_ended]
+    rows = [
+        ("clients", f"{len(ids)} (batches of 5 every {period * 1000:.0f} ms each)"),
+        ("move to a dedicated host", f"paused {there['paused_s']:.3f} s"),
+        ("move back into a pool", f"paused {back['paused_s']:.3f} s"),
+        ("hosts", f"{there['from']} -> {there['to']} -> {back['to']}"),
+        ("mover's slowest answer", f"{max(mover_during):.3f} s (of {len(mover_during)})"),
+        ("others' p99, before (baseline)", f"{p99(before) * 1000:.1f} ms ({len(before)})"),
+        (
+            "others' p99, during the moves",
+            f"{p99(during) * 1000:.1f} ms, ratio {p99(during) / p99(before):.2f} ({len(during)})",
+        ),
+    ]
+    for name, value in rows:
+        print(f"{name:<32}{value}")
+    found = await stored(url, ids)
+    acked = sum(len(s.acked) for s in senders)
+    lost = sum(len(set(s.acked) - set(found[s.client_id])) for s in senders)
+    dup = sum(len(v) - len(set(v)) for v in found.values())
+    extra = sum(len(set(found[s.client_id]) - set(s.acked)) for s in senders)
+    print(f"{'alerts answered / stored':<32}{acked} / {sum(len(v) for v in found.values())}")
+    print(f"{'lost / duplicated / unanswered':<32}{lost} / {dup} / {extra}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--period-ms", type=float, default=100.0)
+    ap.add_argument("--database", default=None, help="default: a temporary SQLite file")
+    args = ap.parse_args()
+    url = args.database or f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    upgrade(url)
+    tenant, ids = asyncio.run(seed(url, args.clients))
+    ray_env.apply()
+    ray.init(namespace="noc-bench", include_dashboard=False, log_to_driver=False)
+    settings = Settings(
+        database_url=url, ray_namespace=f"noc-move-{uuid.uuid4().hex[:6]}", pool_size=10
+    )
+    client = start_system(settings)
+    print(f"{'backend':<32}{url.split(':', 1)[0]}")
+    try:
+        asyncio.run(run(client, url, tenant, ids, args.period_ms / 1000))
+    finally:
+        stop_system(settings.ray_namespace)
+        ray.shutdown()
+
+
+if __name__ == "__main__":
+    main()
