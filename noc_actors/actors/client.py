@@ -258,12 +258,17 @@ class NocClient:
         health: SupervisorHealth = await self._ask(names.SUPERVISOR, "health", ping)
         return health
 
-    async def place(self, tenant_id: str, client_id: str, placement: str) -> dict[str, Any]:
+    async def place(
+        self, tenant_id: str, client_id: str, placement: str, resource: str | None = None
+    ) -> dict[str, Any]:
         """Move a running client of ``tenant_id`` to a ``pooled`` or
-        ``dedicated`` host (its calls wait meanwhile; nothing is lost or
+        ``dedicated`` host — a dedicated one on the nodes offering
+        ``resource`` if given (its calls wait meanwhile; nothing is lost or
         applied twice); where from and to, and the seconds it was paused."""
         await self._route(tenant_id, client_id)  # NotFound for another tenant's
-        moved: dict[str, Any] = await self._ask(names.SUPERVISOR, "move", client_id, placement)
+        moved: dict[str, Any] = await self._ask(
+            names.SUPERVISOR, "move", client_id, placement, resource
+        )
         self._routes.pop(client_id, None)
         return moved
 

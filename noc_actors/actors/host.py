@@ -164,6 +164,15 @@ class ClientHost:
         # there may be no call for a long time).
         self.load_loop.start()
 
+    def __repr__(self) -> str:
+        """What Ray's dashboard shows for this actor (taken once, at start):
+        its role and, for a dedicated host, its client."""
+        if self.kind == "aggregator":
+            return (
+                f"ClientHost(dedicated, client={self.name.removeprefix(names.AGGREGATOR_PREFIX)})"
+            )
+        return f"ClientHost(pool, {self.name}, up to {self.settings.pool_size} clients)"
+
     # --- which clients live here ------------------------------------------------
 
     def _add(self, client_id: str, tenant_id: str) -> ClientRuntime:

@@ -94,6 +94,8 @@ class Supervisor:
         self.children: dict[str, Child] = {}
         self._start_lock = asyncio.Lock()
         self._agg_lock = asyncio.Lock()
+        self.resource_of_: dict[str, str] = {}
+        """Dedicated clients pinned to a Ray resource of the operator's."""
         self._moving: dict[str, asyncio.Event] = {}
         """Clients being moved: their route waits for the move to end."""
         self._started = False
@@ -125,11 +127,13 @@ class Supervisor:
 
     # --- starting ---------------------------------------------------------------
 
-    def _create(self, cls: type, name: str, role: Role, *args: Any) -> Any:
+    def _create(
+        self, cls: type, name: str, role: Role, *args: Any, resource: str | None = None
+    ) -> Any:
         """The named, detached actor ``name`` of ``cls`` (found if it exists),
-        on a node its ``role`` may run on."""
+        on a node its ``role`` (or the pinned ``resource``) may run on."""
         options = {"name": name, "namespace": self.ns, "lifetime": "detached"}
-        options |= role_options(self.settings, role)
+        options |= role_options(self.settings, role, resource)
         return actor_class(cls).options(**options, get_if_exists=True).remote(*args)
 
     def _singleton(self, kind: str) -> Any:
@@ -192,6 +196,8 @@ class Supervisor:
                 chosen[p.client_id] = host
             self.host_of_[p.client_id] = host
             self.directory_[p.client_id] = p.tenant_id
+            if p.resource:
+                self.resource_of_[p.client_id] = p.resource
         if chosen:
             async with self.engine.begin() as conn:
                 for client_id, host in chosen.items():
@@ -215,10 +221,17 @@ class Supervisor:
         if child is None:
             kind = "aggregator" if name.startswith(names.AGGREGATOR_PREFIX) else "pool"
             role: Role = "dedicated" if kind == "aggregator" else "pool"
-            handle = self._create(ClientHost, name, role, name, self.settings)
+            pinned = self._pinned(name)
+            handle = self._create(ClientHost, name, role, name, self.settings, resource=pinned)
             child = Child(name, kind, handle)
             self.children[name] = child
         return child
+
+    def _pinned(self, host: str) -> str | None:
+        """The resource a dedicated host's client is pinned to, if any."""
+        if not host.startswith(names.AGGREGATOR_PREFIX):
+            return None
+        return self.resource_of_.get(host.removeprefix(names.AGGREGATOR_PREFIX))
 
     def _hosted(self, name: str) -> list[tuple[str, str]]:
         """``(client_id, tenant_id)`` of the clients placed in host ``name``."""
@@ -248,8 +261,8 @@ class Supervisor:
                     raise NotFound("client", client_id)
                 if not row["enabled"]:
                     raise InvalidInput("client_id", f"client {client_id!r} is disabled")
-                asked, placed = await placement.placement_of(conn, client_id=client_id)
-            found = placement.Placed(client_id, row["tenant_id"], asked, placed)
+                asked, placed, pinned = await placement.placement_of(conn, client_id=client_id)
+            found = placement.Placed(client_id, row["tenant_id"], asked, placed, pinned)
             (name, hosted), *_ = (await self._place([found])).items()
             handle = self._host(name).handle
         await handle.host.remote(hosted)
@@ -300,26 +313,37 @@ class Supervisor:
 
     # --- moving a client --------------------------------------------------------
 
-    async def move(self, client_id: str, placement_: str) -> dict[str, Any]:
+    async def move(
+        self, client_id: str, placement_: str, resource: str | None = None
+    ) -> dict[str, Any]:
         """Put a running client in another host: ``pooled`` (the first pool
         with room) or ``dedicated`` (its own actor). The old host refuses new
         calls for it and commits what it accepted; the directory is
         rewritten; the new host loads the client from the database (as after
         a restart: alerts, live state, deadlines re-armed). Calls for the
         client wait meanwhile (their route waits, then goes to the new host).
-        A dedicated host left empty is stopped. Returns where from and to,
-        and how long the client could not be called."""
+        A dedicated host left empty is stopped. ``resource`` pins a
+        dedicated client to the nodes offering that Ray resource (refused
+        when no live node offers it). Returns where from and to, and how long
+        the client could not be called."""
         if placement_ not in ("pooled", "dedicated"):
             raise InvalidInput("placement", "pooled or dedicated")
+        if resource is not None:
+            if placement_ != "dedicated":
+                raise InvalidInput("resource", "only a dedicated client is pinned to a resource")
+            if resource not in ray.cluster_resources():
+                raise InvalidInput("resource", f"no node of the cluster offers {resource!r}")
         await self.aggregator_for(client_id)  # placed and running (NotFound, disabled: raised)
         async with self._agg_lock:
             old = self.host_of_[client_id]
             tenant_id = self.directory_[client_id]
             counts = Counter(h for c, h in self.host_of_.items() if c != client_id)
             new = self._choose(placement.Placed(client_id, tenant_id, placement_, None), counts)
-            if new == old:
+            if new == old and resource == self.resource_of_.get(client_id):
                 async with self.engine.begin() as conn:
-                    await placement.set_placement(conn, client_id=client_id, placement=placement_)
+                    await placement.set_placement(
+                        conn, client_id=client_id, placement=placement_, resource=resource
+                    )
                 return {
                     "client_id": client_id,
                     "from": old,
@@ -329,17 +353,29 @@ class Supervisor:
                 }
             done = self._moving[client_id] = asyncio.Event()
             began = time.perf_counter()
+            pinned_before = self.resource_of_.get(client_id)
             try:
                 await self._host(old).handle.release.remote([client_id])
+                if new == old:  # re-pinned: the same host's name, another actor
+                    self._stop_host(old)
+                    await self._gone(old)
                 async with self.engine.begin() as conn:
-                    await placement.set_placement(conn, client_id=client_id, placement=placement_)
+                    await placement.set_placement(
+                        conn, client_id=client_id, placement=placement_, resource=resource
+                    )
                     await placement.set_host(conn, client_id=client_id, host=new)
                 self.host_of_[client_id] = new
+                if resource:
+                    self.resource_of_[client_id] = resource
+                else:
+                    self.resource_of_.pop(client_id, None)
                 await self._host(new).handle.host.remote([(client_id, tenant_id)])
             except BaseException:
                 # Back where it was: the directory still says so unless the
                 # commit above went through, and then the new host loads it on
                 # its first call.
+                if self.host_of_[client_id] == old and pinned_before:
+                    self.resource_of_[client_id] = pinned_before
                 self._host(self.host_of_[client_id]).handle.host.remote([(client_id, tenant_id)])
                 raise
             finally:
@@ -347,9 +383,7 @@ class Supervisor:
                 done.set()
             paused = time.perf_counter() - began
             if old.startswith(names.AGGREGATOR_PREFIX) and old not in self.host_of_.values():
-                child = self.children.pop(old, None)  # popped first: the watch must not recreate it
-                if child is not None:
-                    ray.kill(child.handle, no_restart=True)
+                self._stop_host(old)
         log.info("moved client %s from %s to %s in %.2fs", client_id, old, new, paused)
         return {
             "client_id": client_id,
@@ -388,6 +422,23 @@ class Supervisor:
                     }
                 )
         return sorted(rows, key=lambda r: (-r["items_per_min"], r["client_id"]))
+
+    def _stop_host(self, name: str) -> None:
+        """Stop a host for good; popped first, so the watch does not recreate it."""
+        child = self.children.pop(name, None)
+        if child is not None:
+            ray.kill(child.handle, no_restart=True)
+
+    async def _gone(self, name: str, timeout_s: float = 10.0) -> None:
+        """Wait until Ray has let go of the name of a stopped actor."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                ray.get_actor(name, namespace=self.ns)
+            except ValueError:
+                return
+            await asyncio.sleep(0.1)
+        raise Unavailable(name, "still stopping")
 
     async def route(self, client_id: str) -> tuple[str, Any]:
         """(tenant_id, host handle) of a client, for the gateway."""
@@ -438,7 +489,14 @@ class Supervisor:
         child.started_at = None
         if child.kind in HOST_KINDS:
             role: Role = "dedicated" if child.kind == "aggregator" else "pool"
-            child.handle = self._create(ClientHost, child.name, role, child.name, self.settings)
+            child.handle = self._create(
+                ClientHost,
+                child.name,
+                role,
+                child.name,
+                self.settings,
+                resource=self._pinned(child.name),
+            )
             # Make it load its clients now, not on their first requests.
             child.handle.host.remote(self._hosted(child.name))
         else:

@@ -156,6 +156,13 @@ def client_place(
             help="A host of its own (a loud client) or a shared pool host.",
         ),
     ],
+    resource: Annotated[
+        str | None,
+        typer.Option(
+            help="With --dedicated: run its host only on nodes offering this Ray custom "
+            "resource (e.g. noc_vip; each host asks one unit)."
+        ),
+    ] = None,
     address: Annotated[
         str | None,
         typer.Option(help="Ray address of the NOC (default: RAY_ADDRESS, else 127.0.0.1:6380)."),
@@ -176,11 +183,14 @@ def client_place(
     placement = "dedicated" if dedicated else "pooled"
     typer.echo(f"==> moving {client_id} to a {placement} host")
     try:
-        moved = asyncio.run(NocClient(Settings().ray_namespace).place(tid, client_id, placement))
+        noc = NocClient(Settings().ray_namespace)
+        moved = asyncio.run(noc.place(tid, client_id, placement, resource))
     except DomainError as err:
         fail(str(err))
     if moved["moved"]:
         echo_kv(client=client_id, placement=placement, host=moved["to"], paused_s=moved["paused_s"])
+        if resource:
+            echo_kv(resource=resource)
     else:
         echo_kv(client=client_id, placement=placement, host=moved["to"], moved=False)
 

@@ -356,11 +356,14 @@ client_placement = Table(
     Column("placement", String(16), nullable=True),
     Column("host", String(200), nullable=True),
     _ts("updated_at", nullable=False),
+    Column("resource", String(64), nullable=True),
     CheckConstraint("placement IN ('pooled', 'dedicated')", name="placement"),
     Index(None, "host"),
 )
 """Where each client's aggregate lives (migration 0004): ``placement`` as
-asked (NULL: ``Settings.placement``), ``host`` the actor it was put in."""
+asked (NULL: ``Settings.placement``), ``host`` the actor it was put in;
+``resource`` (0005) the Ray resource a dedicated client is pinned to (NULL:
+``Settings.dedicated_resource``)."""
 
 access_epoch = Table(
     "access_epoch",

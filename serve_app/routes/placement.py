@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from noc_actors.domain.enums import AuditAction, Capability
 from noc_actors.domain.errors import NotFound
@@ -28,8 +28,23 @@ Configurer = Annotated[Caller, Depends(requires(Capability.CONFIGURE))]
 
 
 class PlacementIn(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={  # the supervisor's rule, in the schema
+            "if": {"properties": {"placement": {"const": "pooled"}}, "required": ["placement"]},
+            "then": {"properties": {"resource": {"type": "null"}}},
+        }
+    )
+
     placement: Literal["pooled", "dedicated"] = Field(
         description="pooled: a shared pool host; dedicated: a host of its own (a loud client)."
+    )
+    resource: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_.-]*$",
+        description="dedicated only: run its host on the nodes offering this Ray custom "
+        "resource (422 when none does).",
     )
 
 
@@ -44,10 +59,11 @@ async def put_placement(
     visible = caller.visible_client_ids
     if visible is not None and client_id not in visible:
         raise await deny(ctx, caller, "scope", "client", client_id)
-    moved = await ctx.noc.place(caller.tenant_id, client_id, body.placement)
+    moved = await ctx.noc.place(caller.tenant_id, client_id, body.placement, body.resource)
     answer = {
         "client_id": client_id,
         "placement": body.placement,
+        "resource": body.resource,
         "moved": moved["moved"],
         "paused_s": moved.get("paused_s", 0.0),
     }

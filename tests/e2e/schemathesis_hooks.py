@@ -33,6 +33,7 @@ SEMANTIC_RULES = tuple(
         r"^error parsing regexp",  # a regex's own syntax (RE2)
         r"^matcher value longer than",  # after unquoting
         r"^at most \d+ matchers$",  # counted inside groups
+        r"^no node of the cluster offers ",  # what the Ray cluster runs now
     )
 )
 GROUP_RULES = tuple(re.compile(p) for p in (r"^bad matcher format", r"unescaped double quote"))

@@ -135,15 +135,23 @@ async def _scenario(
     acked = await _ingest(client, tenant_id, site_of, "before", time.monotonic() + 60)
     out["placed"] = _where()
     out["pool_nodes"] = len(_nodes_of("noc:pool:"))
-    # Remove a pool node that holds a pool: Ray restarts that pool on the
-    # other pool node (the resource pins it there), which reloads its clients.
-    victim_id = sorted(_nodes_of("noc:pool:"))[0]
-    victim = next(n for n in pool_nodes if n.node_id == victim_id)
+    # Remove the other pool node (it holds a pool, spread): Ray restarts that
+    # pool on the surviving pool node (its resource pins it there), which
+    # reloads its clients.
+    victim = pool_nodes[1]
+    out["victim_held_a_pool"] = victim.node_id in _nodes_of("noc:pool:")
     began = time.monotonic()
     cluster.remove_node(victim, allow_graceful=False)
     acked += await _ingest(client, tenant_id, site_of, "after", began + RECOVERY_LIMIT_S)
     out["recovery_s"] = round(time.monotonic() - began, 2)
     out["placed_after"] = _where()
+    # An operator pins a pooled client to the nodes offering noc_vip.
+    pinned = next(c for c in site_of if not out["placed"].get(f"noc:aggregator:{c}"))
+    await client.place(tenant_id, pinned, "dedicated", "noc_vip")
+    out["pinned"] = {"client": pinned, "where": _where()[f"noc:aggregator:{pinned}"]}
+    acked += await _ingest(
+        client, tenant_id, {pinned: site_of[pinned]}, "pinned", time.monotonic() + 60
+    )
     out["acked"] = sorted(acked)
 
 
@@ -172,7 +180,11 @@ def main(url: str) -> dict[str, Any]:
             "metrics_export_port": _free_port(),
         },
     )
-    pool_nodes = [cluster.add_node(num_cpus=1, resources={"noc_pool": 10}) for _ in range(2)]
+    # pool node 0 also offers noc_vip: a dedicated client pinned to it lands there
+    pool_nodes = [
+        cluster.add_node(num_cpus=1, resources={"noc_pool": 10, "noc_vip": 2}),
+        cluster.add_node(num_cpus=1, resources={"noc_pool": 10}),
+    ]
     cluster.add_node(num_cpus=1, resources={"noc_dedicated": 4})
     namespace = f"noc-multinode-{tag}"
     ray.init(address=cluster.address, namespace=namespace, log_to_driver=False)

@@ -23,6 +23,8 @@ class Placed:
     tenant_id: str
     placement: str | None
     host: str | None
+    resource: str | None = None
+    """The Ray resource a dedicated client is pinned to (None: its role's)."""
 
 
 async def enabled_clients(conn: AsyncConnection) -> list[Placed]:
@@ -33,6 +35,7 @@ async def enabled_clients(conn: AsyncConnection) -> list[Placed]:
             clients.c.tenant_id,
             client_placement.c.placement,
             client_placement.c.host,
+            client_placement.c.resource,
         )
         .select_from(
             clients.outerjoin(client_placement, client_placement.c.client_id == clients.c.id)
@@ -40,7 +43,8 @@ async def enabled_clients(conn: AsyncConnection) -> list[Placed]:
         .where(clients.c.enabled.is_(True))
         .order_by(clients.c.created_at, clients.c.id)
     )
-    return [Placed(r.id, r.tenant_id, r.placement, r.host) for r in await conn.execute(stmt)]
+    rows = await conn.execute(stmt)
+    return [Placed(r.id, r.tenant_id, r.placement, r.host, r.resource) for r in rows]
 
 
 async def hosted_by(conn: AsyncConnection, host: str) -> list[tuple[str, str]]:
@@ -63,12 +67,18 @@ async def set_host(
 
 
 async def set_placement(
-    conn: AsyncConnection, *, client_id: str, placement: str | None, now: datetime | None = None
+    conn: AsyncConnection,
+    *,
+    client_id: str,
+    placement: str | None,
+    resource: str | None = None,
+    now: datetime | None = None,
 ) -> None:
-    """Ask for ``pooled`` or ``dedicated`` (None: the system default). It
-    decides where the supervisor places a client not placed yet; moving a
-    placed client is not built yet."""
-    await _upsert(conn, client_id, {"placement": placement}, now)
+    """Ask for ``pooled`` or ``dedicated`` (None: the system default), and
+    for a dedicated client the Ray ``resource`` its host must run on (None:
+    the role's). The supervisor places a client not placed yet by it;
+    ``Supervisor.move`` moves a placed one."""
+    await _upsert(conn, client_id, {"placement": placement, "resource": resource}, now)
 
 
 async def _upsert(
@@ -81,17 +91,22 @@ async def _upsert(
         update(client_placement).where(client_placement.c.client_id == client_id).values(stamped)
     )
     if done.rowcount == 0:
-        row = {"placement": None, "host": None, **stamped, "client_id": client_id}
+        row = {"placement": None, "host": None, "resource": None, **stamped}
+        row["client_id"] = client_id
         await conn.execute(insert(client_placement).values(row))
 
 
-async def placement_of(conn: AsyncConnection, *, client_id: str) -> tuple[str | None, str | None]:
-    """(placement asked, host) of a client; (None, None) when it has no row."""
+async def placement_of(
+    conn: AsyncConnection, *, client_id: str
+) -> tuple[str | None, str | None, str | None]:
+    """(placement asked, host, resource) of a client; all None without a row."""
     row = (
         await conn.execute(
-            select(client_placement.c.placement, client_placement.c.host).where(
-                client_placement.c.client_id == client_id
-            )
+            select(
+                client_placement.c.placement,
+                client_placement.c.host,
+                client_placement.c.resource,
+            ).where(client_placement.c.client_id == client_id)
         )
     ).first()
-    return (row.placement, row.host) if row else (None, None)
+    return (row.placement, row.host, row.resource) if row else (None, None, None)

@@ -4,8 +4,9 @@ database backend.
 
 ``noc`` is parametrised ``[sqlite]`` / ``[postgres]``; the PostgreSQL variant
 skips without a server unless ``NOC_REQUIRE_SERVICES=1``. A module tunes its
-system through a module-level ``SETTINGS`` dict (e.g. shorter delays) and
-``CLIENTS`` (how many clients to seed)."""
+system through a module-level ``SETTINGS`` dict (e.g. shorter delays),
+``CLIENTS`` (how many clients to seed) and ``BACKENDS`` (the databases it
+needs, when it tests nothing of storage)."""
 
 from __future__ import annotations
 
@@ -198,6 +199,8 @@ async def seed(
 def noc(
     request: pytest.FixtureRequest, ray_cluster: None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[NocSystem]:
+    if request.param not in getattr(request.module, "BACKENDS", ("sqlite", "postgres")):
+        pytest.skip(f"{request.module.__name__} runs on {request.module.BACKENDS} only")
     dsn = None
     if request.param == "sqlite":
         url = normalise_url(f"sqlite:///{tmp_path_factory.mktemp('noc')}/noc.db")

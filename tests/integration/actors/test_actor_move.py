@@ -162,6 +162,16 @@ async def test_moves_name_their_errors(noc) -> None:
         pass
     else:
         raise AssertionError("a client of another tenant was moved")
+    for placement, resource, says in (
+        ("dedicated", "noc_nowhere", "no node of the cluster offers 'noc_nowhere'"),
+        ("pooled", "noc_x", "only a dedicated client is pinned to a resource"),
+    ):
+        try:
+            await noc.client.place(noc.tenant_id, cid, placement, resource)
+        except InvalidInput as err:
+            assert (err.field, err.message) == ("resource", says)
+        else:
+            raise AssertionError(f"{placement} with {resource} was accepted")
     same = await noc.client.place(noc.tenant_id, cid, "pooled")  # already pooled
     assert same["moved"] is False and same["from"] == same["to"]
 
