@@ -69,6 +69,19 @@ class Settings(BaseSettings):
     pool_size: int = Field(
         default=50, ge=1, le=10_000, description="Clients per pool actor at the most."
     )
+    route_ttl_s: float = Field(
+        default=5,
+        gt=0,
+        le=300,
+        description="How long a gateway (a Serve replica) keeps a client's route before "
+        "asking the supervisor again (after a move, routes go stale within this).",
+    )
+    host_retire_s: float = Field(
+        default=30,
+        gt=0,
+        description="How long a dedicated host emptied by a move lives on (refusing, so "
+        "stale routes are retried) before it is stopped; above NOC_ROUTE_TTL_S.",
+    )
     dedicate_items_per_min: float = Field(
         default=600,
         gt=0,

@@ -56,7 +56,7 @@ class AppContext:
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
         engine = make_engine(settings.database_url)
-        noc = NocClient(settings.ray_namespace)
+        noc = NocClient(settings.ray_namespace, settings.route_ttl_s)
         cache = make_cache(settings.redis_url)
         gate = IngestGate(settings.ingest_queue_size)
 

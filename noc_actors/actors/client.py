@@ -16,6 +16,7 @@ dead or restarting raises ``Unavailable`` (HTTP 503: retry later).
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -61,7 +62,7 @@ def start_system(settings: Settings, timeout_s: float = 120) -> NocClient:
         .remote(settings)
     )
     ray.get(sup.start.remote(), timeout=timeout_s)
-    return NocClient(settings.ray_namespace)
+    return NocClient(settings.ray_namespace, settings.route_ttl_s)
 
 
 def stop_system(namespace: str = names.NAMESPACE) -> int:
@@ -79,10 +80,13 @@ class NocClient:
     """Routes calls to the NOC actors of one Ray namespace. Cheap to create;
     caches host handles and forgets them after a failure."""
 
-    def __init__(self, namespace: str = names.NAMESPACE) -> None:
+    def __init__(self, namespace: str = names.NAMESPACE, route_ttl_s: float = 5.0) -> None:
         self.namespace = namespace
+        self.route_ttl_s = route_ttl_s
         self._supervisor: Any = None
-        self._routes: dict[str, tuple[str, Any]] = {}
+        self._routes: dict[str, tuple[str, Any, float]] = {}
+        """client -> (tenant, host handle, when asked): asked again after
+        ``route_ttl_s`` (a moved client's old host retires after longer)."""
         self._hub = HubPeer(namespace)
         self._calls = HostCalls()
 
@@ -112,14 +116,14 @@ class NocClient:
 
     async def _route(self, tenant_id: str, client_id: str) -> Any:
         cached = self._routes.get(client_id)
-        if cached is None:
+        if cached is None or time.monotonic() - cached[2] > self.route_ttl_s:
             try:
-                cached = await self.supervisor().route.remote(client_id)
+                owner, handle = await self.supervisor().route.remote(client_id)
             except RayActorError as err:
                 self._supervisor = None
                 raise Unavailable(names.SUPERVISOR, str(err).splitlines()[0]) from err
-            self._routes[client_id] = cached
-        owner, handle = cached
+            cached = self._routes[client_id] = (owner, handle, time.monotonic())
+        owner, handle, _ = cached
         if owner != tenant_id:
             raise NotFound("client", client_id)
         return handle

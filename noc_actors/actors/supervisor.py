@@ -98,6 +98,9 @@ class Supervisor:
         """Dedicated clients pinned to a Ray resource of the operator's."""
         self._moving: dict[str, asyncio.Event] = {}
         """Clients being moved: their route waits for the move to end."""
+        self._retiring: dict[str, float] = {}
+        """Dedicated hosts emptied by a move -> when to stop them (they refuse
+        meanwhile, so a gateway's stale route is retried, not failed)."""
         self._started = False
         self.watch_loop = PeriodicLoop(
             "supervisor-watch", settings.supervisor_watch_interval_s, self.watch, first_delay_s=0.0
@@ -382,8 +385,9 @@ class Supervisor:
                 del self._moving[client_id]
                 done.set()
             paused = time.perf_counter() - began
+            self._retiring.pop(new, None)
             if old.startswith(names.AGGREGATOR_PREFIX) and old not in self.host_of_.values():
-                self._stop_host(old)
+                self._retiring[old] = time.monotonic() + self.settings.host_retire_s
         log.info("moved client %s from %s to %s in %.2fs", client_id, old, new, paused)
         return {
             "client_id": client_id,
@@ -423,6 +427,17 @@ class Supervisor:
                 )
         return sorted(rows, key=lambda r: (-r["items_per_min"], r["client_id"]))
 
+    def _retire(self) -> list[str]:
+        """Stop the emptied dedicated hosts whose time has come (watch)."""
+        now = time.monotonic()
+        due = [n for n, at in self._retiring.items() if at <= now]
+        for name in due:
+            del self._retiring[name]
+            if name not in self.host_of_.values():
+                self._stop_host(name)
+                log.info("stopped %s: no client left after a move", name)
+        return due
+
     def _stop_host(self, name: str) -> None:
         """Stop a host for good; popped first, so the watch does not recreate it."""
         child = self.children.pop(name, None)
@@ -453,6 +468,7 @@ class Supervisor:
     async def watch(self) -> None:
         """Ping every child; recreate the dead ones; count restarts; start
         the aggregators of clients enabled since the last tick."""
+        self._retire()
         await asyncio.gather(*(self._ping(c) for c in list(self.children.values())))
         try:
             await self.discover()
@@ -477,7 +493,13 @@ class Supervisor:
         child.started_at = info.get("started_at")
         child.state, child.last_ok, child.details = "ALIVE", time.time(), info
         if child.kind in HOST_KINDS:  # a restarted host runs its clients again
-            missing = [c for c in self._hosted(child.name) if c[0] not in info["clients"]]
+            missing = [
+                c
+                for c in self._hosted(child.name)
+                # a moving client has left its old host on purpose: hosting it
+                # there again would give it two hosts
+                if c[0] not in info["clients"] and c[0] not in self._moving
+            ]
             if missing:
                 child.handle.host.remote(missing)
 
