@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass, field
 
 import ray
+from actor_footprint import seed  # bench/ is the script's path: the same seeding
 from sqlalchemy import text
 
 from noc_actors import ray_env
@@ -29,7 +30,6 @@ from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine, upgrade
-from noc_actors.store.repos import clients, tenants
 
 KEYS = 20
 """Each client's batches cycle over this many gateways, so most items fold
@@ -48,22 +48,6 @@ class Sender:
 def p99(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)] if ordered else float("nan")
-
-
-async def seed(url: str, n: int) -> tuple[str, list[str]]:
-    engine = make_engine(url)
-    async with engine.begin() as conn:
-        t = await tenants.create_tenant(conn, name=f"move-{uuid.uuid4().hex[:6]}")
-        ids = [
-            (
-                await clients.create_client(
-                    conn, tenant_id=t["id"], name=f"C{i}", client_id=f"m{i}-{uuid.uuid4().hex[:4]}"
-                )
-            )["id"]
-            for i in range(n)
-        ]
-    await engine.dispose()
-    return t["id"], ids
 
 
 async def stored(url: str) -> dict[str, tuple[int, int, int]]:

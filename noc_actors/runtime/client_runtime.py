@@ -169,10 +169,6 @@ class ClientRuntime:
         await self.stop()
         await self._writes.drain()
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     # --- the one write path ---------------------------------------------------------
 
     async def _run(self, op: Op, *, batch_key: str | None = None) -> Changes:

@@ -127,7 +127,6 @@ async def _scenario(
     cluster: Cluster,
     pool_nodes: list[Any],
     client: NocClient,
-    namespace: str,
     tenant_id: str,
     site_of: dict[str, str],
     out: dict[str, Any],
@@ -200,7 +199,7 @@ def main(url: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         client = start_system(settings)
-        asyncio.run(_scenario(cluster, pool_nodes, client, namespace, tenant_id, site_of, out))
+        asyncio.run(_scenario(cluster, pool_nodes, client, tenant_id, site_of, out))
         out["stored"] = asyncio.run(_stored(url))
         out["clients"] = ids
         stop_system(namespace)
