@@ -19,6 +19,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from noc_actors.domain.schema_rules import non_null
+
 __all__ = ["LINKS", "Link", "add_links", "install", "no_null_parameters"]
 
 
@@ -130,11 +132,7 @@ def no_null_parameters(doc: dict[str, Any]) -> dict[str, Any]:
                 schema = param.get("schema", {})
                 branches = schema.get("anyOf")
                 if isinstance(branches, list) and {"type": "null"} in branches:
-                    kept = [b for b in branches if b != {"type": "null"}]
-                    rest = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
-                    param["schema"] = (
-                        {**kept[0], **rest} if len(kept) == 1 else {**rest, "anyOf": kept}
-                    )
+                    param["schema"] = non_null(schema)
     return doc
 
 

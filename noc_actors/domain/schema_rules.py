@@ -15,6 +15,7 @@ from pydantic import BeforeValidator, Strict
 
 __all__ = [
     "JSON_INT",
+    "non_null",
     "NOT_BLANK",
     "integral",
     "drop_null",
@@ -73,7 +74,7 @@ def require(*names: str) -> SchemaEdit:
     return apply
 
 
-def _non_null(prop: dict[str, Any]) -> dict[str, Any]:
+def non_null(prop: dict[str, Any]) -> dict[str, Any]:
     """``prop`` without its ``null`` branch (``X | None`` -> ``X``)."""
     branches = prop.get("anyOf")
     if not isinstance(branches, list):
@@ -91,7 +92,7 @@ def drop_null(*names: str) -> SchemaEdit:
         props = schema.get("properties", {})
         for name in names:
             if name in props:
-                props[name] = _non_null(props[name])
+                props[name] = non_null(props[name])
 
     return apply
 
@@ -109,7 +110,7 @@ def require_when(field: str, values: Sequence[str], needs: Sequence[str]) -> Sch
             },
             "then": {
                 "required": list(needs),
-                "properties": {n: _non_null(props.get(n, {})) for n in needs},
+                "properties": {n: non_null(props.get(n, {})) for n in needs},
             },
         }
         schema.setdefault("allOf", []).append(rule)
@@ -123,7 +124,7 @@ def exactly_one(*names: str) -> SchemaEdit:
     def apply(schema: dict[str, Any]) -> None:
         props = schema.get("properties", {})
         schema["oneOf"] = [
-            {"required": [n], "properties": {n: _non_null(props.get(n, {}))}} for n in names
+            {"required": [n], "properties": {n: non_null(props.get(n, {}))}} for n in names
         ]
 
     return apply
@@ -157,7 +158,7 @@ def together(*names: str) -> SchemaEdit:
         rule = {
             "anyOf": [
                 {"properties": {n: {"type": "null"} for n in names}},
-                {"required": list(names), "properties": {n: _non_null(props[n]) for n in names}},
+                {"required": list(names), "properties": {n: non_null(props[n]) for n in names}},
             ]
         }
         schema.setdefault("allOf", []).append(rule)
@@ -175,7 +176,7 @@ def require_when_given(field: str, needs: Sequence[str]) -> SchemaEdit:
             "if": {"properties": {field: {"not": {"type": "null"}}}, "required": [field]},
             "then": {
                 "required": list(needs),
-                "properties": {n: _non_null(props.get(n, {})) for n in needs},
+                "properties": {n: non_null(props.get(n, {})) for n in needs},
             },
         }
         schema.setdefault("allOf", []).append(rule)
