@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.chaos.load import FIGURES
-from tests.e2e.conftest import api  # noqa: F401 - the e2e stack, one per module
+from tests.e2e.conftest import _stacks, api  # noqa: F401 - the e2e stack
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -8,10 +8,8 @@ import json
 
 import httpx
 
-from tests.e2e.conftest import PII_VALUES, Api
+from tests.e2e.conftest import OPERATOR_KEY, PII_VALUES, Api
 
-OPERATOR_KEY = "op-" + "k" * 40
-SETTINGS = {"operator_key": OPERATOR_KEY}
 OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
 
 
