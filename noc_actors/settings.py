@@ -124,6 +124,33 @@ class Settings(BaseSettings):
         "and /metrics (Prometheus). Unset: only tenant tokens with noc:configure see "
         "details, of their own tenant.",
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Key that encrypts contact points' secrets in the database (any string of "
+        "32+ characters; the same on every node). Unset: a key file next to a SQLite database, "
+        "else in the data directory (one machine only).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="Where operators reach this NOC: the base of the acknowledge links sent "
+        "in notifications.",
+    )
+    notify_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often the notifier looks for work."
+    )
+    notify_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="Longest one send waits for its answer."
+    )
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)
+    notify_backoff_s: float = Field(
+        default=2.0, gt=0, description="First retry's backoff ceiling (doubles per try)."
+    )
+    notify_backoff_cap_s: float = Field(default=300.0, gt=0)
+    ack_link_ttl_s: int = Field(
+        default=24 * 3600, ge=60, description="How long an acknowledge link works."
+    )
     request_timeout_s: float = Field(
         default=30,
         gt=0,

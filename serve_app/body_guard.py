@@ -9,7 +9,9 @@ use, kept in ``scope["state"]["caller"]`` so the route does not do it again
 streams past it (no ``Content-Length``, or a false one) is cut off with 413
 by Starlette's body limit. The one route that carries its credential in the
 body (PagerDuty's Events API, ``routing_key``) is read — up to the cap — when
-no bearer token is sent.
+no bearer token is sent. An acknowledge link (``/api/noc/ack/<token>``)
+carries its credential in the path: it is let through without a bearer
+token, with a body of at most ``LINK_BODY_BYTES`` (a form's button sends none).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 BODY_METHODS: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CREDENTIAL_IN_BODY: Final = frozenset({"/v2/enqueue"})
 """Paths whose body may hold the credential (PagerDuty's ``routing_key``)."""
+CREDENTIAL_IN_PATH: Final = "/api/noc/ack/"
+LINK_BODY_BYTES: Final = 1024
 
 
 class BodyGuard:
@@ -46,7 +50,10 @@ class BodyGuard:
             return
         request = Request(scope)  # no receive: nothing here can read the body
         ctx = context_of(request)
-        if scope["path"] not in CREDENTIAL_IN_BODY or bearer_token(request) is not None:
+        cap = ctx.settings.max_body_bytes
+        if scope["path"].startswith(CREDENTIAL_IN_PATH):
+            cap = LINK_BODY_BYTES  # the route checks the token in the path
+        elif scope["path"] not in CREDENTIAL_IN_BODY or bearer_token(request) is not None:
             try:
                 caller = await authenticate(ctx, request)
             except Exception as caught:  # noqa: BLE001 - answered like a route's error
@@ -60,7 +67,6 @@ class BodyGuard:
                 await response(scope, receive, send)
                 return
             scope.setdefault("state", {})["caller"] = caller
-        cap = ctx.settings.max_body_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > cap:
             response = error_response(request, 413, "payload_too_large", too_large(cap))

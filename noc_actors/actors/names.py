@@ -7,6 +7,7 @@ SUPERVISOR = "noc:supervisor"
 ESCALATION_TIMER = "noc:escalation-timer"
 BACKPRESSURE = "noc:backpressure"
 BROADCAST_HUB = "noc:broadcast-hub"
+NOTIFIER = "noc:notifier"
 AGGREGATOR_PREFIX = "noc:aggregator:"
 
 

@@ -35,6 +35,7 @@ from noc_actors.actors import names
 from noc_actors.actors.backpressure import BackpressureController
 from noc_actors.actors.host import ClientHost
 from noc_actors.actors.hub import BroadcastHub
+from noc_actors.actors.notifier import Notifier
 from noc_actors.actors.process import ActorProcess, actor_class
 from noc_actors.actors.roles import Role, role_options
 from noc_actors.actors.status import ChildView, SupervisorHealth
@@ -147,6 +148,8 @@ class Supervisor:
             )
         if kind == "timer":
             return self._create(EscalationTimer, names.ESCALATION_TIMER, "head", s)
+        if kind == "notifier":
+            return self._create(Notifier, names.NOTIFIER, "head", s)
         return self._create(BackpressureController, names.BACKPRESSURE, "head", s)
 
     async def start(self) -> dict[str, Any]:
@@ -163,6 +166,7 @@ class Supervisor:
             ("hub", names.BROADCAST_HUB),
             ("timer", names.ESCALATION_TIMER),
             ("backpressure", names.BACKPRESSURE),
+            ("notifier", names.NOTIFIER),
         ):
             self.children[name] = Child(name, kind, self._singleton(kind))
         await asyncio.gather(*(c.handle.ready.remote() for c in self.children.values()))

@@ -42,3 +42,13 @@ def echo_kv(**fields: Any) -> None:
     width = max(len(k) for k in fields)
     for key, value in fields.items():
         typer.echo(f"{key.ljust(width)}  {value}")
+
+
+def served_on(settings: Settings, port: int) -> Settings:
+    """``settings`` with the acknowledge links of notifications pointing at
+    the API on ``port``, unless ``NOC_PUBLIC_URL`` says where it is."""
+    import os
+
+    if not port or "NOC_PUBLIC_URL" in os.environ:
+        return settings
+    return settings.model_copy(update={"public_url": f"http://127.0.0.1:{port}"})

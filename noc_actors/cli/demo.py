@@ -21,6 +21,7 @@ from typing import Annotated, Any
 
 import typer
 
+from noc_actors.cli.common import served_on
 from noc_actors.demo.feed import ActorFeed, Feed, HttpFeed
 from noc_actors.settings import Settings
 
@@ -245,7 +246,7 @@ def demo(
         from noc_actors.cli.common import fail
 
         fail("--speed must be positive", code=2)
-    settings = Settings()
+    settings = served_on(Settings(), port)
     typer.echo(f"==> database {redact_url(settings.database_url)}")
     upgrade(settings.database_url)
     tenant_id, token, key = asyncio.run(seed_demo(settings.database_url))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from noc_actors import ray_env
-from noc_actors.cli.common import fail
+from noc_actors.cli.common import fail, served_on
 from noc_actors.settings import Settings
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def up(
     from noc_actors.actors.client import start_system
     from noc_actors.store.db import redact_url, upgrade
 
-    settings = Settings()
+    settings = served_on(Settings(), serve_port)
     upgrade(settings.database_url)
     used = connect(address, start_local=True, dashboard=dashboard)
     began = time.perf_counter()

@@ -79,6 +79,25 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "metadata",
 )
 
+NOTIFICATION_COLUMNS: tuple[str, ...] = (
+    "id",
+    "at",
+    "alert_id",
+    "kind",
+    "level",
+    "contact_id",
+    "contact_name",
+    "channel",
+    "user_id",
+    "delivery_id",
+    "attempt",
+    "outcome",
+    "status_code",
+    "error",
+    "latency_ms",
+)
+"""One row per try of a delivery (the delivery log)."""
+
 
 def _cell(value: Any) -> str:
     if value is None:

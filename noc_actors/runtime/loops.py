@@ -57,6 +57,9 @@ class PeriodicLoop:
     first_delay_s: float | None = None
     retries: int = RETRIES
     retry_backoff_s: float = RETRY_BACKOFF_S
+    late_after_s: float = 0.0
+    """At least this long without a success before it is late (a loop that
+    runs every fraction of a second is not late after three missed turns)."""
     runs: int = 0
     failures: int = 0
     consecutive_failures: int = 0
@@ -126,7 +129,7 @@ class PeriodicLoop:
             return self.consecutive_failures > self.retries
         since = max(self.last_success or 0.0, self.started_at)
         now = time.time() if now is None else now
-        return now - since > LATE_AFTER_INTERVALS * self.interval_s
+        return now - since > max(LATE_AFTER_INTERVALS * self.interval_s, self.late_after_s)
 
     def status(self) -> LoopStatus:
         return {

@@ -7,7 +7,8 @@ one transaction, each kind of row written for all of them at once), in this
 order: the ingest batch answer (its
 primary key refuses a second batch with the same key), the escalation claim
 (the fencing token), updates (a resolved alert frees its dedup key), inserts,
-folds, audit rows, the live state, the snapshot. The database's refusals
+folds, audit rows, the notices they call for (the notification outbox), the
+live state, the snapshot. The database's refusals
 come back as the runtime's own errors, so it never sees SQLAlchemy:
 ``DuplicateBatch``, ``ClaimLost``, ``StoreConflict`` (any other constraint).
 """
@@ -24,8 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.commit import ClaimLost, Commit, DuplicateBatch, LoadedClient, StoreConflict
+from noc_actors.domain.notify.notices import notices_of
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.store.repos import alert_queries, alerts, audit, batches, live_state, snapshots
+from noc_actors.store.repos import (
+    alert_queries,
+    alerts,
+    audit,
+    batches,
+    live_state,
+    notifications,
+    snapshots,
+)
 from noc_actors.store.tenancy import load_client_context
 
 
@@ -96,6 +106,9 @@ class SqlClientStore:
         await alerts.insert_alerts(conn, inserted)
         await alerts.apply_folds(conn, [f for ch in changes for f in ch.ingest.folded.values()])
         await audit.append_audit(conn, [e for ch in changes for e in ch.audit])
+        await notifications.add_notices(
+            conn, [n for c in commits for n in notices_of(c.changes, c.now)]
+        )
         for commit in commits:
             if commit.live_state is not None:
                 await live_state.save_live_state(

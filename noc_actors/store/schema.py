@@ -390,3 +390,127 @@ ingest_batches = Table(
 """Answers of ingest batches sent with an ``Idempotency-Key``, written in the
 same transaction as the batch: a retried batch gets the stored answer and is
 not applied twice. Kept a day."""
+
+# --- notifications (migration 0006) ----------------------------------------------
+
+CHANNELS_SQL = "channel IN ('webhook', 'slack', 'email', 'pagerduty')"
+
+contact_points = Table(
+    "contact_points",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_user_fk("user_id"),
+    Column("name", String(200), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("config", json_type(), nullable=False),
+    Column("secret", Text),
+    Column("min_severity", String(16), nullable=False),
+    Column("delay_s", Integer, nullable=False),
+    Column("send_resolved", Boolean, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    CheckConstraint(CHANNELS_SQL, name="channel"),
+    CheckConstraint(
+        "min_severity IN ('INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL')", name="min_severity"
+    ),
+    UniqueConstraint("tenant_id", "name"),
+    UniqueConstraint("tenant_id", "id"),
+)
+"""Where notifications go: a user's (``user_id``) or the tenant's; the
+channel's settings in ``config``, its secrets encrypted in ``secret``."""
+
+notices = Table(
+    "notices",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("client_id", String(ID), nullable=False),
+    Column("alert_id", String(ID), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("target", String(ID)),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    _ts("lease_until"),
+    _ts("created_at", nullable=False),
+    CheckConstraint("kind IN ('escalation', 'resolved')", name="kind"),
+    CheckConstraint("state IN ('pending', 'planned')", name="state"),
+    UniqueConstraint("alert_id", "kind", "level"),
+    Index(None, "state", "created_at"),
+)
+"""The outbox: one row per escalation level and per resolution of an
+escalated alert, written in the transaction that stores it (the unique key
+is the fencing token: one notice per level, whatever replays)."""
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    Column(
+        "notice_id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        ForeignKey("notices.id"),
+        nullable=False,
+    ),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("alert_id", String(ID), nullable=False),
+    Column("contact_id", String(ID), nullable=False),
+    Column("contact_name", String(200), nullable=False),
+    Column("user_id", String(ID)),
+    Column("channel", String(16), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _ts("next_at", nullable=False),
+    _ts("lease_until"),
+    Column("last_error", Text),
+    _ts("created_at", nullable=False),
+    _ts("done_at"),
+    CheckConstraint("state IN ('pending', 'sent', 'failed', 'skipped')", name="state"),
+    UniqueConstraint("notice_id", "contact_id"),
+    Index(None, "state", "next_at"),
+    Index(None, "tenant_id", "alert_id"),
+)
+"""One notice to one contact point: the unit that is sent, retried and
+logged; its id is the ``Idempotency-Key`` a receiver sees on every try. The
+contact point's name is kept: the log outlives a deleted contact point."""
+
+delivery_attempts = Table(
+    "delivery_attempts",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("delivery_id", String(ID), ForeignKey("deliveries.id"), nullable=False),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("alert_id", String(ID), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("latency_ms", Float, nullable=False),
+    _ts("at", nullable=False),
+    Index(None, "tenant_id", "alert_id", "at"),
+    Index(None, "tenant_id", "at", "id"),
+)
+"""Every try of every delivery: the delivery log."""
+
+ack_links = Table(
+    "ack_links",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("tenant_id", String(ID), nullable=False),
+    Column("alert_id", String(ID), nullable=False),
+    Column("client_id", String(ID), nullable=False),
+    Column("user_id", String(ID)),
+    Column("delivery_id", String(ID), ForeignKey("deliveries.id"), nullable=False),
+    _ts("expires_at", nullable=False),
+    _ts("used_at"),
+)
+"""Acknowledge links sent in notifications: the token's SHA-256 only,
+working once and until ``expires_at``."""

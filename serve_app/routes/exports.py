@@ -26,8 +26,14 @@ from noc_actors.domain.enums import (
     AuditAction,
     Capability,
 )
-from noc_actors.domain.export import ALERT_COLUMNS, AUDIT_COLUMNS, INCIDENT_COLUMNS, csv_chunks
-from noc_actors.store.repos import alert_queries, audit, incidents
+from noc_actors.domain.export import (
+    ALERT_COLUMNS,
+    AUDIT_COLUMNS,
+    INCIDENT_COLUMNS,
+    NOTIFICATION_COLUMNS,
+    csv_chunks,
+)
+from noc_actors.store.repos import alert_queries, audit, incidents, notifications
 from serve_app.auth import require
 from serve_app.caller import Caller
 from serve_app.context import AppContext
@@ -182,3 +188,28 @@ async def export_audit(
             return await audit.query_audit(db, **query, limit=PAGE_ROWS, cursor=cursor)
 
     return await _csv_response(ctx, caller, "audit", AUDIT_COLUMNS, fetch, filters)
+
+
+@router.get(
+    "/notifications.csv",
+    responses=CSV,
+    summary="The delivery log as CSV: every try of every notification (visible clients)",
+)
+async def export_notifications(
+    ctx: Ctx, caller: Exporter, filters: Annotated[Filter, Query()]
+) -> StreamingResponse:
+    clients = caller.visible_client_ids
+
+    async def fetch(cursor: str | None) -> tuple[list[Row], str | None]:
+        async with ctx.engine.connect() as db:
+            return await notifications.attempts_page(
+                db,
+                tenant_id=caller.tenant_id,
+                client_ids=clients,
+                since=filters.since,
+                until=filters.until,
+                limit=PAGE_ROWS,
+                cursor=cursor,
+            )
+
+    return await _csv_response(ctx, caller, "notifications", NOTIFICATION_COLUMNS, fetch, filters)

@@ -294,16 +294,28 @@ def read_routes(api: Api, alert_id: str) -> list[str]:
             },
         )
         assert window.status_code == 201, window.text
+        contact = c.post(  # a person's address: PII in a contact point's settings
+            "/api/noc/contact-points",
+            json={
+                "name": f"mail-{uuid.uuid4().hex[:6]}",
+                "channel": "email",
+                "config": {"to": EMAIL, "from": "noc@example.com", "host": "127.0.0.1"},
+            },
+        )
+        assert contact.status_code == 201, contact.text
     params = {
         "alert_id": alert_id,
         "incident_id": incident,
         "window_id": window.json()["id"],
         "client_id": api.ids["a1"],
         "user_id": api.ids["operator"],
+        "contact_id": contact.json()["id"],
     }
     paths = []
     for path, ops in spec["paths"].items():
-        if "get" not in ops:
+        if "get" not in ops or path.startswith("/api/noc/ack/"):
+            # the acknowledge page answers a link's holder, not a reader: its
+            # token is the credential (test_notifications walks it)
             continue
         for name, value in params.items():
             path = path.replace("{" + name + "}", value)

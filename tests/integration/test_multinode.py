@@ -20,7 +20,13 @@ from noc_actors.actors import names
 from noc_actors.store.db import normalise_url
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAD_ACTORS = (names.SUPERVISOR, names.ESCALATION_TIMER, names.BACKPRESSURE, names.BROADCAST_HUB)
+HEAD_ACTORS = (
+    names.SUPERVISOR,
+    names.ESCALATION_TIMER,
+    names.BACKPRESSURE,
+    names.BROADCAST_HUB,
+    names.NOTIFIER,
+)
 
 
 def test_roles_land_on_their_nodes_and_a_lost_pool_node_loses_nothing(tmp_path: Path) -> None:
