@@ -67,7 +67,11 @@ class Settings(BaseSettings):
         "'dedicated' (its own actor, noc:aggregator:<client_id>).",
     )
     pool_size: int = Field(
-        default=50, ge=1, le=10_000, description="Clients per pool actor at the most."
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Clients per pool actor at the most (a pool costs ~125 MiB however many "
+        "clients it runs, each client ~0.1 MiB more: bench/clients.py).",
     )
     route_ttl_s: float = Field(
         default=5,

@@ -84,9 +84,17 @@ class NocClient:
         self.namespace = namespace
         self.route_ttl_s = route_ttl_s
         self._supervisor: Any = None
-        self._routes: dict[str, tuple[str, Any, float]] = {}
-        """client -> (tenant, host handle, when asked): asked again after
-        ``route_ttl_s`` (a moved client's old host retires after longer)."""
+        self._table: dict[str, tuple[str, str]] = {}
+        """client -> (tenant, host name): the supervisor's routing table, all
+        of it asked again every ``route_ttl_s`` (one call, however many
+        clients; a moved client's old host retires after longer)."""
+        self._table_at = -float("inf")
+        self._refreshing: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
+        self._direct: dict[str, tuple[str, Any, float]] = {}
+        """client -> (tenant, host handle, when asked): clients routed one by
+        one (new, moving, or whose host failed a call), for ``route_ttl_s``."""
+        self._hosts: dict[str, Any] = {}
+        """host name -> its actor handle."""
         self._hub = HubPeer(namespace)
         self._calls = HostCalls()
 
@@ -115,18 +123,65 @@ class NocClient:
             raise Unavailable(name, _first_line(err)) from err
 
     async def _route(self, tenant_id: str, client_id: str) -> Any:
-        cached = self._routes.get(client_id)
-        if cached is None or time.monotonic() - cached[2] > self.route_ttl_s:
-            try:
-                owner, handle = await self.supervisor().route.remote(client_id)
-            except RayActorError as err:
-                self._supervisor = None
-                raise Unavailable(names.SUPERVISOR, str(err).splitlines()[0]) from err
-            cached = self._routes[client_id] = (owner, handle, time.monotonic())
-        owner, handle, _ = cached
+        now = time.monotonic()
+        direct = self._direct.get(client_id)
+        if direct is not None and now - direct[2] <= self.route_ttl_s:
+            owner, handle = direct[0], direct[1]
+        else:
+            if now - self._table_at > self.route_ttl_s:
+                await self._refresh_table()
+            entry = self._table.get(client_id)
+            if entry is None:  # not placed yet, or moving: ask for this one
+                owner, handle = await self._ask_route(client_id)
+                self._direct[client_id] = (owner, handle, time.monotonic())
+            else:
+                owner, host = entry
+                self._direct.pop(client_id, None)
+                handle = self._hosts.get(host) or self._host_handle(host)
         if owner != tenant_id:
             raise NotFound("client", client_id)
         return handle
+
+    async def _ask_route(self, client_id: str) -> tuple[str, Any]:
+        try:
+            owner, handle = await self.supervisor().route.remote(client_id)
+        except RayActorError as err:
+            self._supervisor = None
+            raise Unavailable(names.SUPERVISOR, str(err).splitlines()[0]) from err
+        return owner, handle
+
+    def _host_handle(self, host: str) -> Any:
+        self._hosts[host] = handle = self._actor(host)
+        return handle
+
+    async def _refresh_table(self) -> None:
+        """The routing table asked again — once for every caller waiting on
+        it in this event loop."""
+        loop = asyncio.get_running_loop()
+        if self._refreshing is None or self._refreshing[0] is not loop:
+            self._refreshing = (loop, loop.create_task(self._fetch_table()))
+        task = self._refreshing[1]
+        try:
+            await asyncio.shield(task)
+        finally:
+            if task.done() and self._refreshing is not None and self._refreshing[1] is task:
+                self._refreshing = None
+
+    async def _fetch_table(self) -> None:
+        try:
+            table = await self.supervisor().routes.remote()
+        except RayActorError as err:
+            self._supervisor = None
+            raise Unavailable(names.SUPERVISOR, str(err).splitlines()[0]) from err
+        self._table, self._table_at = dict(table), time.monotonic()
+
+    def _forget(self, client_id: str) -> None:
+        """Route this client one by one from now on until the next table
+        (its host failed or refused a call)."""
+        self._direct.pop(client_id, None)
+        entry = self._table.pop(client_id, None)
+        if entry is not None:
+            self._hosts.pop(entry[1], None)
 
     async def _call(
         self, tenant_id: str, client_id: str, method: str, *args: Any, **kwargs: Any
@@ -145,14 +200,14 @@ class NocClient:
         try:
             return await self._calls.call(handle, method, client_id, args, kwargs)
         except (ActorDiedError, ActorUnavailableError, RayActorError) as err:
-            self._routes.pop(client_id, None)
+            self._forget(client_id)
             raise Unavailable(
                 f"the host of client {client_id}", str(err).splitlines()[0] if str(err) else ""
             ) from err
         except StorageUnavailable:  # the route is fine: the database is down
             raise
         except Unavailable:  # e.g. the host no longer runs this client: route again
-            self._routes.pop(client_id, None)
+            self._forget(client_id)
             raise
 
     # --- ingest -------------------------------------------------------------------
@@ -273,7 +328,7 @@ class NocClient:
         moved: dict[str, Any] = await self._ask(
             names.SUPERVISOR, "move", client_id, placement, resource
         )
-        self._routes.pop(client_id, None)
+        self._forget(client_id)
         return moved
 
     async def load(self) -> list[dict[str, Any]]:

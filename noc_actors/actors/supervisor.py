@@ -467,6 +467,16 @@ class Supervisor:
     def directory(self) -> dict[str, str]:
         return dict(self.directory_)
 
+    def routes(self) -> dict[str, tuple[str, str]]:
+        """``client -> (tenant_id, host name)`` of every placed client but
+        those moving (their calls ask ``route``, which waits for the move):
+        a gateway's whole routing table in one call."""
+        return {
+            c: (self.directory_[c], h)
+            for c, h in self.host_of_.items()
+            if c not in self._moving and c in self.directory_
+        }
+
     # --- watching -----------------------------------------------------------------
 
     async def watch(self) -> None:
