@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import ray
+from actor_footprint import rss_mb  # bench/ is the script's path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -53,14 +54,6 @@ from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
 def cpu_s(pid: int) -> float:

@@ -5,24 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from noc_actors.domain.schema_rules import not_blank, require_when
+from noc_actors.domain.schema_rules import StrictModel as StrictModel  # the bodies' base
+from noc_actors.domain.schema_rules import require_when
 from noc_actors.domain.transitions import Action
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler.resolve_ref_schema(handler(core_schema))
-        not_blank(schema)  # whitespace is stripped before min_length is checked
-        return schema
 
 
 class TransitionIn(StrictModel):

@@ -98,6 +98,23 @@ NOTIFICATION_COLUMNS: tuple[str, ...] = (
 )
 """One row per try of a delivery (the delivery log)."""
 
+DELIVERY_COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "level",
+    "contact_id",
+    "contact_name",
+    "channel",
+    "user_id",
+    "state",
+    "attempts",
+    "next_at",
+    "last_error",
+    "created_at",
+    "done_at",
+)
+"""A delivery as the delivery log shows it (``GET /api/noc/alerts/{id}/notifications``)."""
+
 
 def _cell(value: Any) -> str:
     if value is None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BeforeValidator, Strict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler, Strict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 __all__ = [
     "JSON_INT",
@@ -182,3 +184,18 @@ def require_when_given(field: str, needs: Sequence[str]) -> SchemaEdit:
         schema.setdefault("allOf", []).append(rule)
 
     return apply
+
+
+class StrictModel(BaseModel):
+    """A body model: unknown fields refused, strings stripped, and the blank
+    strings that stripping empties refused in the published schema too."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        not_blank(schema)  # whitespace is stripped before min_length is checked
+        return schema

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from noc_actors.domain.enums import AuditAction, Capability, Severity
 from noc_actors.domain.errors import Conflict, InvalidInput, InvalidTransition, NotFound
+from noc_actors.domain.export import DELIVERY_COLUMNS
 from noc_actors.domain.notify.config import (
     CONFIGS,
     EmailConfig,
@@ -52,6 +53,7 @@ Configurer = Annotated[Caller, Depends(requires(Capability.CONFIGURE))]
 
 
 class ContactFields(StrictModel):
+    name: str = Field(min_length=1, max_length=200)
     user_id: str | None = Field(
         default=None,
         min_length=1,
@@ -73,25 +75,21 @@ class ContactFields(StrictModel):
 
 
 class WebhookIn(ContactFields):
-    name: str = Field(min_length=1, max_length=200)
     channel: Literal["webhook"]
     config: WebhookConfig
 
 
 class SlackIn(ContactFields):
-    name: str = Field(min_length=1, max_length=200)
     channel: Literal["slack"]
     config: SlackConfig
 
 
 class EmailIn(ContactFields):
-    name: str = Field(min_length=1, max_length=200)
     channel: Literal["email"]
     config: EmailConfig
 
 
 class PagerDutyIn(ContactFields):
-    name: str = Field(min_length=1, max_length=200)
     channel: Literal["pagerduty"]
     config: PagerDutyConfig
 
@@ -268,24 +266,9 @@ async def alert_notifications(alert_id: str, ctx: Ctx, caller: Viewer) -> dict[s
     await visible_alert(ctx, caller, alert, alert_id)
     async with ctx.engine.connect() as db:
         log = await notifications.alert_log(db, tenant_id=caller.tenant_id, alert_id=alert_id)
-    keep = (
-        "id",
-        "kind",
-        "level",
-        "contact_id",
-        "contact_name",
-        "channel",
-        "user_id",
-        "state",
-        "attempts",
-        "next_at",
-        "last_error",
-        "created_at",
-        "done_at",
-    )
     return {
         "alert_id": alert_id,
-        "deliveries": [_json({k: d[k] for k in keep}) for d in log["deliveries"]],
+        "deliveries": [_json({k: d[k] for k in DELIVERY_COLUMNS}) for d in log["deliveries"]],
         "attempts": [_json(a) for a in log["attempts"]],
     }
 

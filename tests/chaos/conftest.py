@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 
 from tests.chaos.load import FIGURES
-from tests.e2e.conftest import _stacks, api  # noqa: F401 - the e2e stack
+from tests.e2e.conftest import (  # noqa: F401 - the e2e stack, stopped after its last test
+    _stacks,
+    api,
+    pytest_runtest_teardown,
+)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

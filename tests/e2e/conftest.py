@@ -267,14 +267,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def key(item: pytest.Item) -> tuple[Any, ...]:
         callspec = getattr(item, "callspec", None)
         backend = callspec.params.get("api") if callspec is not None else None
-        if backend is None or not str(item.path).startswith(here):
+        if backend is None:
             return ("",)
         return stack_key(backend, item.module)  # type: ignore[attr-defined]
 
+    at = [i for i, item in enumerate(items) if str(item.path).startswith(here)]
+    mine = [items[i] for i in at]  # this tier's items; the others keep their places
     first: dict[tuple[Any, ...], int] = {}
-    for i, item in enumerate(items):
-        first.setdefault(key(item), i)
-    items.sort(key=lambda item: first[key(item)])  # stable: same-stack items stay in order
+    for n, item in enumerate(mine):
+        first.setdefault(key(item), n)
+    mine.sort(key=lambda item: first[key(item)])  # stable: same-stack items stay in order
+    for i, item in zip(at, mine, strict=True):
+        items[i] = item
 
 
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:

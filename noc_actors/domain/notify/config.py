@@ -6,25 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, ConfigDict, Field
 
 from noc_actors.domain.notify.contacts import SECRET_FIELDS
-from noc_actors.domain.schema_rules import not_blank
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        schema = handler.resolve_ref_schema(handler(core_schema))
-        not_blank(schema)  # whitespace is stripped before min_length is checked
-        return schema
-
+from noc_actors.domain.schema_rules import StrictModel
 
 PORT = r"([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])"
 URL = rf"^https?://[A-Za-z0-9.-]+(:{PORT})?([/?#][!-~]*)?$"
@@ -34,7 +19,7 @@ EMAIL = r"^[!-?A-~]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 HOST = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\[[0-9A-Fa-f:.]+\]$"
 
 
-class WebhookConfig(Strict):
+class WebhookConfig(StrictModel):
     url: str = Field(max_length=2000, pattern=URL, description="Where the JSON is POSTed.")
     secret: str | None = Field(
         default=None,
@@ -45,13 +30,13 @@ class WebhookConfig(Strict):
     )
 
 
-class SlackConfig(Strict):
+class SlackConfig(StrictModel):
     url: str = Field(
         max_length=2000, pattern=URL, description="The incoming-webhook URL. Write-only."
     )
 
 
-class EmailConfig(Strict):
+class EmailConfig(StrictModel):
     model_config = ConfigDict(populate_by_name=True)
 
     to: str = Field(max_length=320, pattern=EMAIL)
@@ -65,7 +50,7 @@ class EmailConfig(Strict):
     )
 
 
-class PagerDutyConfig(Strict):
+class PagerDutyConfig(StrictModel):
     routing_key: str = Field(
         min_length=1,
         max_length=64,

@@ -132,28 +132,51 @@ def _free(lease: Any, now: datetime) -> Any:
     return or_(lease.is_(None), lease < now)
 
 
-async def claim_notices(
-    conn: AsyncConnection, *, now: datetime, lease_s: float, limit: int = 100
+async def _claim(
+    conn: AsyncConnection,
+    table: Any,
+    where: Sequence[Any],
+    order: Sequence[Any],
+    *,
+    now: datetime,
+    lease_s: float,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    """Pending notices nobody holds, now held by the caller for ``lease_s``."""
+    """Up to ``limit`` rows matching ``where`` that nobody holds, now held by
+    the caller for ``lease_s`` (a row another claimer took meanwhile is not
+    returned: the update checks the lease again)."""
+    free = _free(table.c.lease_until, now)
     ids = [
         r[0]
         for r in await conn.execute(
-            select(notices.c.id)
-            .where(notices.c.state == "pending", _free(notices.c.lease_until, now))
-            .order_by(notices.c.created_at, notices.c.id)
-            .limit(limit)
+            select(table.c.id).where(*where, free).order_by(*order).limit(limit)
         )
     ]
     if not ids:
         return []
     rows = await conn.execute(
-        update(notices)
-        .where(notices.c.id.in_(ids), _free(notices.c.lease_until, now))
+        update(table)
+        .where(table.c.id.in_(ids), free)
         .values(lease_until=now + timedelta(seconds=lease_s))
-        .returning(*notices.c)
+        .returning(*table.c)
     )
-    return sorted((dict(r._mapping) for r in rows), key=lambda r: r["id"])
+    return [dict(r._mapping) for r in rows]
+
+
+async def claim_notices(
+    conn: AsyncConnection, *, now: datetime, lease_s: float, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Pending notices nobody holds, oldest first, now held by the caller."""
+    rows = await _claim(
+        conn,
+        notices,
+        [notices.c.state == "pending"],
+        [notices.c.created_at, notices.c.id],
+        now=now,
+        lease_s=lease_s,
+        limit=limit,
+    )
+    return sorted(rows, key=lambda r: r["id"])
 
 
 async def plan_notice(
@@ -191,28 +214,16 @@ async def claim_deliveries(
     conn: AsyncConnection, *, now: datetime, lease_s: float, limit: int = 100
 ) -> list[dict[str, Any]]:
     """Due pending deliveries nobody holds, now held by the caller."""
-    ids = [
-        r[0]
-        for r in await conn.execute(
-            select(deliveries.c.id)
-            .where(
-                deliveries.c.state == "pending",
-                deliveries.c.next_at <= now,
-                _free(deliveries.c.lease_until, now),
-            )
-            .order_by(deliveries.c.next_at, deliveries.c.id)
-            .limit(limit)
-        )
-    ]
-    if not ids:
-        return []
-    rows = await conn.execute(
-        update(deliveries)
-        .where(deliveries.c.id.in_(ids), _free(deliveries.c.lease_until, now))
-        .values(lease_until=now + timedelta(seconds=lease_s))
-        .returning(*deliveries.c)
+    rows = await _claim(
+        conn,
+        deliveries,
+        [deliveries.c.state == "pending", deliveries.c.next_at <= now],
+        [deliveries.c.next_at, deliveries.c.id],
+        now=now,
+        lease_s=lease_s,
+        limit=limit,
     )
-    return sorted((dict(r._mapping) for r in rows), key=lambda r: (r["next_at"], r["id"]))
+    return sorted(rows, key=lambda r: (r["next_at"], r["id"]))
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
