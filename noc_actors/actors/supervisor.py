@@ -170,12 +170,16 @@ class Supervisor:
         ):
             self.children[name] = Child(name, kind, self._singleton(kind))
         await asyncio.gather(*(c.handle.ready.remote() for c in self.children.values()))
+        for name in list(self.children):
+            self._answered(name)
         async with self.engine.connect() as conn:
             enabled = await placement.enabled_clients(conn)
         by_host = await self._place(enabled)
         await asyncio.gather(
             *(self._host(name).handle.host.remote(clients) for name, clients in by_host.items())
         )
+        for name in by_host:
+            self._answered(name)
         self.watch_loop.start()
         self.archive_loop.start()
         log.info(
@@ -234,6 +238,13 @@ class Supervisor:
             self.children[name] = child
         return child
 
+    def _answered(self, name: str) -> None:
+        """A child just answered a call: alive, without waiting for the next
+        watch (health would call a host created a moment ago PENDING)."""
+        child = self.children.get(name)
+        if child is not None:
+            child.state, child.last_ok = "ALIVE", time.time()
+
     def _pinned(self, host: str) -> str | None:
         """The resource a dedicated host's client is pinned to, if any."""
         if not host.startswith(names.AGGREGATOR_PREFIX):
@@ -273,6 +284,7 @@ class Supervisor:
             (name, hosted), *_ = (await self._place([found])).items()
             handle = self._host(name).handle
         await handle.host.remote(hosted)
+        self._answered(name)
         return handle
 
     async def open_client(self, client_id: str) -> float:
@@ -377,6 +389,7 @@ class Supervisor:
                 else:
                     self.resource_of_.pop(client_id, None)
                 await self._host(new).handle.host.remote([(client_id, tenant_id)])
+                self._answered(new)
             except BaseException:
                 # Back where it was: the directory still says so unless the
                 # commit above went through, and then the new host loads it on

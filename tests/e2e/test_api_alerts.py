@@ -202,7 +202,7 @@ def test_health_details_need_a_configure_token_and_show_every_component(api: Api
         r = c.get("/api/noc/health")
         assert r.status_code == 200, r.text
         body = r.json()
-        assert body["status"] == "healthy"
+        assert body["status"] == "healthy", r.text
         assert set(body["components"]) == {
             "database", "cache", "actors", "timer", "backpressure", "replica"
         }  # fmt: skip
@@ -222,7 +222,7 @@ def test_public_health_says_only_status_and_failing_names_and_is_cached(api: Api
         again = c.get("/api/noc/health")
     assert first.status_code == 200, first.text
     assert set(first.json()) == {"status", "failing", "at"}
-    assert first.json()["status"] == "healthy" and first.json()["failing"] == []
+    assert first.json()["status"] == "healthy" and first.json()["failing"] == [], first.text
     for ref in (api.ids["tenant_a"], api.ids["tenant_b"], api.ids["a1"], api.ids["b1"]):
         assert ref not in first.text
     assert again.json()["at"] == first.json()["at"]  # one check serves probes for a while
