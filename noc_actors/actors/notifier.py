@@ -5,8 +5,7 @@ endpoint never touches ingest or escalation.
 Every ``notify_interval_s`` it plans the pending notices and starts each due
 delivery as a task of its own (at most ``CONCURRENCY`` at once); the loop
 never waits for a send, so one endpoint that hangs delays only its own
-deliveries. ``wake`` (called by nobody yet but tests and operators) runs a
-look at once.
+deliveries.
 
 Hard state: none here — notices, deliveries, attempts and their leases are
 in the database. Soft state: the tasks in flight (a restart loses them; their
@@ -89,17 +88,6 @@ class Notifier:
             return "error"
         finally:
             self.inflight.pop(delivery["id"], None)
-
-    async def wake(self) -> dict[str, int]:
-        """A look now (tests, ``noc notify flush``)."""
-        return await self.look()
-
-    async def drain(self, timeout_s: float = 30.0) -> int:
-        """Wait for the deliveries in flight; how many were."""
-        tasks = list(self.inflight.values())
-        if tasks:
-            await asyncio.wait(tasks, timeout=timeout_s)
-        return len(tasks)
 
     def status(self) -> dict[str, Any]:
         return {

@@ -56,6 +56,12 @@ def add_contact(api: Api, made: list[str], body: dict[str, Any]) -> dict[str, An
     return dict(r.json())
 
 
+def admin_hook(api: Api, made: list[str], url: str, **config: str) -> dict[str, Any]:
+    """A webhook contact point of the admin (who holds noc:view_pii)."""
+    body = {"channel": "webhook", "user_id": api.ids["admin"], "config": {"url": url, **config}}
+    return add_contact(api, made, body)
+
+
 def critical_alert(api: Api) -> str:
     item = {
         "alert_type": "SECURITY_ANOMALY",
@@ -140,15 +146,7 @@ def test_contact_points_keep_their_secrets_and_changes_are_audited(
 def test_each_level_reaches_each_contact_once_signed_and_masked_per_recipient(
     api: Api, receiver: HttpReceiver, contacts: list[str]
 ) -> None:
-    add_contact(
-        api,
-        contacts,
-        {
-            "channel": "webhook",
-            "user_id": api.ids["admin"],
-            "config": {"url": receiver.url("/admin"), "secret": SECRET},
-        },
-    )
+    admin_hook(api, contacts, receiver.url("/admin"), secret=SECRET)
     add_contact(api, contacts, {"channel": "slack", "config": {"url": receiver.url("/team")}})
     alert_id = critical_alert(api)
     escalate(api, alert_id)
@@ -198,15 +196,7 @@ def test_a_flaky_endpoint_is_retried_a_bad_request_is_not(
     receiver.script["/flaky"] = [500, 500, 200]
     receiver.script["/bad"] = [400]
     for path in ("/flaky", "/bad"):
-        add_contact(
-            api,
-            contacts,
-            {
-                "channel": "webhook",
-                "user_id": api.ids["admin"],
-                "config": {"url": receiver.url(path)},
-            },
-        )
+        admin_hook(api, contacts, receiver.url(path))
     alert_id = critical_alert(api)
     escalate(api, alert_id)
     log = wait_for(lambda: settled(api, alert_id, 2), timeout_s=20)
@@ -234,15 +224,7 @@ def test_a_hanging_endpoint_times_out_and_slows_neither_ingest_nor_escalation(
 
     before = sorted(ingest_ms() for _ in range(5))[2]
     receiver.script["/hang"] = [0]
-    add_contact(
-        api,
-        contacts,
-        {
-            "channel": "webhook",
-            "user_id": api.ids["admin"],
-            "config": {"url": receiver.url("/hang")},
-        },
-    )
+    admin_hook(api, contacts, receiver.url("/hang"))
     alert_id = critical_alert(api)
     escalate(api, alert_id)
     wait_for(lambda: receiver.at("/hang"))
@@ -308,15 +290,7 @@ def test_email_arrives_at_a_real_smtp_server_masked_for_a_team_address(
 def test_the_acknowledge_link_works_once_is_audited_and_expires(
     api: Api, receiver: HttpReceiver, contacts: list[str]
 ) -> None:
-    add_contact(
-        api,
-        contacts,
-        {
-            "channel": "webhook",
-            "user_id": api.ids["admin"],
-            "config": {"url": receiver.url("/ack")},
-        },
-    )
+    admin_hook(api, contacts, receiver.url("/ack"))
     alert_id = critical_alert(api)
     escalate(api, alert_id)
     (hook,) = wait_for(lambda: for_alert(receiver.at("/ack"), alert_id))
@@ -373,15 +347,7 @@ def test_killing_the_notifier_and_the_aggregator_mid_send_delivers_once_in_effec
     api: Api, receiver: HttpReceiver, contacts: list[str]
 ) -> None:
     receiver.delay_s["/slow"] = 1.0  # answers after the notifier is gone
-    add_contact(
-        api,
-        contacts,
-        {
-            "channel": "webhook",
-            "user_id": api.ids["admin"],
-            "config": {"url": receiver.url("/slow")},
-        },
-    )
+    admin_hook(api, contacts, receiver.url("/slow"))
     alert_id = critical_alert(api)
     escalate(api, alert_id)
     wait_for(lambda: for_alert(receiver.at("/slow"), alert_id), every_s=0.02)

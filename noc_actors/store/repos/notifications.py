@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -224,16 +224,6 @@ async def claim_deliveries(
         limit=limit,
     )
     return sorted(rows, key=lambda r: (r["next_at"], r["id"]))
-
-
-async def next_due(conn: AsyncConnection) -> datetime | None:
-    """When the earliest pending delivery is due."""
-    found: datetime | None = (
-        await conn.execute(
-            select(func.min(deliveries.c.next_at)).where(deliveries.c.state == "pending")
-        )
-    ).scalar_one_or_none()
-    return found
 
 
 async def record_attempt(
