@@ -260,6 +260,17 @@ async def _actors(ctx: AppContext, reader: Reader) -> ActorsHealth:
     return _actors_seen_by(await ctx.noc.health(ping=False), reader)
 
 
+def actors_ok(actors: ActorsHealth | SupervisorHealth, database_ok: bool) -> bool:
+    """Every actor alive and no periodic job late — but while the database
+    is unreachable the jobs that need it (the notifier's look, the
+    backpressure check, clock rules) are late *because of it*: health then
+    names the database, not the actors (the details still list the late
+    jobs, and a dead actor still counts)."""
+    if database_ok:
+        return actors["ok"]
+    return all(a["state"] == "ALIVE" for a in actors["actors"])
+
+
 def timer_ok(status: TimerStatus) -> bool:
     """Whether the timer keeps up now: it has re-armed the pending
     escalations from the database, and no deadline has waited past due for
@@ -332,6 +343,8 @@ async def gather_health(ctx: AppContext, reader: Reader = OPERATOR) -> HealthBod
         "backpressure": backpressure,
         "replica": replica,
     }
+    if "actors" in actors:
+        actors["ok"] = actors_ok(actors, database["ok"])
     oks = {
         "database": database["ok"],
         "cache": cache["ok"],
@@ -357,8 +370,11 @@ async def _ok(check: Awaitable[bool]) -> bool:
 
 
 async def _check_liveness(ctx: AppContext) -> Liveness:
+    database = asyncio.ensure_future(_ok(_database_reachable(ctx)))
+
     async def actors() -> bool:
-        return (await ctx.noc.health(ping=False))["ok"]
+        health = await ctx.noc.health(ping=False)
+        return actors_ok(health, await database)
 
     async def timer() -> bool:
         return timer_ok(await ctx.noc.timer_status())
@@ -368,7 +384,7 @@ async def _check_liveness(ctx: AppContext) -> Liveness:
 
     names = ("database", "cache", "actors", "timer", "replica")
     oks = await asyncio.gather(
-        _ok(_database_reachable(ctx)), _ok(ctx.cache.ping()), _ok(actors()), _ok(timer()),
+        database, _ok(ctx.cache.ping()), _ok(actors()), _ok(timer()),
         _ok(replica()),
     )  # fmt: skip
     failing = [name for name, ok in zip(names, oks, strict=True) if not ok]

@@ -51,7 +51,15 @@ class Notifier:
         )
         self.inflight: dict[str, asyncio.Task[str]] = {}
         self.slots = asyncio.Semaphore(CONCURRENCY)
-        self.loop = PeriodicLoop("notify", settings.notify_interval_s, self.look, first_delay_s=0.0)
+        self.loop = PeriodicLoop(
+            "notify",
+            settings.notify_interval_s,
+            self.look,
+            first_delay_s=0.0,
+            # it looks every second or less: three missed looks are a blip
+            # (a database failover), not a late notifier
+            late_after_s=LATE_AFTER_S,
+        )
         self.loop.start()  # a restarted notifier picks up at once
 
     def __repr__(self) -> str:

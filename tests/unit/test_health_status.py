@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from serve_app.health import OPERATOR, Reader, _actors_seen_by, http_status, status_of
+from serve_app.health import (
+    OPERATOR,
+    Reader,
+    _actors_seen_by,
+    actors_ok,
+    http_status,
+    status_of,
+)
 from serve_app.recent import Recent
 
 
@@ -53,6 +60,15 @@ def test_a_tenant_reader_sees_only_its_clients_in_the_actor_view() -> None:
     assert [j["name"] for j in seen["jobs"]] == ["supervisor-watch", "a1/snapshot"]
     everything = _actors_seen_by(supervisor_view(), OPERATOR)
     assert len(everything["actors"]) == 3 and len(everything["jobs"]) == 3
+
+
+def test_jobs_late_for_want_of_the_database_blame_the_database_not_the_actors() -> None:
+    view = supervisor_view()
+    view["ok"] = False  # the supervisor counts the late jobs against the actors
+    assert not actors_ok(view, database_ok=True)
+    assert actors_ok(view, database_ok=False)  # every actor answered: the database is the cause
+    view["actors"][1]["state"] = "RESTARTING"
+    assert not actors_ok(view, database_ok=False)  # a dead actor is its own failure
 
 
 async def test_recent_shares_one_computation_among_concurrent_askers() -> None:
