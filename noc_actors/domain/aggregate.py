@@ -284,7 +284,7 @@ class ClientAggregate:
         level = alert.escalation_level + 1
         chain = self._chain(alert)
         target = chain[level - 1] if 1 <= level <= len(chain) else None
-        label = target.label if target is not None else "tenant_admins"
+        label = target.label_at(now) if target is not None else "tenant_admins"
         self.book.escalate(alert_id, label, now)
         changes.record(
             alert,

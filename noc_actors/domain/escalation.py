@@ -7,6 +7,13 @@ escalation, up to ``min(policy.escalation_max_levels, chain length)`` levels.
 Level N goes to the N-th *available* target of the tenant's chain (site on-call
 -> site in-charge -> client owner -> tenant admins); missing contacts are skipped.
 
+The site on-call step asks the on-call schedules (``domain.oncall``) at the
+moment the level fires: the site's schedules, then the site's fixed on-call
+user, then the client's schedules, then the tenant-wide ones — the first that
+names somebody is the target. The step exists when any of them exists (a
+schedule with nobody on call at that moment falls through to the next
+source, and to the step's kind when none names anyone).
+
 Fencing: every ``Deadline`` carries the level it would fire. The database
 stores the last fired level of each alert (``escalation_level``); firing is
 valid only when ``stored level == deadline.level - 1`` (see ``fencing_ok``),
@@ -24,6 +31,7 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from noc_actors.domain.alert import Alert
+from noc_actors.domain.oncall import Schedule, schedule_for
 from noc_actors.domain.policy import TenantPolicy
 
 TargetKind = Literal["site_oncall", "site_incharge", "client_owner", "tenant_admins"]
@@ -38,6 +46,8 @@ class EscalationTarget:
 
     kind: TargetKind
     ref: str | None = None
+    rotas: tuple[Schedule, ...] = ()
+    """Schedules asked, in order, before ``ref`` (see the module docstring)."""
 
     def __post_init__(self) -> None:
         if self.kind not in TARGET_KINDS:
@@ -45,8 +55,17 @@ class EscalationTarget:
 
     @property
     def label(self) -> str:
-        """What goes into ``alert.escalated_to``."""
+        """What goes into ``alert.escalated_to`` when no schedule is asked."""
         return self.ref if self.ref is not None else self.kind
+
+    def label_at(self, at: datetime) -> str:
+        """What goes into ``alert.escalated_to`` when the level fires at
+        ``at``: the first schedule's on-call user, else ``label``."""
+        for rota in self.rotas:
+            user = rota.on_call(at)
+            if user is not None:
+                return user
+        return self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +75,19 @@ class EscalationContacts:
     site_oncall: Mapping[str, str] = field(default_factory=dict)
     site_incharge: Mapping[str, str] = field(default_factory=dict)
     client_owner: Mapping[str, str] = field(default_factory=dict)
+    schedules: tuple[Schedule, ...] = ()
+    """The on-call schedules that can apply to the client (its sites', its
+    own, the tenant-wide)."""
+
+    def oncall_rotas(self, client_id: str, site_id: str | None) -> tuple[Schedule, ...]:
+        """The schedules the site on-call step asks, in order: the site's,
+        and — when the site has no fixed on-call user, which would answer
+        first — the client's and the tenant's."""
+        found = schedule_for(self.schedules, client_id, site_id)
+        own = tuple(s for s in found if site_id is not None and s.site_id == site_id)
+        if site_id is not None and site_id in self.site_oncall:
+            return own
+        return tuple(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +117,14 @@ class EscalationPolicy:
         chain: list[EscalationTarget] = []
         for t in self.targets:
             ref = t.ref if t.ref is not None else _lookup(t.kind, contacts, client_id, site_id)
-            if ref is None and t.kind != TENANT_ADMINS:
+            rotas = (
+                contacts.oncall_rotas(client_id, site_id)
+                if t.kind == "site_oncall" and t.ref is None
+                else ()
+            )
+            if ref is None and not rotas and t.kind != TENANT_ADMINS:
                 continue
-            chain.append(EscalationTarget(t.kind, ref))
+            chain.append(EscalationTarget(t.kind, ref, rotas))
         return chain
 
     def target_for(

@@ -514,3 +514,46 @@ ack_links = Table(
 )
 """Acknowledge links sent in notifications: the token's SHA-256 only,
 working once and until ``expires_at``."""
+
+oncall_schedules = Table(
+    "oncall_schedules",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    *_client_fk(nullable=True),
+    Column("site_id", String(ID)),
+    ForeignKeyConstraint(["tenant_id", "site_id"], ["sites.tenant_id", "sites.id"]),
+    Column("name", String(200), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("layers", json_type(), nullable=False),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    CheckConstraint("site_id IS NULL OR client_id IS NOT NULL", name="site_of_client"),
+    UniqueConstraint("tenant_id", "name"),
+    UniqueConstraint("tenant_id", "id"),
+)
+"""Who is on call (``domain.oncall``): tenant-wide (no client), a client's,
+or a site's; its rotation layers as JSON (``oncall.layers_json``)."""
+
+oncall_overrides = Table(
+    "oncall_overrides",
+    metadata,
+    Column("id", String(ID), primary_key=True),
+    _tenant_fk(),
+    Column("schedule_id", String(ID), nullable=False),
+    ForeignKeyConstraint(
+        ["tenant_id", "schedule_id"],
+        ["oncall_schedules.tenant_id", "oncall_schedules.id"],
+        ondelete="CASCADE",
+    ),
+    Column("user_id", String(ID), nullable=False),
+    ForeignKeyConstraint(["tenant_id", "user_id"], ["users.tenant_id", "users.id"]),
+    _ts("start_at", nullable=False),
+    _ts("end_at", nullable=False),
+    Column("note", String(500), nullable=False),
+    Column("created_by", String(ID), nullable=False),
+    _ts("created_at", nullable=False),
+    CheckConstraint("end_at > start_at", name="window"),
+    Index("ix_oncall_overrides_schedule_id_end_at", "schedule_id", "end_at"),
+)
+"""A user covering a window of a schedule (wins over its layers)."""

@@ -1,5 +1,6 @@
 """What a host loads about a tenant and client before it serves: the
-effective policy, escalation chain and contacts, geofences and maintenance
+effective policy, escalation chain and contacts (with the on-call
+schedules that can apply), geofences and maintenance
 windows (a ``ClientContext``). Read-only helpers over the repositories."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from noc_actors.domain.context import ClientContext
 from noc_actors.domain.errors import NotFound
 from noc_actors.domain.escalation import EscalationContacts, EscalationPolicy, EscalationTarget
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.store.repos import clients, maintenance, policies, tenants
+from noc_actors.store.repos import clients, maintenance, oncall, policies, tenants
 
 
 def effective_policy(defaults: TenantPolicy, overrides: Mapping[str, Any] | None) -> TenantPolicy:
@@ -59,6 +60,11 @@ async def load_client_context(
         site_oncall={s["id"]: s["oncall_user_id"] for s in sites if s.get("oncall_user_id")},
         site_incharge={s["id"]: s["incharge_user_id"] for s in sites if s.get("incharge_user_id")},
         client_owner={client_id: client["owner_user_id"]} if client.get("owner_user_id") else {},
+        schedules=tuple(
+            await oncall.load_schedules(
+                conn, tenant_id=tenant_id, client_id=client_id, ending_after=now
+            )
+        ),
     )
     windows = await maintenance.list_windows(
         conn, tenant_id=tenant_id, client_id=client_id, ending_after=now

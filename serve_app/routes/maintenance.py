@@ -9,7 +9,6 @@ metadata."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -28,16 +27,17 @@ from pydantic import (
 
 from noc_actors.domain.audit import AuditEntry
 from noc_actors.domain.enums import AuditAction, Capability
-from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
+from noc_actors.domain.errors import NotFound
 from noc_actors.domain.maintenance import MaintenanceWindow
-from noc_actors.store.repos import audit, clients, maintenance
+from noc_actors.store.repos import audit, maintenance
 from noc_actors.store.rows import window_to_row
 from serve_app.auth import deny
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, Viewer, requires
+from serve_app.reloads import reload_clients
 from serve_app.schemas import StrictModel
-from serve_app.scoping import public
+from serve_app.scoping import check_scope_target, public, sees_scoped
 
 log = logging.getLogger(__name__)
 
@@ -86,73 +86,15 @@ def _entry(caller: Caller, action: AuditAction, window_id: str, meta: dict[str, 
     return caller.audit_entry(action, "maintenance_window", window_id, meta)
 
 
-def _sees(caller: Caller, window: MaintenanceWindow) -> bool:
-    """A window is visible when it can touch something the caller sees: a
-    tenant-wide window always does."""
-    if window.client_id is None:
-        return True
-    if not caller.scope.allows_client(window.client_id):
-        return False
-    sites = caller.scope.sites
-    return sites is None or window.site_id is None or window.site_id in sites
-
-
 async def _visible(ctx: AppContext, caller: Caller, window_id: str) -> MaintenanceWindow:
     """404 for none / deleted / another tenant's; 403 (audited) outside scope."""
     async with ctx.engine.connect() as db:
         window = await maintenance.get_window(db, tenant_id=caller.tenant_id, window_id=window_id)
     if window is None:
         raise NotFound("maintenance window", window_id)
-    if not _sees(caller, window):
+    if not sees_scoped(caller, window.client_id, window.site_id):
         raise await deny(ctx, caller, "scope", "maintenance_window", window_id)
     return window
-
-
-async def _check_target(
-    ctx: AppContext, caller: Caller, client_id: str | None, site_id: str | None
-) -> None:
-    """May the caller quiet this client / site? Unknown ids are 422 naming the
-    field; targets outside the caller's scope are 403 (audited)."""
-    if client_id is None:
-        if site_id is not None:
-            raise InvalidInput("site_id", "a site needs its client_id")
-        if not caller.scope.is_all:
-            raise await deny(ctx, caller, "scope", "maintenance_window", "all clients")
-        return
-    async with ctx.engine.connect() as db:
-        client = await clients.get_client(db, tenant_id=caller.tenant_id, client_id=client_id)
-        site = (
-            await clients.get_site(db, tenant_id=caller.tenant_id, site_id=site_id)
-            if site_id is not None
-            else None
-        )
-    if client is None:
-        raise InvalidInput("client_id", f"unknown client {client_id!r}")
-    if not caller.scope.allows_client(client_id):
-        raise await deny(ctx, caller, "scope", "client", client_id)
-    if site_id is not None and (site is None or site["client_id"] != client_id):
-        raise InvalidInput("site_id", f"{site_id!r} is not a site of client {client_id!r}")
-    sites = caller.scope.sites
-    if sites is not None and site_id not in sites:
-        raise await deny(ctx, caller, "scope", "site", site_id or client_id)
-
-
-async def _reload(ctx: AppContext, tenant_id: str, client_ids: set[str | None]) -> None:
-    """Make the affected aggregators re-read their windows. Unknown, disabled
-    or restarting clients are skipped (they read the windows when they load)."""
-    if None in client_ids:
-        async with ctx.engine.connect() as db:
-            ids = [c["id"] for c in await clients.list_clients(db, tenant_id=tenant_id)]
-    else:
-        ids = sorted(c for c in client_ids if c is not None)
-    results = await asyncio.gather(
-        *(ctx.noc.reload_client(tenant_id, c) for c in ids), return_exceptions=True
-    )
-    for client_id, result in zip(ids, results, strict=True):
-        if isinstance(result, NotFound | Unavailable):
-            log.info("maintenance reload skipped client %s: %s", client_id, result)
-        elif isinstance(result, BaseException):
-            log.warning("maintenance reload of client %s failed: %r", client_id, result)
 
 
 def _window(caller: Caller, body: WindowIn, window_id: str, created_by: str) -> MaintenanceWindow:
@@ -171,7 +113,7 @@ def _window(caller: Caller, body: WindowIn, window_id: str, created_by: str) -> 
 
 @router.post("", status_code=201, summary="Create a maintenance window")
 async def create_window(body: WindowIn, ctx: Ctx, caller: Manager) -> dict[str, Any]:
-    await _check_target(ctx, caller, body.client_id, body.site_id)
+    await check_scope_target(ctx, caller, "maintenance_window", body.client_id, body.site_id)
     now = datetime.now(UTC)
     window = _window(caller, body, str(uuid.uuid4()), caller.user_id)
     view = _view(window, now)
@@ -179,7 +121,7 @@ async def create_window(body: WindowIn, ctx: Ctx, caller: Manager) -> dict[str, 
         await maintenance.create_window(db, window=window, now=now)
         entry = _entry(caller, AuditAction.MAINTENANCE_CREATE, window.id, {"window": view})
         await audit.append_audit(db, [entry])
-    await _reload(ctx, caller.tenant_id, {window.client_id})
+    await reload_clients(ctx, caller.tenant_id, {window.client_id})
     return public(caller, view)
 
 
@@ -188,8 +130,8 @@ async def update_window(
     window_id: str, body: WindowIn, ctx: Ctx, caller: Manager
 ) -> dict[str, Any]:
     old = await _visible(ctx, caller, window_id)
-    await _check_target(ctx, caller, old.client_id, old.site_id)
-    await _check_target(ctx, caller, body.client_id, body.site_id)
+    await check_scope_target(ctx, caller, "maintenance_window", old.client_id, old.site_id)
+    await check_scope_target(ctx, caller, "maintenance_window", body.client_id, body.site_id)
     now = datetime.now(UTC)
     window = _window(caller, body, old.id, old.created_by or caller.user_id)
     view = _view(window, now)
@@ -198,7 +140,7 @@ async def update_window(
             raise NotFound("maintenance window", window_id)
         meta = {"window": view, "previous": _view(old, now)}
         await audit.append_audit(db, [_entry(caller, AuditAction.MAINTENANCE_UPDATE, old.id, meta)])
-    await _reload(ctx, caller.tenant_id, {old.client_id, window.client_id})
+    await reload_clients(ctx, caller.tenant_id, {old.client_id, window.client_id})
     return public(caller, view)
 
 
@@ -206,7 +148,7 @@ async def update_window(
 async def delete_window(window_id: str, ctx: Ctx, caller: Manager) -> Response:
     """Soft delete: the row stays for the audit trail and reports."""
     old = await _visible(ctx, caller, window_id)
-    await _check_target(ctx, caller, old.client_id, old.site_id)
+    await check_scope_target(ctx, caller, "maintenance_window", old.client_id, old.site_id)
     now = datetime.now(UTC)
     async with ctx.engine.begin() as db:
         if not await maintenance.delete_window(
@@ -215,7 +157,7 @@ async def delete_window(window_id: str, ctx: Ctx, caller: Manager) -> Response:
             raise NotFound("maintenance window", window_id)
         meta = {"window": _view(old, now)}
         await audit.append_audit(db, [_entry(caller, AuditAction.MAINTENANCE_DELETE, old.id, meta)])
-    await _reload(ctx, caller.tenant_id, {old.client_id})
+    await reload_clients(ctx, caller.tenant_id, {old.client_id})
     return Response(status_code=204)
 
 
@@ -237,7 +179,13 @@ async def list_windows(
             client_id=client_id,
             ending_after=now if current else None,
         )
-    return WindowList(items=[public(caller, _view(w, now)) for w in windows if _sees(caller, w)])
+    return WindowList(
+        items=[
+            public(caller, _view(w, now))
+            for w in windows
+            if sees_scoped(caller, w.client_id, w.site_id)
+        ]
+    )
 
 
 @router.get("/{window_id}", summary="One maintenance window")

@@ -8,7 +8,6 @@ is skipped: it reads the policy when it starts."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, datetime
 from types import UnionType
@@ -27,7 +26,7 @@ from pydantic import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.enums import AuditAction, Capability
-from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
+from noc_actors.domain.errors import InvalidInput, NotFound
 from noc_actors.domain.escalation import EscalationPolicy, TargetKind
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.schema_rules import JSON_INT
@@ -37,6 +36,7 @@ from serve_app.auth import deny
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
+from serve_app.reloads import reload_clients
 from serve_app.schemas import StrictModel
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/noc/policies", tags=["policies"])
 
 Configurer = Annotated[Caller, Depends(requires(Capability.CONFIGURE))]
-RELOAD_TIMEOUT_S = 10.0
 
 
 class TargetIn(StrictModel):
@@ -146,26 +145,6 @@ async def _audit(
 ) -> None:
     entry = caller.audit_entry(AuditAction.CONFIG_CHANGE, entity_type, entity_id, metadata, now)
     await audit.append_audit(db, [entry])
-
-
-async def reload_clients(
-    ctx: AppContext, tenant_id: str, client_id: str | None = None
-) -> list[str]:
-    """Ask the aggregators of the tenant's enabled clients (or of one client)
-    to re-read their context; returns the ids that did."""
-    async with ctx.engine.connect() as db:
-        rows = await clients.list_clients(db, tenant_id=tenant_id)
-    ids = [r["id"] for r in rows if r["enabled"] and client_id in (None, r["id"])]
-
-    async def one(cid: str) -> str | None:
-        try:
-            await asyncio.wait_for(ctx.noc.reload_client(tenant_id, cid), RELOAD_TIMEOUT_S)
-        except (NotFound, Unavailable, TimeoutError) as err:
-            log.warning("reload of client %s skipped: %s", cid, type(err).__name__)
-            return None
-        return cid
-
-    return [cid for cid in await asyncio.gather(*(one(c) for c in ids)) if cid]
 
 
 def _validation_error(err: ValidationError) -> RequestValidationError:
@@ -284,5 +263,5 @@ async def put_escalation(body: EscalationIn, ctx: Ctx, caller: Configurer) -> di
             "after": saved["targets"],
         }
         await _audit(db, caller, "escalation_policy", saved["id"], meta, now)
-    reloaded = await reload_clients(ctx, caller.tenant_id, cid)
+    reloaded = await reload_clients(ctx, caller.tenant_id, [cid])
     return {**_policy_row(saved), "reloaded": reloaded}

@@ -34,6 +34,14 @@ SEMANTIC_RULES = tuple(
         r"^matcher value longer than",  # after unquoting
         r"^at most \d+ matchers$",  # counted inside groups
         r"^no node of the cluster offers ",  # what the Ray cluster runs now
+        r"^unknown time zone ",  # the zones this machine knows (tzdata)
+        r"^an ISO local date-time is expected",  # a day the calendar has (no Feb 30)
+        r"^must be a whole number of seconds$",  # hours as a float: multipleOf 1/3600 is inexact
+        r"^must differ from start",  # one field against another (a daily window)
+        r"^duplicate layer name ",  # unique by one field of the items
+        r"^'override' is reserved$",  # a name the timeline uses
+        r"covers at most 93 days$",  # one time against another
+        r"^a moment between 1970 and 9000 is expected$",  # a format has no range
     )
 )
 GROUP_RULES = tuple(re.compile(p) for p in (r"^bad matcher format", r"unescaped double quote"))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from noc_actors.domain.enums import Severity
+from noc_actors.domain.escalation import TARGET_KINDS, TENANT_ADMINS
 
 Channel = Literal["webhook", "slack", "email", "pagerduty"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
@@ -31,8 +32,6 @@ SECRET_FIELDS: Mapping[str, tuple[str, ...]] = {
 }
 """Per channel, the settings stored encrypted and never returned nor logged
 (a Slack incoming-webhook URL is itself the credential)."""
-
-TENANT_ADMINS = "tenant_admins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +55,15 @@ class ContactPoint:
 
 
 def target_users(target: str | None, admins: Iterable[str]) -> list[str]:
-    """The users an escalation target names: the user, or every admin."""
+    """The users an escalation target names: the user, or every admin; a
+    step nobody answered (``site_oncall`` when no schedule had anyone on
+    call): nobody — the tenant's own contact points still hear it."""
     if target is None:
         return []
     if target == TENANT_ADMINS:
         return sorted(set(admins))
+    if target in TARGET_KINDS:
+        return []
     return [target]
 
 

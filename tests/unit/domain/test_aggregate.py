@@ -4,7 +4,7 @@ book, with deadlines to arm, alerts to persist and events to publish."""
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -15,6 +15,7 @@ from noc_actors.domain.errors import InvalidTransition, NotFound
 from noc_actors.domain.escalation import EscalationContacts
 from noc_actors.domain.events import DeviceEvent, TicketEvent, WorkOrderEvent
 from noc_actors.domain.maintenance import MaintenanceWindow
+from noc_actors.domain.oncall import Layer, Override, Restriction, Schedule
 from noc_actors.domain.policy import TenantPolicy
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -249,3 +250,70 @@ def test_escalation_follows_the_contacts_in_force_when_it_fires() -> None:
     )  # fmt: skip
     (owner,) = agg.ingest_alerts([later], T0).ingest.inserted
     assert owner.escalated_to == "u-own"
+
+
+def rota(sid: str, users: tuple[str, ...], **scope: str | None) -> Schedule:
+    """A daily 09:00 UTC rotation of ``users`` from 2026-11-20."""
+    layer = Layer("primary", users, datetime(2026, 11, 20, 9, 0), timedelta(days=1))
+    return Schedule(sid, "t1", sid, "UTC", (layer,), **scope)  # type: ignore[arg-type]
+
+
+def overdue(entity: str, at: datetime = T0) -> AlertDraft:
+    """A CRITICAL alert at s1 seen 30 minutes before ``at``: escalated on arrival."""
+    return AlertDraft(
+        "t1", "c1", "SECURITY_ANOMALY", "door", severity=Severity.CRITICAL, site_id="s1",
+        entity_type="door", entity_id=entity, observed_at=at - timedelta(minutes=30),
+    )  # fmt: skip
+
+
+def test_the_site_on_call_step_asks_the_schedules_when_the_level_fires() -> None:
+    """The site's schedule, then the site's fixed on-call user, then the
+    client's and the tenant's schedules; the user on call at that moment."""
+    agg = aggregate()  # s1's fixed on-call user: u-oncall
+    site = rota("site", ("u-ann", "u-bob"), client_id="c1", site_id="s1")
+    client = rota("client", ("u-cy",), client_id="c1")
+    tenant = rota("tenant", ("u-di",))
+    agg.contacts = EscalationContacts(
+        site_oncall={"s1": "u-oncall"}, client_owner={"c1": "u-own"}, schedules=(tenant, client)
+    )
+    (fixed,) = agg.ingest_alerts([overdue("d1")], T0).ingest.inserted
+    assert fixed.escalated_to == "u-oncall"  # the site's fixed user beats the client's rota
+    agg.contacts = EscalationContacts(client_owner={"c1": "u-own"}, schedules=(tenant, client))
+    (by_client,) = agg.ingest_alerts([overdue("d2")], T0).ingest.inserted
+    assert by_client.escalated_to == "u-cy"  # no fixed user: the client's rota
+    agg.contacts = EscalationContacts(
+        site_oncall={"s1": "u-oncall"}, client_owner={"c1": "u-own"}, schedules=(client, site)
+    )
+    # 2026-11-26 08:00 UTC is still the turn that began on the 25th at 09:00
+    # (turn 5 from the 20th: u-bob); at 09:00 it is turn 6, u-ann.
+    (night,) = agg.ingest_alerts([overdue("d3")], T0).ingest.inserted
+    assert night.escalated_to == "u-bob"
+    (day,) = agg.ingest_alerts(
+        [overdue("d4", T0 + timedelta(hours=1))], T0 + timedelta(hours=1)
+    ).ingest.inserted
+    assert day.escalated_to == "u-ann"
+    covered = site.with_overrides([Override("o1", "u-eve", T0, T0 + timedelta(hours=2))])
+    agg.contacts = EscalationContacts(client_owner={"c1": "u-own"}, schedules=(covered,))
+    (swap,) = agg.ingest_alerts(
+        [overdue("d5", T0 + timedelta(minutes=30))], T0 + timedelta(minutes=30)
+    ).ingest.inserted
+    assert swap.escalated_to == "u-eve"  # an override wins
+
+
+def test_a_rota_with_nobody_on_call_leaves_the_step_unnamed_and_nobody_paged() -> None:
+    from noc_actors.domain.notify.contacts import target_users
+
+    agg = aggregate()
+    nights = Layer(
+        "nights", ("u-ann",), datetime(2026, 11, 20, 18, 0), timedelta(days=1),
+        (Restriction(time(18, 0), time(6, 0)),),
+    )  # fmt: skip
+    only_nights = Schedule("n", "t1", "n", "UTC", (nights,), client_id="c1", site_id="s1")
+    agg.contacts = EscalationContacts(client_owner={"c1": "u-own"}, schedules=(only_nights,))
+    (at_night,) = agg.ingest_alerts(
+        [overdue("d1", T0 - timedelta(hours=3))], T0 - timedelta(hours=3)
+    ).ingest.inserted
+    assert at_night.escalated_to == "u-ann"
+    (by_day,) = agg.ingest_alerts([overdue("d2")], T0).ingest.inserted  # 08:00: nobody
+    assert by_day.escalated_to == "site_oncall"
+    assert target_users(by_day.escalated_to, ["u-admin"]) == []
