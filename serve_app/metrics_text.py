@@ -1,12 +1,15 @@
 """``/metrics``: the health document in Prometheus text format (version
-0.0.4). The actors' own counters (``noc_alerts_*``, ``noc_open_alerts``, ...)
-live in Ray's metrics endpoint, tagged per tenant and client."""
+0.0.4), and each client's load as the supervisor gathers it for ``noc status
+--load`` (``noc_client_*``: items a minute, open alerts, ingest CPU, p99
+batch time, placement and the suggestion). The actors' own counters
+(``noc_alerts_*``, ``noc_open_alerts``, ...) live in Ray's metrics endpoint,
+tagged per tenant and client."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from noc_actors.runtime.loops import LoopStatus
@@ -170,14 +173,59 @@ def _replica(c: Components) -> Iterator[Metric]:
 SECTIONS = (_components, _queues, _actors, _jobs, _timer, _backpressure, _replica)
 
 
-def prometheus_text(body: HealthBody) -> str:
-    """The health figures in Prometheus text format."""
-    return (
-        "\n".join(
-            line
-            for section in SECTIONS
-            for metric in section(body["components"])
-            for line in metric.lines()
-        )
-        + "\n"
+def client_load(rows: Sequence[Mapping[str, Any]]) -> Iterator[Metric]:
+    """Per client (``Supervisor.load`` rows): labels tenant, client,
+    placement and host actor (health's details name the hosts too)."""
+
+    def labels(r: Mapping[str, Any]) -> dict[str, str]:
+        return {
+            "tenant": str(r["tenant_id"]),
+            "client": str(r["client_id"]),
+            "placement": str(r.get("placement", "")),
+            "host": str(r.get("host", "")),
+        }
+
+    yield Metric(
+        "noc_client_items_per_minute",
+        "Alerts and events a client ingested a minute (last 5 minutes).",
+        "gauge",
+        [(labels(r), float(r["items_per_min"])) for r in rows],
     )
+    yield Metric(
+        "noc_client_open_alerts",
+        "A client's open alerts (loaded clients).",
+        "gauge",
+        [(labels(r), float(r["open_alerts"])) for r in rows if r.get("open_alerts") is not None],
+    )
+    yield Metric(
+        "noc_client_core_cpu_seconds",
+        "CPU time a client's rules and book took on its host since it loaded there.",
+        "gauge",
+        [(labels(r), float(r["cpu_s"])) for r in rows],
+    )
+    yield Metric(
+        "noc_client_p99_batch_seconds",
+        "p99 time of a client's last 1,024 commits.",
+        "gauge",
+        [
+            (labels(r), float(r["p99_batch_ms"]) / 1000)
+            for r in rows
+            if r.get("p99_batch_ms") is not None
+        ],
+    )
+    moves = [r for r in rows if r.get("suggestion")]
+    yield Metric(
+        "noc_client_suggestion",
+        "Clients noc rebalance would move now (suggestion: dedicate, or pool).",
+        "gauge",
+        [({**labels(r), "suggestion": str(r["suggestion"])}, 1.0) for r in moves],
+    )
+
+
+def prometheus_text(body: HealthBody, load: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """The health figures (and, given, each client's load) in Prometheus
+    text format."""
+    metrics = [m for section in SECTIONS for m in section(body["components"])]
+    if load is not None:
+        metrics.extend(client_load(load))
+    return "\n".join(line for metric in metrics for line in metric.lines()) + "\n"

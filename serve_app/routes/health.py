@@ -7,12 +7,17 @@ when it cannot (the database is unreachable). With a bearer token it is the
 operator's view: every component's figures, for a token with
 ``noc:configure`` scoped to its tenant and visible clients (any other token:
 403 and an UNAUTHORIZED_ACCESS audit row), or for ``NOC_OPERATOR_KEY``
-everything. ``/metrics`` is the same details in Prometheus text and needs
-the same token (Prometheus: ``authorization: {credentials: <token>}``)."""
+everything. ``/metrics`` is the same details in Prometheus text, with each visible
+client's load (``noc_client_*``),
+and needs the same token (Prometheus: ``authorization: {credentials:
+<token>}``)."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import logging
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -22,9 +27,17 @@ from serve_app.auth import authenticate, bearer_token, require
 from serve_app.context import AppContext
 from serve_app.deps import Ctx
 from serve_app.errors import Unauthenticated
-from serve_app.health import OPERATOR, Reader, gather_health, http_status, liveness
+from serve_app.health import (
+    CHECK_TIMEOUT_S,
+    OPERATOR,
+    Reader,
+    gather_health,
+    http_status,
+    liveness,
+)
 from serve_app.metrics_text import prometheus_text
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
 
 
@@ -70,5 +83,25 @@ async def metrics(ctx: Ctx, request: Request) -> PlainTextResponse:
         raise Unauthenticated(
             "missing bearer token: /metrics needs a token with noc:configure or NOC_OPERATOR_KEY"
         )
-    body = await gather_health(ctx, await reader_of(ctx, request, token))
-    return PlainTextResponse(prometheus_text(body), media_type="text/plain; version=0.0.4")
+    reader = await reader_of(ctx, request, token)
+    body, load = await asyncio.gather(gather_health(ctx, reader), _load(ctx, reader))
+    return PlainTextResponse(
+        prometheus_text(body, load),
+        media_type="text/plain; version=0.0.4",
+    )
+
+
+async def _load(ctx: AppContext, reader: Reader) -> list[dict[str, Any]] | None:
+    """Each client's load the reader may see; None when the supervisor does
+    not answer in time (the rest of /metrics still does)."""
+    try:
+        rows = await asyncio.wait_for(ctx.noc.load(), CHECK_TIMEOUT_S)
+    except Exception as err:  # noqa: BLE001 - health's figures come without it
+        log.warning("no client load for /metrics: %r", err)
+        return None
+    return [
+        r
+        for r in rows
+        if (reader.tenant_id is None or r["tenant_id"] == reader.tenant_id)
+        and reader.sees(r["client_id"])
+    ]

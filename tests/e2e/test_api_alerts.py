@@ -329,3 +329,12 @@ def test_metrics_endpoint_speaks_prometheus_text(api: Api) -> None:
     assert 'noc_component_up{component="replica"} 1.0' in lines
     assert any(line.startswith('noc_ingest_queue_items{kind="capacity"}') for line in lines)
     assert any(line.startswith("noc_ws_sockets ") for line in lines)
+    # each client's load, as noc status --load has it (the world's clients
+    # took alerts: they are loaded somewhere)
+    a1 = f'tenant="{api.ids["tenant_a"]}",client="{api.ids["a1"]}",placement="pooled",host="'
+    assert any(line.startswith(f"noc_client_items_per_minute{{{a1}") for line in lines), r.text
+    assert any(line.startswith(f"noc_client_open_alerts{{{a1}") for line in lines)
+    with api.client("admin") as c:  # a tenant's configurer: its own clients only
+        mine = c.get("/metrics").text
+    assert f'client="{api.ids["a1"]}",placement="pooled",host="' in mine
+    assert [x for x in mine.splitlines() if api.ids["b1"] in x] == []

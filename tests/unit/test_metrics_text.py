@@ -107,3 +107,33 @@ def test_label_values_are_escaped() -> None:
     doc = body()
     doc["components"]["backpressure"]["levels"] = {'a"b\\c\nd': "ELEVATED"}
     assert 'noc_backpressure_level{tenant="a\\"b\\\\c d"} 1.0' in prometheus_text(doc).splitlines()
+
+
+LOAD = [
+    {"tenant_id": "t1", "client_id": "mall", "host": "noc:pool:0", "placement": "pooled",
+     "open_alerts": 12, "items_per_min": 840.0, "cpu_s": 1.5, "p99_batch_ms": 25.0,
+     "batches": 90, "suggestion": "dedicate"},
+    {"tenant_id": "t1", "client_id": "bank", "host": "noc:pool:0", "placement": "pooled",
+     "open_alerts": None, "items_per_min": 0.0, "cpu_s": 0.0, "p99_batch_ms": None,
+     "batches": 0, "suggestion": ""},
+]  # fmt: skip
+
+
+def test_each_clients_load_is_a_sample() -> None:
+    lines = prometheus_text(body(), LOAD).splitlines()
+    mall = 'tenant="t1",client="mall",placement="pooled",host="noc:pool:0"'
+    for expected in (
+        f"noc_client_items_per_minute{{{mall}}} 840.0",
+        f"noc_client_open_alerts{{{mall}}} 12.0",
+        f"noc_client_core_cpu_seconds{{{mall}}} 1.5",
+        f"noc_client_p99_batch_seconds{{{mall}}} 0.025",
+        f'noc_client_suggestion{{{mall},suggestion="dedicate"}} 1.0',
+        'noc_client_items_per_minute{tenant="t1",client="bank",placement="pooled",'
+        'host="noc:pool:0"} 0.0',
+    ):
+        assert expected in lines, expected
+    # not loaded, no commits yet, nothing to suggest: no sample rather than a made-up 0
+    assert not any(line.startswith("noc_client_open_alerts") and "bank" in line for line in lines)
+    assert not any("noc_client_p99_batch" in line and "bank" in line for line in lines)
+    assert not any("noc_client_suggestion{" in line and "bank" in line for line in lines)
+    assert "noc_client_" not in prometheus_text(body())  # no load: no such family
