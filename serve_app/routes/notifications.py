@@ -266,11 +266,16 @@ async def alert_notifications(alert_id: str, ctx: Ctx, caller: Viewer) -> dict[s
     await visible_alert(ctx, caller, alert, alert_id)
     async with ctx.engine.connect() as db:
         log = await notifications.alert_log(db, tenant_id=caller.tenant_id, alert_id=alert_id)
-    return {
-        "alert_id": alert_id,
-        "deliveries": [_json({k: d[k] for k in DELIVERY_COLUMNS}) for d in log["deliveries"]],
-        "attempts": [_json(a) for a in log["attempts"]],
-    }
+    # masked like the alert: a contact point's name may be a person's, and a
+    # receiver's error may quote an address
+    return public(
+        caller,
+        {
+            "alert_id": alert_id,
+            "deliveries": [_json({k: d[k] for k in DELIVERY_COLUMNS}) for d in log["deliveries"]],
+            "attempts": [_json(a) for a in log["attempts"]],
+        },
+    )
 
 
 # --- acknowledge links ------------------------------------------------------------------

@@ -1,11 +1,14 @@
 // The dashboard page: sign-in with a token (kept in sessionStorage for this
-// tab), sign-out, and the start of a Session (see session.js).
+// tab), sign-out, the start of a Session (see session.js), and the alert
+// detail drawer beside its board (see drawer.js).
 
+import { AlertDrawer } from "./drawer.js";
 import { $, Session } from "./session.js";
 
 const TOKEN_KEY = "noc.token";
 
 let session = null;
+let drawer = null;
 
 function showSignedIn(signedIn) {
   $("sign-in").hidden = signedIn;
@@ -20,7 +23,27 @@ function signInError(message) {
   el.hidden = !message;
 }
 
+/** The detail drawer of a session's board: opened by a card's Details button, fed by its snapshots. */
+function attachDrawer(s) {
+  const board = s.board;
+  const { clientName, siteName, me } = board.hooks;
+  const d = new AlertDrawer(document.body, {
+    api: s.api,
+    clientName,
+    siteName,
+    me,
+    onToggle: (id) => board.select(id),
+    below: document.querySelector(".topbar"),
+  });
+  board.addEventListener("details", (ev) => d.open(ev.detail, () => board.detailsButton(ev.detail.id)));
+  board.addEventListener("alert", (ev) => d.update(ev.detail));
+  board.addEventListener("reset", () => d.refresh());
+  return d;
+}
+
 function signedOut(reason) {
+  drawer?.destroy();
+  drawer = null;
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
   showSignedIn(false);
@@ -50,6 +73,7 @@ async function signIn(token) {
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   session = candidate;
+  drawer = attachDrawer(session);
   $("token-input").value = "";
   showSignedIn(true);
   session.start();

@@ -5,8 +5,12 @@
 // alert (every change moves one of its timestamps or its repeat count
 // forward), so an older snapshot never overwrites a newer one, and a closed
 // alert leaves a tombstone so a late push cannot bring it back.
+//
+// The board is an EventTarget: "alert" (detail: the snapshot) for every
+// snapshot it takes, "reset" after a fresh REST load, and "details" (detail:
+// the alert) when a card's Details button is pressed.
 
-import { age, clock, dateTime, h, humanize, shortId } from "./dom.js";
+import { age, clock, h, humanize, shortId, valueText } from "./dom.js";
 
 export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"];
 export const OPEN = new Set(["NEW", "ACKNOWLEDGED", "ASSIGNED", "ESCALATED"]);
@@ -14,7 +18,6 @@ const ACKABLE = new Set(["NEW", "ESCALATED"]);
 const STATUS_LABEL = { ACKNOWLEDGED: "ACKED" };
 const CHANGE_TIMES = ["last_seen", "acknowledged_at", "assigned_at", "escalated_at", "resolved_at"];
 const METADATA_SHOWN = 5;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
 
 /** A sortable [latest change time, repeats] of one alert snapshot. */
 export function freshness(alert) {
@@ -22,12 +25,13 @@ export function freshness(alert) {
   return [t, alert.suppressed_count ?? 0, OPEN.has(alert.status) ? 0 : 1];
 }
 
-function newer(a, b) {
+/** Is freshness `a` at least as new as `b`? (Equal: take the later copy.) */
+export function newer(a, b) {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
   return true; // equal: take the later copy
 }
 
-export class AlertBoard {
+export class AlertBoard extends EventTarget {
   /**
    * @param {HTMLElement} root the columns container
    * @param {object} hooks
@@ -39,12 +43,14 @@ export class AlertBoard {
    * @param {() => boolean} hooks.canAct may the user acknowledge and resolve?
    */
   constructor(root, hooks) {
+    super();
     this.root = root;
     this.hooks = hooks;
     this.alerts = new Map(); // id -> alert (open only)
     this.cards = new Map(); // id -> <li>
     this.closed = new Map(); // id -> freshness of the closing snapshot
     this.busy = new Set(); // ids with a request in flight
+    this.selected = null; // id of the alert shown in detail, if any
     this.lists = {};
     this.counts = {};
     root.replaceChildren(
@@ -70,6 +76,7 @@ export class AlertBoard {
     this.cards.clear();
     for (const a of alerts) this.upsert(a, { quiet: true });
     this.updateCounts();
+    this.dispatchEvent(new Event("reset"));
   }
 
   /** Apply one alert snapshot; returns false when it was older than what we have. */
@@ -90,11 +97,27 @@ export class AlertBoard {
       this.place(alert, known === undefined && !quiet);
     }
     if (!quiet) this.updateCounts();
+    this.dispatchEvent(new CustomEvent("alert", { detail: alert }));
     return true;
   }
 
   get(id) {
     return this.alerts.get(id);
+  }
+
+  /** Mark the alert shown in detail (null: none), in place: focus stays where it is. */
+  select(id) {
+    for (const known of [this.selected, id]) {
+      const li = known === null ? undefined : this.cards.get(known);
+      li?.classList.toggle("is-selected", known === id);
+      this.detailsButton(known)?.setAttribute("aria-expanded", String(known === id));
+    }
+    this.selected = id;
+  }
+
+  /** The Details button on the alert's card, if the card is on the board. */
+  detailsButton(id) {
+    return this.cards.get(id)?.querySelector('[data-testid="details-button"]') ?? null;
   }
 
   /** Draw every card again (e.g. once the user's capabilities are known). */
@@ -129,11 +152,13 @@ export class AlertBoard {
 
   card(a) {
     const busy = this.busy.has(a.id);
+    const canAct = this.hooks.canAct();
     const label = `${humanize(a.alert_type)}: ${a.message}`;
     const site = a.site_id ? ` · ${this.hooks.siteName(a.site_id) ?? shortId(a.site_id)}` : "";
     const repeats = a.suppressed_count
       ? h("span", { class: "repeats", "data-testid": "alert-repeats", title: "Folded duplicates" }, `×${a.suppressed_count + 1}`)
       : null;
+    const selected = this.selected === a.id;
     const who = a.acknowledged_by
       ? a.acknowledged_by === this.hooks.me()
         ? "you"
@@ -142,7 +167,7 @@ export class AlertBoard {
     return h(
       "li",
       {
-        class: `card sev-${a.severity} status-${a.status}`,
+        class: `card sev-${a.severity} status-${a.status}${selected ? " is-selected" : ""}`,
         "data-testid": "alert-card",
         dataset: { alertId: a.id, status: a.status, severity: a.severity, firstSeen: String(Date.parse(a.first_seen) || 0) },
         "aria-label": label,
@@ -170,10 +195,20 @@ export class AlertBoard {
           age(a.first_seen),
         ),
         who ? h("span", { class: "muted small", title: "Acknowledged by" }, `ack: ${who}`) : null,
-        !this.hooks.canAct() ? null : h(
+        h(
           "span",
           { class: "card-actions" },
-          ACKABLE.has(a.status)
+          h("button", {
+            type: "button",
+            class: "btn btn-small btn-details",
+            "data-testid": "details-button",
+            "aria-label": `Details of ${label}`,
+            "aria-haspopup": "dialog",
+            "aria-controls": "alert-drawer",
+            "aria-expanded": String(selected),
+            onclick: () => this.dispatchEvent(new CustomEvent("details", { detail: a })),
+          }, "Details"),
+          canAct && ACKABLE.has(a.status)
             ? h("button", {
                 type: "button",
                 class: "btn btn-small btn-ack",
@@ -183,7 +218,7 @@ export class AlertBoard {
                 onclick: () => this.hooks.onAcknowledge(a),
               }, busy ? "…" : "Ack")
             : null,
-          h("button", {
+          canAct && h("button", {
             type: "button",
             class: "btn btn-small btn-resolve",
             "data-testid": "resolve-button",
@@ -223,7 +258,7 @@ function metadataList(metadata) {
     "dl",
     { class: "card-meta", "data-testid": "alert-metadata" },
     entries.slice(0, METADATA_SHOWN).map(([k, v]) => {
-      const text = typeof v === "string" && ISO_TIME.test(v) ? dateTime(v) : String(v);
+      const text = valueText(v);
       return h("div", { class: "kv" }, h("dt", {}, humanize(k)), h("dd", { title: String(v) }, text));
     }),
   );

@@ -49,6 +49,20 @@ export function dateTime(iso) {
   return new Date(t).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/** Local time of an ISO instant to the second, e.g. "14:05:09". */
+export function clockSeconds(iso) {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return "";
+  return new Date(t).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** A metadata value as text: an ISO time as a local date and time, anything else as is. */
+export function valueText(v) {
+  return typeof v === "string" && ISO_TIME.test(v) ? dateTime(v) : String(v);
+}
+
 /** "SECURITY_ANOMALY" -> "Security anomaly". */
 export function humanize(code) {
   const s = String(code ?? "").replaceAll("_", " ").toLowerCase();

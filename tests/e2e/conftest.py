@@ -281,9 +281,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         items[i] = item
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
     """Stop the running stack after the last test that uses one, so the tiers
-    after this one find Serve and Ray as they were."""
+    after this one find Serve and Ray as they were — after the test's own
+    fixtures are torn down (a browser fixture's event loop would still be
+    running otherwise, and the stack's database drop needs one of its own)."""
     if _RUNNING and (nextitem is None or "api" not in getattr(nextitem, "fixturenames", ())):
         for stack in list(_RUNNING):
             _stop(stack)

@@ -4,11 +4,13 @@ Python package drives Debian's Chromium (``/usr/bin/chromium``, headless).
 Chromium is installed with apt when missing and we are root; otherwise the
 tests skip (or fail under NOC_REQUIRE_SERVICES=1). The first test saves a
 screenshot under the test's tmp dir, and to ``docs/dashboard.png`` when
-``NOC_SAVE_SCREENSHOT=1``."""
+``NOC_SAVE_SCREENSHOT=1``. The alert detail drawer (issue 13 item 4) shows
+an alert's delivery log, sent to a real webhook receiver on loopback."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import time
@@ -25,11 +27,23 @@ import pytest
 from noc_actors.actors.client import NocClient
 from tests.conftest import debian_tool, service_unavailable
 from tests.e2e.conftest import PII_VALUES, Api, pii_metadata
+from tests.e2e.receivers import HttpReceiver, http_receiver, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
 APPEAR_WITHIN_S = 2.0
-MODULES = ("app.js", "session.js", "api.js", "socket.js", "board.js", "panels.js", "dom.js")
+MODULES = (
+    "app.js",
+    "session.js",
+    "api.js",
+    "socket.js",
+    "board.js",
+    "drawer.js",
+    "panels.js",
+    "dom.js",
+)
+MASKED_PII = ("Ja***oe", "j***e@example.com", "***-***-5309", "42***ay")
+"""``pii_metadata()`` as a user without noc:view_pii reads it."""
 
 
 def ensure_chromium() -> str:
@@ -311,3 +325,200 @@ def test_reconnect_delay_doubles_per_attempt_with_jitter_up_to_a_cap(tab: Tab) -
         [15000, 30000],
     ]
     assert tab.errors == []
+
+
+# --- the alert detail drawer -------------------------------------------------------------
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    with http_receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def contacts(api: Api) -> Iterator[list[str]]:
+    """Contact points a test adds, deleted after it (they are tenant-wide)."""
+    made: list[str] = []
+    yield made
+    with api.client("admin") as c:
+        for cid in made:
+            c.delete(f"/api/noc/contact-points/{cid}")
+
+
+def admin_webhook(api: Api, made: list[str], name: str, url: str) -> None:
+    """A webhook contact point of the admin: the world's sites have no
+    on-call users, so escalations go to the tenant admins."""
+    body = {"name": name, "channel": "webhook", "user_id": api.ids["admin"], "config": {"url": url}}
+    with api.client("admin") as c:
+        r = c.post("/api/noc/contact-points", json=body)
+    assert r.status_code == 201, r.text
+    made.append(r.json()["id"])
+
+
+def escalate(api: Api, alert_id: str) -> None:
+    with api.client("admin") as c:
+        r = c.post(f"/api/noc/alerts/{alert_id}/escalate")
+    assert r.status_code == 200, r.text
+
+
+def card_of(page: Any, alert_id: str) -> Any:
+    return page.locator(f'[data-testid="alert-card"][data-alert-id="{alert_id}"]')
+
+
+def open_drawer(page: Any, alert_id: str) -> Any:
+    """Click the card's Details button; the drawer once it shows the alert."""
+    from playwright.sync_api import expect
+
+    card_of(page, alert_id).get_by_test_id("details-button").click()
+    drawer = page.get_by_test_id("alert-drawer")
+    expect(drawer).to_be_visible()
+    expect(drawer).to_have_attribute("data-alert-id", alert_id)
+    return drawer
+
+
+def wait_drawer_placed(page: Any, full_width: bool) -> None:
+    """Wait until the drawer sits under the top bar at the right side (a
+    narrow screen: all of its width)."""
+    page.wait_for_function(
+        """(full) => {
+          const d = document.querySelector("[data-testid=alert-drawer]").getBoundingClientRect();
+          const bar = document.querySelector(".topbar").getBoundingClientRect();
+          const right = document.documentElement.clientWidth;
+          return d.top >= bar.bottom - 1 && Math.abs(d.right - right) <= 1
+            && (full ? d.left <= 0 : d.left > right / 2);
+        }""",
+        arg=full_width,
+    )
+
+
+def test_alert_drawer_shows_each_webhook_delivery_as_it_lands_and_escape_returns_focus(
+    api: Api, tab: Tab, receiver: HttpReceiver, contacts: list[str], tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = tab.page
+    contact = f"Duty pager {api.tag}"
+    admin_webhook(api, contacts, contact, receiver.url("/pager"))
+    sign_in(page, api.tokens["admin"])
+    (alert_id,), _ = post_alerts(
+        api,
+        alert(api, "a1", "a1-n", "SECURITY_ANOMALY", "CRITICAL",
+              f"Fence cut near gate 3 ({api.tag})", metadata={"zone": "north", "camera": 12}),
+    )  # fmt: skip
+    card = card_of(page, alert_id)
+    expect(card).to_be_visible(timeout=3000)
+    escalate(api, alert_id)
+    expect(card).to_have_attribute("data-status", "ESCALATED")
+
+    details = card.get_by_test_id("details-button")
+    expect(details).to_have_attribute(
+        "aria-label", f"Details of Security anomaly: Fence cut near gate 3 ({api.tag})"
+    )
+    details.focus()
+    page.keyboard.press("Enter")
+    drawer = page.get_by_test_id("alert-drawer")
+    expect(drawer).to_be_visible()
+    expect(drawer).to_have_attribute("role", "dialog")
+    expect(drawer).to_have_attribute("aria-modal", "false")
+    title = page.locator(f"#{drawer.get_attribute('aria-labelledby')}")
+    expect(title).to_have_text("Security anomaly")
+    expect(drawer.get_by_test_id("drawer-status")).to_have_text("ESCALATED")
+    expect(drawer.get_by_test_id("drawer-severity")).to_have_text("CRITICAL")
+    expect(drawer.get_by_test_id("drawer-escalation")).to_contain_text("level 1")
+    expect(drawer.get_by_test_id("drawer-client")).to_have_text("A1")
+    expect(drawer.get_by_test_id("drawer-site")).to_have_text("a1-n")
+    expect(drawer.get_by_test_id("drawer-metadata")).to_contain_text("north")
+    wait_drawer_placed(page, full_width=False)
+
+    # The notifier sends within a look or two (0.2 s here): the drawer shows it when it lands.
+    rows = drawer.get_by_test_id("delivery-row")
+    expect(rows).to_have_count(1)
+    row = rows.first
+    expect(row.get_by_test_id("delivery-level")).to_have_text("level 1")
+    expect(row.get_by_test_id("delivery-contact")).to_have_text(contact)
+    expect(row.get_by_test_id("delivery-channel")).to_have_text("webhook")
+    expect(row.get_by_test_id("delivery-state")).to_have_text("sent")
+    expect(row.get_by_test_id("delivery-attempts")).to_have_text("1 attempt")
+    expect(row.get_by_test_id("attempt-row")).to_have_count(1)
+    expect(row.get_by_test_id("attempt-row")).to_contain_text("200")
+    wait_for(lambda: receiver.at("/pager"))
+
+    # A push for the open alert refreshes it; the next level's delivery shows up too.
+    escalate(api, alert_id)
+    expect(drawer.get_by_test_id("drawer-escalation")).to_contain_text("level 2")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1).get_by_test_id("delivery-level")).to_have_text("level 2")
+    expect(rows.nth(1).get_by_test_id("delivery-state")).to_have_text("sent")
+    page.screenshot(path=str(tmp_path / "drawer.png"))
+
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    expect(card.get_by_test_id("details-button")).to_be_focused()
+    expect(card.get_by_test_id("details-button")).to_have_attribute("aria-expanded", "false")
+    assert tab.errors == []
+
+
+def test_alert_drawer_shows_pii_masked_to_a_user_without_view_pii(
+    api: Api, tab: Tab, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = tab.page
+    sign_in(page, api.tokens["operator"])
+    (alert_id,), _ = post_alerts(
+        api,
+        alert(api, "a2", "a2-x", "SECURITY_ANOMALY", "HIGH", "Visitor forced the side door",
+              metadata={**pii_metadata(), "gate": "G-2", "floor": 3}),
+    )  # fmt: skip
+    card = card_of(page, alert_id)
+    expect(card.get_by_test_id("alert-metadata")).to_contain_text("B-17", timeout=3000)
+    expect(card.get_by_test_id("alert-metadata")).not_to_contain_text("G-2")  # a card shows 5
+    drawer = open_drawer(page, alert_id)
+    expect(drawer.get_by_test_id("drawer-client")).to_have_text("A2")
+    meta = drawer.get_by_test_id("drawer-metadata")
+    for shown in (*MASKED_PII, "B-17", "G-2", "Floor"):  # every key, as the API gives it
+        expect(meta).to_contain_text(shown)
+    expect(drawer.get_by_test_id("drawer-notifications")).to_contain_text(
+        "No notifications sent for this alert"
+    )
+    text = drawer.inner_text()
+    for value in PII_VALUES:
+        assert value not in text
+    page.set_viewport_size({"width": 600, "height": 900})  # a narrow screen: all the width
+    wait_drawer_placed(page, full_width=True)
+    page.screenshot(path=str(tmp_path / "drawer-narrow.png"))
+    drawer.get_by_test_id("drawer-close").click()
+    expect(drawer).to_be_hidden()
+    expect(card.get_by_test_id("details-button")).to_be_focused()
+    assert tab.errors == []
+
+
+def test_alert_drawer_tells_a_refused_read_instead_of_failing(api: Api, tab: Tab) -> None:
+    from playwright.sync_api import expect
+
+    page = tab.page
+    sign_in(page, api.tokens["viewer"])  # no noc:ack_alerts: Details all the same
+    (alert_id,), _ = post_alerts(
+        api, alert(api, "a1", "a1-s", "DEVICE_OFFLINE", "LOW", f"Turnstile offline ({api.tag})")
+    )
+    expect(card_of(page, alert_id)).to_be_visible(timeout=3000)
+
+    def refuse(status: int, code: str) -> Any:
+        body = {"error": {"status": status, "code": code, "message": code, "correlation_id": "c1"}}
+        return lambda route: route.fulfill(
+            status=status, content_type="application/json", body=json.dumps(body)
+        )
+
+    page.route(f"**/api/noc/alerts/{alert_id}", refuse(404, "not_found"))
+    page.route(f"**/api/noc/alerts/{alert_id}/notifications", refuse(403, "forbidden"))
+    drawer = open_drawer(page, alert_id)
+    expect(drawer.get_by_test_id("drawer-error")).to_have_text(
+        "This alert does not exist, or not for you."
+    )
+    expect(drawer.get_by_test_id("drawer-notifications")).to_contain_text(
+        "You may not see the notifications of this alert."
+    )
+    page.keyboard.press("Escape")
+    expect(drawer).to_be_hidden()
+    assert [e for e in tab.errors if "Failed to load resource" not in e] == []

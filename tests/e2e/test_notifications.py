@@ -171,6 +171,11 @@ def test_each_level_reaches_each_contact_once_signed_and_masked_per_recipient(
     for t in slack:  # a team channel has no user: masked
         assert not any(v in t.body.decode() for v in PII_VALUES)
     assert [a["outcome"] for a in log["attempts"]] == ["sent"] * 4
+    with api.client("operator") as c:  # no noc:view_pii: contact names masked like the alert
+        seen = c.get(f"/api/noc/alerts/{alert_id}/notifications").json()
+    names = {d["contact_name"] for d in log["deliveries"]}
+    assert {d["contact_name"] for d in seen["deliveries"]}.isdisjoint(names)
+    assert len(seen["deliveries"]) == 4
     with api.client("admin") as c:
         csv = c.get("/api/noc/exports/notifications.csv")
     assert csv.status_code == 200 and csv.text.startswith("id,at,alert_id,kind,level")
