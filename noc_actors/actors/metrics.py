@@ -3,16 +3,26 @@ Prometheus format; the Serve app re-exports them at ``/metrics``).
 
 Built inside each actor's constructor (metrics objects must be created in the
 process that records them), never at import time — once per process: a host
-passes its ``AggregatorMetrics`` to every runtime it runs."""
+passes its ``AggregatorMetrics`` to every runtime it runs.
+
+A host's runtimes record on every commit; ``AggregatorMetrics`` sums those
+in memory and hands them to Ray once per ``FLUSH_S`` (a counter's increments
+as one, a gauge's last value), so a pool of hundreds of clients does not pay
+Ray's per-call tag handling for each of their commits (it was ~7 % of a
+pool host's time under spread ingest)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ray.util.metrics import Counter, Gauge, Histogram
 
 from noc_actors.runtime.ports import CounterName, Tags
+
+FLUSH_S = 1.0
+"""How long recorded figures wait before they reach Ray (at most)."""
 
 
 class AggregatorMetrics:
@@ -68,15 +78,53 @@ class AggregatorMetrics:
             "escalated": self.escalated,
         }
 
+        self._counts: dict[tuple[CounterName, tuple[str, str]], int] = {}
+        self._open: dict[tuple[str, str], Mapping[str, int]] = {}
+        self._seconds: list[tuple[float, tuple[str, str]]] = []
+        self._flush_at: asyncio.TimerHandle | None = None
+
+    @staticmethod
+    def _key(tags: Tags) -> tuple[str, str]:
+        return tags["tenant"], tags["client"]
+
     def count(self, name: CounterName, n: int, tags: Tags) -> None:
-        self._counters[name].inc(n, tags=dict(tags))
+        key = (name, self._key(tags))
+        self._counts[key] = self._counts.get(key, 0) + n
+        self._later()
 
     def open_alerts(self, by_severity: Mapping[str, int], tags: Tags) -> None:
-        for severity, n in by_severity.items():
-            self.open_alerts_gauge.set(n, tags={**tags, "severity": severity})
+        self._open[self._key(tags)] = by_severity
+        self._later()
 
     def op_seconds(self, seconds: float, tags: Tags) -> None:
-        self.batch_seconds.observe(seconds, tags=dict(tags))
+        self._seconds.append((seconds, self._key(tags)))
+        self._later()
+
+    def _later(self) -> None:
+        """Flush within ``FLUSH_S`` (now, outside an event loop)."""
+        if self._flush_at is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_at = loop.call_later(FLUSH_S, self.flush)
+
+    def flush(self) -> None:
+        """Hand what was recorded to Ray."""
+        self._flush_at = None
+        counts, self._counts = self._counts, {}
+        gauges, self._open = self._open, {}
+        seconds, self._seconds = self._seconds, []
+        for (name, (tenant, client)), n in counts.items():
+            self._counters[name].inc(n, tags={"tenant": tenant, "client": client})
+        for (tenant, client), by_severity in gauges.items():
+            for severity, n in by_severity.items():
+                tags = {"tenant": tenant, "client": client, "severity": severity}
+                self.open_alerts_gauge.set(n, tags=tags)
+        for value, (tenant, client) in seconds:
+            self.batch_seconds.observe(value, tags={"tenant": tenant, "client": client})
 
     def client_load(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """The load rows of a host (``ClientHost.load``) as gauges."""

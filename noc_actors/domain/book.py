@@ -191,11 +191,19 @@ class AlertBook:
         while the tenant is above the backpressure threshold, counting this
         client's NEW INFO/LOW alerts live, the batch's own included."""
         result = IngestResult()
+        threshold = self.policy.backpressure_threshold
+        if backlog is not None and not backlog.forced:
+            # Counting this client's NEW INFO/LOW alerts walks its open ones:
+            # skip it when even all of them and the whole batch stay within
+            # the threshold (nothing can shed; the usual case).
+            upper = backlog.others + len(self._counted) + len(drafts)
+            if upper <= threshold:
+                backlog = None
         own = self.new_info_low() if backlog is not None else 0
         for index, draft in enumerate(drafts):
             self._check_owner(draft, index)
             key = draft.key()
-            sheds = backlog is not None and backlog.sheds(own, self.policy.backpressure_threshold)
+            sheds = backlog is not None and backlog.sheds(own, threshold)
             item = (
                 self._suppress_for_maintenance(index, draft, key, now, windows, result)
                 or self._fold(index, key, now, result)

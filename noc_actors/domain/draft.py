@@ -38,6 +38,16 @@ class AlertDraft:
             self.alert_type, self.site_id, self.entity_type, self.entity_id, self.client_id
         )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its constructor's arguments: drafts cross a process
+        boundary by the thousand (gateway → host), and the slots dataclass's
+        own state functions look up ``fields()`` for every one."""
+        return (AlertDraft, (
+            self.tenant_id, self.client_id, self.alert_type, self.message, self.severity,
+            self.site_id, self.entity_type, self.entity_id, self.metadata, self.dedup_key,
+            self.source, self.observed_at,
+        ))  # fmt: skip
+
 
 @dataclass(slots=True, frozen=True)
 class AutoResolve:

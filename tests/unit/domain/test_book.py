@@ -336,3 +336,26 @@ def test_the_books_running_counts_equal_a_walk_over_its_open_alerts(
             walked[a.severity] += 1
         assert b.open_by_severity() == walked
         assert b.new_info_low() == count_new_info_low(b.open_alerts())
+
+
+def test_a_draft_crosses_a_process_boundary_whole() -> None:
+    """Drafts are pickled by their own ``__reduce__`` (a fast path): every
+    field must survive it, including one added later."""
+    import dataclasses
+    import pickle
+
+    values = {
+        f.name: (
+            Severity.HIGH
+            if f.name == "severity"
+            else {"k": 1}
+            if f.name == "metadata"
+            else datetime(2026, 1, 2, tzinfo=UTC)
+            if f.name == "observed_at"
+            else f"v-{f.name}"
+        )
+        for f in dataclasses.fields(AlertDraft)
+    }
+    draft = AlertDraft(**values)
+    again = pickle.loads(pickle.dumps(draft))
+    assert dataclasses.asdict(again) == values
