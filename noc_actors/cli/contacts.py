@@ -71,6 +71,10 @@ def contact_add(
     min_severity: Annotated[
         Severity, typer.Option("--min-severity", help="Alerts below it do not use it.")
     ] = Severity.LOW,
+    max_severity: Annotated[
+        Severity | None,
+        typer.Option("--max-severity", help="Alerts above it do not use it (one band: a rule)."),
+    ] = None,
     delay_s: Annotated[
         int, typer.Option("--delay", min=0, max=86_400, help="Seconds after the escalation.")
     ] = 0,
@@ -85,6 +89,8 @@ def contact_add(
 
     if channel not in CHANNELS:
         fail(f"--channel must be one of {', '.join(CHANNELS)}", code=2)
+    if max_severity is not None and max_severity.rank < min_severity.rank:
+        fail("--max-severity must not be below --min-severity", code=2)
     try:
         config = CONFIGS[channel].model_validate(_settings_of(settings))
     except ValidationError as err:
@@ -114,6 +120,7 @@ def contact_add(
                 secret=box.seal(secrets),
                 user_id=user_id,
                 min_severity=min_severity.value,
+                max_severity=max_severity.value if max_severity else None,
                 delay_s=delay_s,
                 send_resolved=not no_resolved,
                 enabled=True,
@@ -142,8 +149,15 @@ def contact_list(tenant: TenantOpt) -> None:
         state = "enabled" if row["enabled"] else "disabled"
         typer.echo(
             f"{row['id']}  {row['name']}  {row['channel']}  {who}  "
-            f">= {row['min_severity']}  delay {row['delay_s']}s  ({state})"
+            f"{_band(row)}  delay {row['delay_s']}s  ({state})"
         )
+
+
+def _band(row: dict[str, Any]) -> str:
+    low, high = row["min_severity"], row.get("max_severity")
+    if high is None:
+        return f">= {low}"
+    return low if low == high else f"{low}..{high}"
 
 
 @contact_app.command("remove")

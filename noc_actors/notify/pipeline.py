@@ -69,6 +69,7 @@ def contact_of(row: dict[str, Any], box: SecretBox | None = None) -> ContactPoin
         config=dict(row["config"] or {}),
         user_id=row["user_id"],
         min_severity=Severity(row["min_severity"]),
+        max_severity=Severity(row["max_severity"]) if row.get("max_severity") else None,
         delay_s=int(row["delay_s"]),
         send_resolved=bool(row["send_resolved"]),
         enabled=bool(row["enabled"]),

@@ -406,6 +406,7 @@ contact_points = Table(
     Column("config", json_type(), nullable=False),
     Column("secret", Text),
     Column("min_severity", String(16), nullable=False),
+    Column("max_severity", String(16)),
     Column("delay_s", Integer, nullable=False),
     Column("send_resolved", Boolean, nullable=False),
     Column("enabled", Boolean, nullable=False),

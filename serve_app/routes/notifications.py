@@ -64,6 +64,11 @@ class ContactFields(StrictModel):
     min_severity: Severity = Field(
         default=Severity.LOW, description="Alerts below this severity do not use it."
     )
+    max_severity: Severity | None = Field(
+        default=None,
+        description="Alerts above this severity do not use it (a rule for one band, e.g. HIGH "
+        "by email after 5 minutes while CRITICAL goes elsewhere); omitted: no upper bound.",
+    )
     delay_s: int = Field(
         default=0,
         ge=0,
@@ -104,6 +109,7 @@ class ContactPatch(StrictModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     user_id: str | None = Field(default=None, min_length=1, max_length=128)
     min_severity: Severity | None = None
+    max_severity: Severity | None = Field(default=None, description="null: no upper bound.")
     delay_s: int | None = Field(default=None, ge=0, le=86_400)
     send_resolved: bool | None = None
     enabled: bool | None = None
@@ -123,6 +129,7 @@ def _view(row: dict[str, Any], box: SecretBox) -> dict[str, Any]:
         "config": row["config"],
         "secrets_set": sorted(box.open(row["secret"])),
         "min_severity": row["min_severity"],
+        "max_severity": row.get("max_severity"),
         "delay_s": row["delay_s"],
         "send_resolved": row["send_resolved"],
         "enabled": row["enabled"],
@@ -145,6 +152,11 @@ async def _check_user(ctx: AppContext, caller: Caller, user_id: str | None) -> N
         raise InvalidInput("user_id", f"unknown user {user_id!r}")
 
 
+def _check_band(low: str, high: str | None) -> None:
+    if high is not None and Severity(high).rank < Severity(low).rank:
+        raise InvalidInput("max_severity", "must not be below min_severity")
+
+
 async def _audit(caller: Caller, ctx: AppContext, contact_id: str, meta: dict[str, Any]) -> None:
     entry = caller.audit_entry(AuditAction.CONFIG_CHANGE, "contact_point", contact_id, meta)
     async with ctx.engine.begin() as db:
@@ -164,6 +176,7 @@ async def list_contact_points(ctx: Ctx, caller: Configurer) -> dict[str, Any]:
 async def create_contact_point(ctx: Ctx, caller: Configurer, body: ContactIn) -> dict[str, Any]:
     await _tenant_wide(ctx, caller)
     await _check_user(ctx, caller, body.user_id)
+    _check_band(body.min_severity.value, body.max_severity.value if body.max_severity else None)
     box = _box(ctx)
     plain, secrets = split(body.channel, body.config)
     try:
@@ -178,6 +191,7 @@ async def create_contact_point(ctx: Ctx, caller: Configurer, body: ContactIn) ->
                 secret=box.seal(secrets),
                 user_id=body.user_id,
                 min_severity=body.min_severity.value,
+                max_severity=body.max_severity.value if body.max_severity else None,
                 delay_s=body.delay_s,
                 send_resolved=body.send_resolved,
                 enabled=body.enabled,
@@ -213,6 +227,12 @@ async def patch_contact_point(
     changes: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"config"})
     if "min_severity" in changes:
         changes["min_severity"] = changes["min_severity"].value
+    if "max_severity" in body.model_fields_set:  # null clears the bound
+        changes["max_severity"] = body.max_severity.value if body.max_severity else None
+    _check_band(
+        changes.get("min_severity", row["min_severity"]),
+        changes.get("max_severity", row.get("max_severity")),
+    )
     if body.config is not None:
         merged = {**row["config"], **box.open(row["secret"]), **body.config}
         try:

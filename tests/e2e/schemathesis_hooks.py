@@ -30,6 +30,7 @@ SEMANTIC_RULES = tuple(
         r"^malformed or foreign pagination cursor$",  # only the server's own cursors
         r"must be after \w+$",  # one field against another (ends_at, shift_end)
         r"must not be before",
+        r"^must not be below min_severity$",  # one field against another
         r"^error parsing regexp",  # a regex's own syntax (RE2)
         r"^matcher value longer than",  # after unquoting
         r"^at most \d+ matchers$",  # counted inside groups

@@ -121,6 +121,13 @@ def test_contact_points_keep_their_secrets_and_changes_are_audited(
     with api.client("admin") as c:
         r = c.patch(f"/api/noc/contact-points/{made['id']}", json={"min_severity": "HIGH"})
         assert r.status_code == 200 and r.json()["secrets_set"] == ["secret"]
+        # a band (HIGH only), then a bound below the floor: refused, nothing changed
+        r = c.patch(f"/api/noc/contact-points/{made['id']}", json={"max_severity": "HIGH"})
+        assert r.status_code == 200 and r.json()["max_severity"] == "HIGH", r.text
+        r = c.patch(f"/api/noc/contact-points/{made['id']}", json={"max_severity": "MEDIUM"})
+        assert r.status_code == 422 and "max_severity" in r.text
+        r = c.patch(f"/api/noc/contact-points/{made['id']}", json={"max_severity": None})
+        assert r.status_code == 200 and r.json()["max_severity"] is None
         bad = c.post(
             "/api/noc/contact-points",
             json={"name": "x", "channel": "email", "config": {"to": "not-an-address"}},
@@ -137,7 +144,7 @@ def test_contact_points_keep_their_secrets_and_changes_are_audited(
         "SELECT metadata FROM audit_log WHERE entity_type = 'contact_point' AND entity_id = :i",
         i=made["id"],
     )
-    assert len(rows) == 2 and all(SECRET not in str(r[0]) for r in rows)
+    assert len(rows) == 4 and all(SECRET not in str(r[0]) for r in rows)
 
 
 # --- one delivery per level and contact, signed, masked per recipient ----------------

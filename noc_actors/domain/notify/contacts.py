@@ -4,7 +4,7 @@ A contact point belongs to a tenant and sends on one channel (``webhook``,
 ``slack``, ``email``, ``pagerduty``). A contact point with a ``user_id`` is
 that user's (how the user wants to hear: e.g. CRITICAL by email and webhook
 at once, HIGH by email after 5 minutes — one contact point per rule, with
-``min_severity`` and ``delay_s``); one without is the tenant's (a team
+``min_severity``, ``max_severity`` and ``delay_s``); one without is the tenant's (a team
 channel), told of every escalation it wants by severity.
 
 An escalation reaches the users of its target (a user id, or every tenant
@@ -44,6 +44,9 @@ class ContactPoint:
     """The channel's settings without its secrets."""
     user_id: str | None = None
     min_severity: Severity = Severity.LOW
+    max_severity: Severity | None = None
+    """With ``min_severity``, a band: e.g. HIGH only (a rule of its own,
+    while CRITICAL goes another way); None: no upper bound."""
     delay_s: int = 0
     send_resolved: bool = True
     enabled: bool = True
@@ -51,7 +54,12 @@ class ContactPoint:
     """Decrypted secrets, filled only where the pipeline sends."""
 
     def wants(self, severity: Severity) -> bool:
-        return self.enabled and severity.rank >= self.min_severity.rank
+        top = self.max_severity
+        return (
+            self.enabled
+            and severity.rank >= self.min_severity.rank
+            and (top is None or severity.rank <= top.rank)
+        )
 
 
 def target_users(target: str | None, admins: Iterable[str]) -> list[str]:

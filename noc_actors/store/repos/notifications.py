@@ -36,6 +36,7 @@ CONTACT_COLUMNS = (
     "config",
     "secret",
     "min_severity",
+    "max_severity",
     "delay_s",
     "send_resolved",
     "enabled",

@@ -261,3 +261,52 @@ def test_default_database_is_an_sqlite_file_in_the_user_data_dir(tmp_path: Path)
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "data" / "noc" / "noc.db").exists()
+
+
+def test_oncall_prints_who_is_on_call_and_the_shifts_ahead(cli_tenant: tuple[str, str]) -> None:
+    """A schedule stored as the API stores it; ``noc oncall`` reads it."""
+    from datetime import UTC, datetime, timedelta
+
+    from noc_actors.domain.oncall import layers_json, parse_layers
+    from noc_actors.store.repos import oncall, tenants, users
+
+    url, tag = cli_tenant
+    ok(url, "client", "create", "Rota Mall", "--tenant", tag, "--id", f"rota-{tag}")
+    ok(url, "user", "create", "--tenant", tag, "--name", "Ann", "--email", f"ann-{tag}@x.io")
+    ok(url, "user", "create", "--tenant", tag, "--name", "Bob", "--email", f"bob-{tag}@x.io")
+    start = (datetime.now(UTC) - timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+
+    async def seed() -> None:
+        engine = make_engine(url)
+        try:
+            async with engine.begin() as conn:
+                tid = (await tenants.get_tenant_by_name(conn, name=tag))["id"]  # type: ignore[index]
+                people = {u["email"]: u["id"] for u in await users.list_users(conn, tenant_id=tid)}
+                pair = [people[f"ann-{tag}@x.io"], people[f"bob-{tag}@x.io"]]
+                raw = [{"name": "days", "start": start.isoformat(), "shift_hours": 12,
+                        "users": pair}]  # fmt: skip
+                await oncall.create_schedule(
+                    conn, tenant_id=tid, now=datetime.now(UTC), name="mall days",
+                    time_zone="UTC", client_id=f"rota-{tag}", layers=layers_json(parse_layers(raw)),
+                )  # fmt: skip
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed())
+    out = ok(url, "oncall", "--tenant", tag, "--client", f"rota-{tag}", "--days", "1")
+    assert f"mall days (rota-{tag}, UTC): ann-{tag}@x.io until" in out, out
+    assert out.count(f"bob-{tag}@x.io") == 1 and out.count("[days]") == 3, out  # ann, bob, ann
+    proc = noc(url, "oncall", "--tenant", tag, "--site", "x")
+    assert proc.returncode == 2 and "--site needs --client" in proc.stderr
+    proc = noc(url, "oncall", "--tenant", tag, "--at", "tomorrow")
+    assert proc.returncode == 2 and "--at" in proc.stderr
+
+
+def test_a_contact_point_for_one_severity_band(cli_tenant: tuple[str, str]) -> None:
+    url, tag = cli_tenant
+    base = ["contact", "add", f"late-{tag}", "--tenant", tag, "-c", "webhook"]
+    hook = ["--set", "url=https://ops.example.com/noc"]
+    proc = noc(url, *base, *hook, "--min-severity", "HIGH", "--max-severity", "MEDIUM")
+    assert proc.returncode == 2 and "--max-severity must not be below" in proc.stderr
+    ok(url, *base, *hook, "--min-severity", "HIGH", "--max-severity", "HIGH", "--delay", "300")
+    assert f"late-{tag}  webhook  tenant  HIGH  delay 300s" in ok(url, "contact", "list", "-t", tag)

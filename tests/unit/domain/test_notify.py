@@ -97,6 +97,24 @@ def test_an_escalation_reaches_its_users_contacts_and_the_tenants_by_severity() 
     assert target_users(None, ["u1"]) == []
 
 
+def test_a_users_rules_split_by_severity_band() -> None:
+    """CRITICAL → email and webhook at once; HIGH → email after 5 minutes
+    (its own band: a CRITICAL alert does not also get the late email)."""
+    rules = [
+        contact("mail-now", "u1", min_severity=Severity.CRITICAL),
+        contact("hook-now", "u1", min_severity=Severity.CRITICAL),
+        contact(
+            "mail-late", "u1", min_severity=Severity.HIGH, max_severity=Severity.HIGH, delay_s=300
+        ),
+    ]
+    assert [c.id for c in escalation_contacts(rules, ["u1"], Severity.CRITICAL)] == [
+        "hook-now",
+        "mail-now",
+    ]
+    assert [c.id for c in escalation_contacts(rules, ["u1"], Severity.HIGH)] == ["mail-late"]
+    assert escalation_contacts(rules, ["u1"], Severity.MEDIUM) == []
+
+
 def test_a_resolution_reaches_only_contacts_that_were_told_and_want_it() -> None:
     contacts = [contact("a", "u1"), contact("b", "u2", send_resolved=False), contact("c", None)]
     assert [c.id for c in resolution_contacts(contacts, ["a", "b"])] == ["a"]

@@ -1,6 +1,8 @@
 """On-call schedules (issue 13): per tenant, client or site, layers of
 rotations as JSON (``domain.oncall.layers_json``), and overrides (a user
-covers a window) as rows, so one can be added or removed on its own.
+covers a window) as rows, so one can be added or removed on its own. And a
+contact point's ``max_severity``: a notification rule for one band of
+severities ("HIGH → email after 5 minutes", CRITICAL by other means).
 
 Revision ID: 0007
 Revises: 0006
@@ -39,6 +41,7 @@ def _ts(name: str, nullable: bool = True) -> sa.Column[Any]:
 
 
 def upgrade() -> None:
+    op.add_column("contact_points", sa.Column("max_severity", sa.String(16), nullable=True))
     op.create_table(
         "oncall_schedules",
         _id("id", nullable=False),
@@ -107,3 +110,5 @@ def downgrade() -> None:
     op.drop_index("ix_oncall_overrides_schedule_id_end_at", table_name="oncall_overrides")
     op.drop_table("oncall_overrides")
     op.drop_table("oncall_schedules")
+    with op.batch_alter_table("contact_points") as batch:
+        batch.drop_column("max_severity")
