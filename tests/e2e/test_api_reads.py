@@ -303,6 +303,33 @@ def read_routes(api: Api, alert_id: str) -> list[str]:
             },
         )
         assert contact.status_code == 201, contact.text
+        schedule = c.post(  # who is on call: people's names, and a note with their numbers
+            "/api/noc/schedules",
+            json={
+                "name": f"rota-{uuid.uuid4().hex[:6]}",
+                "time_zone": "Europe/Berlin",
+                "client_id": api.ids["a1"],
+                "layers": [
+                    {
+                        "name": "days",
+                        "users": [api.ids["operator"], api.ids["admin"]],
+                        "start": "2026-11-02T09:00",
+                        "shift_hours": 24,
+                    }
+                ],
+            },
+        )
+        assert schedule.status_code == 201, schedule.text
+        override = c.post(
+            f"/api/noc/schedules/{schedule.json()['id']}/overrides",
+            json={
+                "user_id": api.ids["admin"],
+                "start": datetime.now(UTC).isoformat(),
+                "end": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+                "note": f"covering; call {PHONE} or write to {EMAIL}",
+            },
+        )
+        assert override.status_code == 201, override.text
     params = {
         "alert_id": alert_id,
         "incident_id": incident,
@@ -310,6 +337,7 @@ def read_routes(api: Api, alert_id: str) -> list[str]:
         "client_id": api.ids["a1"],
         "user_id": api.ids["operator"],
         "contact_id": contact.json()["id"],
+        "schedule_id": schedule.json()["id"],
     }
     paths = []
     for path, ops in spec["paths"].items():
