@@ -95,6 +95,10 @@ class Supervisor:
         self.children: dict[str, Child] = {}
         self._start_lock = asyncio.Lock()
         self._agg_lock = asyncio.Lock()
+        self._hosting: dict[str, asyncio.Task[None]] = {}
+        """Clients handed to a host that has not said it runs them yet: a
+        caller that finds them placed waits for that, not only for the
+        placement (a new dedicated host takes seconds to start)."""
         self.resource_of_: dict[str, str] = {}
         """Dedicated clients pinned to a Ray resource of the operator's."""
         self._moving: dict[str, asyncio.Event] = {}
@@ -268,11 +272,11 @@ class Supervisor:
                 raise Unavailable(names.SUPERVISOR, f"client {client_id!r} is moving") from None
         host = self.host_of_.get(client_id)
         if host is not None:
-            return self._host(host).handle
+            return await self._hosted_by(client_id, host)
         async with self._agg_lock:
             host = self.host_of_.get(client_id)
             if host is not None:
-                return self._host(host).handle
+                return await self._hosted_by(client_id, host)
             async with self.engine.connect() as conn:
                 row = await clients.get_client_any_tenant(conn, client_id=client_id)
                 if row is None:
@@ -283,9 +287,39 @@ class Supervisor:
             found = placement.Placed(client_id, row["tenant_id"], asked, placed, pinned)
             (name, hosted), *_ = (await self._place([found])).items()
             handle = self._host(name).handle
-        await handle.host.remote(hosted)
-        self._answered(name)
+            hosting = self._start_hosting(name, hosted)
+        await asyncio.shield(hosting)
         return handle
+
+    def _start_hosting(self, name: str, hosted: list[Any]) -> asyncio.Task[None]:
+        """Hand ``hosted`` to the host ``name``; the task ends when it runs
+        them (``aggregator_for`` callers of those clients wait for it)."""
+
+        async def host() -> None:
+            await self._host(name).handle.host.remote(hosted)
+            self._answered(name)
+
+        task = asyncio.get_running_loop().create_task(host())
+        for entry in hosted:
+            self._hosting[entry[0]] = task
+
+        def done(_: asyncio.Task[None]) -> None:
+            for entry in hosted:
+                if self._hosting.get(entry[0]) is task:
+                    del self._hosting[entry[0]]
+            if not task.cancelled() and (err := task.exception()) is not None:
+                log.warning("%s could not start %d clients: %s", name, len(hosted), err)
+
+        task.add_done_callback(done)
+        return task
+
+    async def _hosted_by(self, client_id: str, host: str) -> Any:
+        """The handle of ``host`` once it runs ``client_id`` (at once, unless
+        it was handed the client a moment ago and has not answered yet)."""
+        pending = self._hosting.get(client_id)
+        if pending is not None:
+            await asyncio.shield(pending)
+        return self._host(host).handle
 
     async def open_client(self, client_id: str) -> float:
         """Place and start a new (or newly enabled) client now and wait until
@@ -311,11 +345,12 @@ class Supervisor:
             started = []
             for name, hosted in (await self._place(new)).items():
                 log.info("starting %d new clients in %s", len(hosted), name)
-                started.append(self._host(name).handle.host.remote(hosted))
-        try:  # loaded before the tick ends; a slow host finishes on its own
-            await asyncio.wait_for(asyncio.gather(*started), PING_TIMEOUT_S)
-        except (RayActorError, GetTimeoutError, TimeoutError) as err:
-            log.warning("new clients are still starting: %s", err)
+                started.append(self._start_hosting(name, hosted))
+        # loaded before the tick ends; a slow host finishes on its own (the
+        # tasks go on: callers of those clients wait for them)
+        _, slow = await asyncio.wait(started, timeout=PING_TIMEOUT_S) if started else ((), ())
+        if slow:
+            log.warning("new clients are still starting in %d hosts", len(slow))
         return len(new)
 
     async def _release(self, enabled: set[str]) -> None:

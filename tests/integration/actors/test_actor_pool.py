@@ -157,6 +157,10 @@ async def test_a_dedicated_client_gets_its_own_actor(noc) -> None:
             await placement.set_placement(conn, client_id=cid, placement="dedicated")
     finally:
         await engine.dispose()
+    # The watch (every second here) may find the new client first and start
+    # its host: open_client must still wait until the host runs it (it once
+    # returned as soon as the client was placed — the host took seconds more).
+    discovering = noc.client.supervisor().discover.remote()
     await noc.client.open_client(cid)
     assert hosts(noc)[cid] == names.aggregator_name(cid)
     status = await actor(noc, names.aggregator_name(cid)).status.remote()
@@ -165,6 +169,7 @@ async def test_a_dedicated_client_gets_its_own_actor(noc) -> None:
     assert report["created"] == 1
     client_status = await noc.client.aggregator_status(noc.tenant_id, cid)
     assert client_status["host"] == names.aggregator_name(cid) and client_status["open_alerts"] == 1
+    await discovering
 
 
 async def test_a_disabled_client_stops_and_comes_back_to_its_pool_when_enabled(noc) -> None:
