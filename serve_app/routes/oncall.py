@@ -151,24 +151,23 @@ class OverrideIn(StrictModel):
         return _in_range("start", self.start), _in_range("end", self.end)
 
 
-async def _check_users(ctx: AppContext, caller: Caller, user_ids: set[str], field: str) -> None:
+async def _people(ctx: AppContext, caller: Caller) -> dict[str, str]:
+    """The tenant's users: id -> display name (one read per request)."""
     async with ctx.engine.connect() as db:
-        known = {u["id"] for u in await users.list_users(db, tenant_id=caller.tenant_id)}
-    unknown = sorted(user_ids - known)
+        return {
+            u["id"]: u["display_name"]
+            for u in await users.list_users(db, tenant_id=caller.tenant_id)
+        }
+
+
+def _check_users(people: dict[str, str], user_ids: set[str], field: str) -> None:
+    unknown = sorted(user_ids - people.keys())
     if unknown:
         raise InvalidInput(field, f"unknown user {unknown[0]!r}")
 
 
 def _layer_users(layers: list[dict[str, Any]]) -> set[str]:
     return {u for layer in layers for u in layer["users"]}
-
-
-async def _names(ctx: AppContext, caller: Caller) -> dict[str, str]:
-    async with ctx.engine.connect() as db:
-        return {
-            u["id"]: u["display_name"]
-            for u in await users.list_users(db, tenant_id=caller.tenant_id)
-        }
 
 
 def _now_answer(schedule: Schedule, at: datetime, names: dict[str, str]) -> dict[str, Any]:
@@ -246,16 +245,23 @@ async def _stored(
 
 
 async def _audited(
-    ctx: AppContext, caller: Caller, schedule_id: str, meta: dict[str, Any], write: Any
+    ctx: AppContext,
+    caller: Caller,
+    schedule_id: str | None,
+    meta: dict[str, Any],
+    write: Any,
+    conflict: str = "a schedule with that name exists",
 ) -> Any:
-    """Run ``write(db)`` and its audit entry in one transaction."""
+    """Run ``write(db)`` and its audit entry in one transaction (a new
+    schedule is audited under the id the store gave it)."""
     try:
         async with ctx.engine.begin() as db:
             result = await write(db)
-            entry = caller.audit_entry(AuditAction.CONFIG_CHANGE, ENTITY, schedule_id, meta)
+            entity = schedule_id if schedule_id is not None else result["id"]
+            entry = caller.audit_entry(AuditAction.CONFIG_CHANGE, ENTITY, entity, meta)
             await audit.append_audit(db, [entry])
     except IntegrityError:
-        raise Conflict("a schedule with that name exists") from None
+        raise Conflict(conflict) from None
     return result
 
 
@@ -315,7 +321,7 @@ async def list_schedules(
         overrides = await oncall.list_overrides(
             db, tenant_id=caller.tenant_id, schedule_ids=[r["id"] for r in rows], ending_after=at
         )
-    names = await _names(ctx, caller)
+    names = await _people(ctx, caller)
     items = []
     for row in rows:
         if not sees_scoped(caller, row["client_id"], row["site_id"]):
@@ -330,29 +336,28 @@ async def create_schedule(ctx: Ctx, caller: Configurer, body: ScheduleIn) -> dic
     zone = _zone(body.time_zone)
     layers = _layers(body.layers)
     await check_scope_target(ctx, caller, ENTITY, body.client_id, body.site_id)
-    await _check_users(ctx, caller, _layer_users(layers), "layers")
+    people = await _people(ctx, caller)
+    _check_users(people, _layer_users(layers), "layers")
     now = datetime.now(UTC)
+
+    async def write(db: Any) -> dict[str, Any]:
+        return await oncall.create_schedule(
+            db,
+            tenant_id=caller.tenant_id,
+            now=now,
+            name=body.name,
+            time_zone=zone,
+            client_id=body.client_id,
+            site_id=body.site_id,
+            layers=layers,
+        )
+
     meta = {"created": body.model_dump(mode="json")}
-    # the id is made by the store: audit under it (one transaction)
-    try:
-        async with ctx.engine.begin() as db:
-            row = await oncall.create_schedule(
-                db,
-                tenant_id=caller.tenant_id,
-                now=now,
-                name=body.name,
-                time_zone=zone,
-                client_id=body.client_id,
-                site_id=body.site_id,
-                layers=layers,
-            )
-            entry = caller.audit_entry(AuditAction.CONFIG_CHANGE, ENTITY, row["id"], meta)
-            await audit.append_audit(db, [entry])
-    except IntegrityError:
-        raise Conflict(f"a schedule named {body.name!r} exists") from None
+    row = await _audited(
+        ctx, caller, None, meta, write, conflict=f"a schedule named {body.name!r} exists"
+    )
     await reload_clients(ctx, caller.tenant_id, [row["client_id"]])
-    names = await _names(ctx, caller)
-    return public(caller, _view(row, oncall.schedule_of(row), [], names, now))
+    return public(caller, _view(row, oncall.schedule_of(row), [], people, now))
 
 
 @router.get("/schedules/{schedule_id}", summary="One schedule, with its on-call timeline")
@@ -375,7 +380,7 @@ async def get_schedule(
         raise InvalidInput("to", "must be after from")
     if finish - begin > timedelta(days=93):
         raise InvalidInput("to", "the timeline covers at most 93 days")
-    names = await _names(ctx, caller)
+    names = await _people(ctx, caller)
     schedule = oncall.schedule_of(row, overrides)
     return public(caller, _view(row, schedule, overrides, names, at, (begin, finish)))
 
@@ -391,9 +396,10 @@ async def patch_schedule(
         changes["name"] = body.name
     if body.time_zone is not None:
         changes["time_zone"] = _zone(body.time_zone)
+    people = await _people(ctx, caller)
     if body.layers is not None:
         changes["layers"] = _layers(body.layers)
-        await _check_users(ctx, caller, _layer_users(changes["layers"]), "layers")
+        _check_users(people, _layer_users(changes["layers"]), "layers")
     now = datetime.now(UTC)
     before = {k: row[k] for k in changes}
 
@@ -406,8 +412,9 @@ async def patch_schedule(
     if saved is None:
         raise NotFound("schedule", schedule_id)
     await reload_clients(ctx, caller.tenant_id, [row["client_id"]])
-    names = await _names(ctx, caller)
-    return public(caller, _view(saved, oncall.schedule_of(saved, overrides), overrides, names, now))
+    return public(
+        caller, _view(saved, oncall.schedule_of(saved, overrides), overrides, people, now)
+    )
 
 
 @router.delete("/schedules/{schedule_id}", status_code=204, summary="Delete a schedule")
@@ -438,7 +445,7 @@ async def add_override(
     row, _ = await _stored(ctx, caller, schedule_id)
     await check_scope_target(ctx, caller, ENTITY, row["client_id"], row["site_id"])
     start, end = body.window()
-    await _check_users(ctx, caller, {body.user_id}, "user_id")
+    _check_users(await _people(ctx, caller), {body.user_id}, "user_id")
     if end - start > timedelta(days=93):
         raise InvalidInput("end", "an override covers at most 93 days")
     now = datetime.now(UTC)
@@ -550,7 +557,7 @@ async def who_is_on_call(
         )
     if site_id is not None and (site is None or site["client_id"] != client_id):
         raise InvalidInput("site_id", f"{site_id!r} is not a site of client {client_id!r}")
-    names = await _names(ctx, caller)
+    names = await _people(ctx, caller)
     if client_id is not None:
         applying = schedule_for(found, client_id, site_id)
     else:

@@ -30,6 +30,7 @@ from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants, tokens, users
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.e2e.receivers import HttpReceiver, http_receiver
 
 PII_VALUES = ("Jane Roe", "jane.roe@example.com", "+1 555 867 5309", "42 Wallaby Way")
 
@@ -384,3 +385,23 @@ def api(
     if not stack.base_url:  # a new stack: its app starts with the world in place
         _serve(stack, serve_port)
     yield Api(stack.base_url, stack.url, stack.settings, tag, toks, ids, alerts)
+
+
+# --- notification receivers (tests/e2e/receivers.py) -----------------------------------
+
+
+@pytest.fixture
+def receiver() -> Iterator[HttpReceiver]:
+    """A real HTTP receiver on loopback for webhook contact points."""
+    with http_receiver() as r:
+        yield r
+
+
+@pytest.fixture
+def contacts(api: Api) -> Iterator[list[str]]:
+    """Contact points a test adds, deleted after it (they are tenant-wide)."""
+    made: list[str] = []
+    yield made
+    with api.client("admin") as c:
+        for cid in made:
+            c.delete(f"/api/noc/contact-points/{cid}")

@@ -27,7 +27,7 @@ import pytest
 from noc_actors.actors.client import NocClient
 from tests.conftest import debian_tool, service_unavailable
 from tests.e2e.conftest import PII_VALUES, Api, pii_metadata
-from tests.e2e.receivers import HttpReceiver, http_receiver, wait_for
+from tests.e2e.receivers import HttpReceiver, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "dashboard.png"
@@ -328,22 +328,6 @@ def test_reconnect_delay_doubles_per_attempt_with_jitter_up_to_a_cap(tab: Tab) -
 
 
 # --- the alert detail drawer -------------------------------------------------------------
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as r:
-        yield r
-
-
-@pytest.fixture
-def contacts(api: Api) -> Iterator[list[str]]:
-    """Contact points a test adds, deleted after it (they are tenant-wide)."""
-    made: list[str] = []
-    yield made
-    with api.client("admin") as c:
-        for cid in made:
-            c.delete(f"/api/noc/contact-points/{cid}")
 
 
 def admin_webhook(api: Api, made: list[str], name: str, url: str) -> None:

@@ -13,12 +13,10 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import pytest
 import ray
 from sqlalchemy import text
 
@@ -26,25 +24,9 @@ from noc_actors.actors import names
 from noc_actors.domain.notify.signing import verify
 from noc_actors.store.db import make_engine
 from tests.e2e.conftest import PII_VALUES, Api, pii_metadata
-from tests.e2e.receivers import HttpReceiver, http_receiver, smtp_sink, wait_for
+from tests.e2e.receivers import HttpReceiver, smtp_sink, wait_for
 
 SECRET = "s3cret-" + "x" * 20
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as r:
-        yield r
-
-
-@pytest.fixture
-def contacts(api: Api) -> Iterator[list[str]]:
-    """Contact points a test adds, deleted after it (they are tenant-wide)."""
-    made: list[str] = []
-    yield made
-    with api.client("admin") as c:
-        for cid in made:
-            c.delete(f"/api/noc/contact-points/{cid}")
 
 
 def add_contact(api: Api, made: list[str], body: dict[str, Any]) -> dict[str, Any]:

@@ -16,15 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.conftest import Api
-from tests.e2e.receivers import HttpReceiver, http_receiver, wait_for
+from tests.e2e.receivers import HttpReceiver, wait_for
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def receiver() -> Iterator[HttpReceiver]:
-    with http_receiver() as r:
-        yield r
 
 
 @pytest.fixture
