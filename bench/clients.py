@@ -32,7 +32,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -47,6 +51,7 @@ from sqlalchemy.engine import make_url
 
 from noc_actors import ray_env
 from noc_actors.actors.client import NocClient, start_system, stop_system
+from noc_actors.actors.process import tune_gc
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import Severity
 from noc_actors.settings import Settings
@@ -54,6 +59,16 @@ from noc_actors.store.db import make_engine, normalise_url, upgrade
 from noc_actors.store.repos import clients, tenants
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SPY = shutil.which("py-spy", path=os.path.dirname(sys.executable)) or "py-spy"
+"""py-spy for ``--profile``: the virtualenv's (``pip install py-spy``), else PATH's."""
+
+
+def machine_cpu_s() -> float:
+    """CPU seconds every core of this machine spent busy so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLK_TCK
 
 
 def cpu_s(pid: int) -> float:
@@ -120,9 +135,10 @@ class Started:
     hosted: dict[str, int]  # host name -> clients
 
 
-def start(url: str, placement: str, pool_size: int, n: int) -> Started:
+def start(url: str, placement: str, pool_size: int, n: int, redis: str | None) -> Started:
     settings = Settings(
         database_url=url,
+        redis_url=redis,
         ray_namespace=f"noc-clients-{uuid.uuid4().hex[:6]}",
         placement=placement,  # type: ignore[arg-type]
         pool_size=pool_size,
@@ -184,6 +200,77 @@ async def ingest(
     return time.perf_counter() - began, times
 
 
+@contextmanager
+def profiled(out: str | None, label: str, pids: dict[str, int]) -> Iterator[None]:
+    """With ``--profile DIR``: py-spy samples every host process and this
+    driver (the gateway) while the block runs; collapsed stacks go to
+    ``DIR/<label>-<process>.txt`` and each process's top costs are printed."""
+    if out is None:
+        yield
+        return
+    os.makedirs(out, exist_ok=True)
+    procs = {"driver": os.getpid(), **pids}
+    files = {name: f"{out}/{label}-{name.replace(':', '_')}.txt" for name in procs}
+    spies = {
+        name: subprocess.Popen(
+            [
+                SPY,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                "250",
+                "--nonblocking",
+                "-o",
+                files[name],
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, pid in procs.items()
+    }
+    time.sleep(1.0)  # py-spy attaches
+    try:
+        yield
+    finally:
+        for spy in spies.values():
+            spy.send_signal(signal.SIGINT)
+        for spy in spies.values():
+            spy.wait(timeout=30)
+        for name, path in files.items():
+            top_costs(path, f"{label}: {name}")
+
+
+def top_costs(path: str, title: str, n: int = 12) -> None:
+    """The functions a collapsed-stack file spends most samples in (self and
+    total), ours and the libraries', skipping idle waits."""
+    own: dict[str, int] = {}
+    total: dict[str, int] = {}
+    samples = 0
+    with open(path) as f:
+        for line in f:
+            stack, _, count = line.rstrip().rpartition(" ")
+            frames = [
+                fr.split(" (")[0] + " " + fr.rsplit("/", 1)[-1].rstrip(")")
+                for fr in stack.split(";")
+            ]
+            if any(w in frames[-1] for w in ("select ", "epoll_wait", "poll ", "_run_once")):
+                continue
+            c = int(count)
+            samples += c
+            own[frames[-1]] = own.get(frames[-1], 0) + c
+            for fr in set(frames):
+                total[fr] = total.get(fr, 0) + c
+    print(f"   {title}: {samples} busy samples (250/s)")
+    for fr, c in sorted(own.items(), key=lambda kv: -kv[1])[:n]:
+        print(f"      self {100 * c / max(samples, 1):5.1f} %  {fr}")
+    ours = [(fr, c) for fr, c in total.items() if "noc_actors" in fr or "clients.py" in fr]
+    for fr, c in sorted(ours, key=lambda kv: -kv[1])[:n]:
+        print(f"     total {100 * c / max(samples, 1):5.1f} %  {fr}")
+
+
 def p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -199,11 +286,24 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=4)
     ap.add_argument("--idle-s", type=float, default=10.0, help="idle CPU measured this long")
+    ap.add_argument(
+        "--redis",
+        metavar="URL",
+        default=None,
+        help="a Redis read cache the hosts bump after each commit (default: none)",
+    )
+    ap.add_argument(
+        "--profile",
+        metavar="DIR",
+        default=None,
+        help="sample the hosts and the gateway with py-spy during each ingest phase",
+    )
     args = ap.parse_args()
     pool_size = args.pool_size or Settings().pool_size  # type: ignore[call-arg]
     n = args.clients
 
     ray_env.apply()
+    tune_gc()  # this driver is the gateway here, as a Serve replica (which does the same) is
     ray.init(namespace="noc-bench", include_dashboard=False, log_to_driver=False)
     row = "{:<44}{}"
 
@@ -212,7 +312,7 @@ def main() -> None:
         upgrade(url)
         asyncio.run(seed(url, args.dedicated))
         print(f"dedicated baseline: starting {args.dedicated} clients ...", flush=True)
-        d = start(url, "dedicated", pool_size, args.dedicated)
+        d = start(url, "dedicated", pool_size, args.dedicated, args.redis)
         d_rss = sum(rss_mb(pid) for pid in d.pids.values())
         stop_system(d.settings.ray_namespace)
     d_per_client_mb = d_rss / args.dedicated
@@ -224,7 +324,7 @@ def main() -> None:
         print(f"pooled: seeding {n} clients ...", flush=True)
         targets = asyncio.run(seed(url, n))
         print(f"pooled: starting {n} clients in pools of {pool_size} ...", flush=True)
-        s = start(url, "pooled", pool_size, n)
+        s = start(url, "pooled", pool_size, n, args.redis)
         rss = {name: rss_mb(pid) for name, pid in s.pids.items()}
         per_pool = [rss[h] / s.hosted[h] for h in rss]
         cpu0 = {h: cpu_s(pid) for h, pid in s.pids.items()}
@@ -235,10 +335,18 @@ def main() -> None:
         few = targets[:20]
         asyncio.run(ingest(s.client, targets, 20, args.batch, args.concurrency))
         runs = {}
+        cpu: dict[str, tuple[float, float]] = {}  # label -> (hosts' CPU s, machine CPU s)
         for label, chosen in (("20 clients", few), (f"{n} clients", targets)):
-            runs[label] = asyncio.run(
-                ingest(s.client, chosen, args.requests, args.batch, args.concurrency)
-            )
+            with profiled(args.profile, label.replace(" ", "-"), s.pids):
+                hosts0 = sum(cpu_s(pid) for pid in s.pids.values())
+                machine0 = machine_cpu_s()
+                runs[label] = asyncio.run(
+                    ingest(s.client, chosen, args.requests, args.batch, args.concurrency)
+                )
+                cpu[label] = (
+                    sum(cpu_s(pid) for pid in s.pids.values()) - hosts0,
+                    machine_cpu_s() - machine0,
+                )
 
         async def count() -> int:
             engine = make_engine(url)
@@ -300,6 +408,15 @@ def main() -> None:
                 f"spread over {label}",
                 f"{rate:7.0f} alerts/s  p50 {p(times, 0.5) * 1000:.0f} ms  "
                 f"p99 {p(times, 0.99) * 1000:.0f} ms  ratio {rate / base_rate:.2f}",
+            )
+        )
+        thousands = args.requests * args.batch / 1000
+        hosts_cpu, machine_cpu = cpu[label]
+        print(
+            row.format(
+                "  CPU per 1,000 alerts",
+                f"{hosts_cpu / thousands * 1000:7.0f} ms in the hosts, "
+                f"{machine_cpu / thousands * 1000:.0f} ms on the machine",
             )
         )
     sent = (args.requests * 2 + 20) * args.batch

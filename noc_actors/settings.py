@@ -108,6 +108,13 @@ class Settings(BaseSettings):
         description="Ray custom resource each dedicated host asks one unit of "
         "(noc_dedicated); unset: any node.",
     )
+    lost_host: Literal["anywhere", "wait"] = Field(
+        default="anywhere",
+        description="A host whose node is gone while no live node offers its resource "
+        "(the last pool or dedicated node lost): 'anywhere' restarts it without the "
+        "resource on a surviving node, so its clients answer again; 'wait' leaves it "
+        "pending until a node offering the resource joins.",
+    )
     snapshot_retention_days: int = Field(default=30, ge=1)
     archive_hour_utc: int = Field(default=2, ge=0, le=23)
     cache_ttl_overview_s: int = Field(default=300, ge=1)

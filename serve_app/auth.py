@@ -227,3 +227,10 @@ async def deny(
 async def require(ctx: HasEngine, caller: Caller, capability: Capability) -> None:
     if not caller.principal.has(capability):
         raise await deny(ctx, caller, capability.value)
+
+
+async def require_tenant_wide(ctx: HasEngine, caller: Caller, entity_type: str) -> None:
+    """Tenant-wide settings change every client: only a caller who sees
+    every client of the tenant may change them (403 + audit otherwise)."""
+    if caller.visible_client_ids is not None:
+        raise await deny(ctx, caller, "scope", entity_type, caller.tenant_id)

@@ -12,6 +12,7 @@ from typing import Any
 
 from ray import serve
 
+from noc_actors.actors.process import tune_gc
 from noc_actors.logs import install_redaction
 from noc_actors.runtime.loops import PeriodicLoop
 from noc_actors.settings import Settings
@@ -36,6 +37,7 @@ class NocApi:
 
     def __init__(self, settings: Settings) -> None:
         install_redaction()
+        tune_gc()
         self.ctx = AppContext.build(settings)  # found by serve_app.context.context_of
         register_jobs(self.ctx)
 

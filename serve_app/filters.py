@@ -9,7 +9,7 @@ never more."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -27,7 +27,9 @@ class Filter(BaseModel):
 
     def given(self) -> dict[str, Any]:
         """The filters set, as JSON (what an export's audit row records)."""
-        data = self.model_dump(mode="json", exclude_none=True, exclude={"limit", "cursor"})
+        data = self.model_dump(
+            mode="json", exclude_none=True, exclude_defaults=True, exclude={"limit", "cursor"}
+        )
         return {k: v for k, v in data.items() if v != []}
 
 
@@ -42,6 +44,10 @@ class AlertQuery(TypedDict):
     alert_type: list[str] | None
     since: datetime | None
     until: datetime | None
+    shelved: str
+
+
+Shelved = Literal["include", "exclude", "only"]
 
 
 class AlertFilter(Filter):
@@ -52,6 +58,10 @@ class AlertFilter(Filter):
     alert_type: Annotated[list[str], Field(max_length=64)] | None = None
     client_id: Ids | None = None
     site_id: Ids | None = None
+    shelved: Shelved = Field(
+        default="include",
+        description="Alerts on a shelf now: include them, exclude them, or only them.",
+    )
 
     def query(self, caller: Caller) -> AlertQuery:
         sites = site_filter(caller)
@@ -66,12 +76,18 @@ class AlertFilter(Filter):
             "alert_type": self.alert_type,
             "since": self.since,
             "until": self.until,
+            "shelved": self.shelved,
         }
 
 
 class AlertSearch(AlertFilter):
-    """``GET /api/noc/alerts``: the filter plus a keyset page."""
+    """``GET /api/noc/alerts``: the filter plus a keyset page. Alerts on a
+    shelf are left out unless asked for (the default board hides them)."""
 
+    shelved: Shelved = Field(
+        default="exclude",
+        description="Alerts on a shelf now: exclude them (the default), include, or only them.",
+    )
     limit: int = Field(default=50, ge=1, le=500)
     cursor: str | None = Field(default=None, max_length=512)
 

@@ -44,6 +44,7 @@ def _each(source: str, status: str, param: str, expr: str, *targets: str) -> lis
 
 _ALERT_OPS = (
     "GET /api/noc/alerts/{alert_id}",
+    "GET /api/noc/alerts/{alert_id}/timeline",
     "POST /api/noc/alerts/{alert_id}/acknowledge",
     "POST /api/noc/alerts/{alert_id}/assign",
     "POST /api/noc/alerts/{alert_id}/escalate",

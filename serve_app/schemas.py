@@ -23,12 +23,25 @@ class AssignIn(TransitionIn):
     assignee: str = Field(min_length=1, max_length=128)
 
 
+class ShelveIn(TransitionIn):
+    """``POST /alerts/{id}/shelve``: for how long."""
+
+    minutes: float = Field(default=60, gt=0, le=7 * 24 * 60, allow_inf_nan=False)
+
+
 class BulkIn(TransitionIn):
     model_config = ConfigDict(json_schema_extra=require_when("action", ["assign"], ["assignee"]))
 
     action: Action
     alert_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(
         min_length=1, max_length=100
+    )
+    minutes: float = Field(
+        default=60,
+        gt=0,
+        le=7 * 24 * 60,
+        allow_inf_nan=False,
+        description="With shelve: how long (minutes).",
     )
 
 

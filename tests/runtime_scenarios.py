@@ -9,10 +9,10 @@ no Ray, database or cache library."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -21,7 +21,8 @@ from noc_actors.domain.book import new_uuid
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import AlertStatus, Severity
-from noc_actors.domain.errors import InvalidTransition, NotFound
+from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, NotHosted
+from noc_actors.domain.incident import Incident, create_incident
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.runtime import (
     ClientRuntime,
@@ -33,12 +34,14 @@ from noc_actors.runtime import (
     RuntimeOptions,
     StoreConflict,
 )
+from noc_actors.runtime.client_runtime import ingest_together
 from noc_actors.runtime.recorders import (
     RecordingHub,
     RecordingInvalidator,
     RecordingMetrics,
     RecordingTimer,
 )
+from noc_actors.runtime.shared import GroupStore
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -50,7 +53,12 @@ class CountingStore:
     def __init__(self, inner: ClientStore) -> None:
         self.inner = inner
         self.commits = 0
+        self.transactions = 0
+        """``commit_many`` calls, refused ones too (``commit`` is one
+        transaction per commit)."""
         self.fail_next: Exception | None = None
+        self.gate: asyncio.Event | None = None
+        """When set, ``commit_many`` waits for it (a slow transaction)."""
 
     async def load(self, tenant_id: str, client_id: str, now: datetime) -> LoadedClient:
         return await self.inner.load(tenant_id, client_id, now)
@@ -61,6 +69,18 @@ class CountingStore:
             raise err
         await self.inner.commit(commit)
         self.commits += 1
+
+    async def commit_many(self, commits: Sequence[Commit]) -> None:
+        """Several clients' commits in one transaction (``ingest_together``)."""
+        self.transactions += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail_next is not None:
+            err, self.fail_next = self.fail_next, None
+            raise err
+        inner = cast(GroupStore, self.inner)
+        await inner.commit_many(commits)
+        self.commits += len(commits)
 
     async def stored_batch(self, client_id: str, batch_key: str) -> IngestReport | None:
         return await self.inner.stored_batch(client_id, batch_key)
@@ -83,6 +103,8 @@ class World:
     seed: Callable[[list[Alert]], Awaitable[None]]
     audit_actions: Callable[[str], Awaitable[list[str]]]
     snapshots: Callable[[str], Awaitable[list[dict[str, Any]]]]
+    save_incident: Callable[[Incident], Awaitable[None]]
+    """Store an incident as an operator changed it (the API's write)."""
     clock: ManualClock = field(default_factory=lambda: ManualClock(T0))
     hub: RecordingHub = field(default_factory=RecordingHub)
     timer: RecordingTimer = field(default_factory=RecordingTimer)
@@ -142,6 +164,10 @@ class World:
     async def stored_open(self) -> list[Alert]:
         return (await self.inner.load(self.tenant_id, self.client_id, self.clock.now())).open_alerts
 
+    async def stored_incidents(self) -> list[Incident]:
+        """The client's open incidents, as a load reads them."""
+        return (await self.inner.load(self.tenant_id, self.client_id, self.clock.now())).incidents
+
     async def stored(self, alert_id: str) -> Alert:
         (alert,) = await self.inner.alerts(self.tenant_id, [alert_id])
         return alert
@@ -165,7 +191,10 @@ def memory_world() -> World:
             for s in store.snapshots(client_id)
         ]
 
-    return World(store, "t1", "c1", "c2", seed, audit_actions, snapshots)
+    async def save_incident(incident: Incident) -> None:
+        store.save_incident(incident)
+
+    return World(store, "t1", "c1", "c2", seed, audit_actions, snapshots, save_incident)
 
 
 def _id(report: IngestReport, index: int = 0) -> str:
@@ -308,7 +337,7 @@ async def a_snapshot_is_stored_and_published(w: World) -> None:
     stored = await w.snapshots(w.client_id)
     assert [s["metrics"] for s in stored] == [metrics]
     assert [e["metrics"] for e in w.hub.of_type("metrics_update")] == [metrics]
-    assert len(w.cache.bumps) == bumps  # a snapshot changes no alert
+    assert w.cache.bumps[bumps:] == [(w.tenant_id, w.client_id)]  # cached metrics go stale
 
 
 async def concurrent_calls_share_one_commit(w: World) -> None:
@@ -381,6 +410,250 @@ async def a_ticks_worth_of_deadlines_escalates_in_one_commit(w: World) -> None:
     assert w.metrics.counts[("escalated", w.client_id)] == 3
 
 
+async def _together(w: World, *calls: tuple[ClientRuntime, list[AlertDraft]]) -> list[Any]:
+    return await ingest_together(
+        [(rt, "alerts", drafts) for rt, drafts in calls], w.store.commit_many, w.cache
+    )
+
+
+async def many_clients_ingest_together_in_one_commit(w: World) -> None:
+    """A host's batches for several clients: one transaction, each client's
+    answer, pushes, deadlines and one cache bump for all."""
+    a, b = w.runtime(), w.runtime(w.other_client_id)
+    await asyncio.gather(a.ready(), b.ready())
+    before = (w.store.commits, w.store.transactions)
+    ra, rb = await _together(
+        w,
+        (a, [w.draft("door-1"), w.draft("door-2")]),
+        (b, [w.draft("gate-1", client_id=w.other_client_id)]),
+    )
+    assert (w.store.commits, w.store.transactions) == (before[0] + 2, before[1] + 1)
+    assert (ra["created"], rb["created"]) == (2, 1)
+    assert sorted(a.entity_id or "" for a in await w.stored_open()) == ["door-1", "door-2"]
+    (gate,) = await w.inner.alerts(w.tenant_id, [_id(rb)])
+    assert (gate.client_id, gate.entity_id) == (w.other_client_id, "gate-1")
+    pushed = sorted(e["alert"]["entity_id"] for e in w.hub.of_type("alert_new"))
+    assert pushed == ["door-1", "door-2", "gate-1"]
+    assert {d.alert_id for d in w.timer.armed} == {*(i["alert_id"] for i in ra["items"]), gate.id}
+    assert sorted(w.cache.bumps) == sorted(
+        [(w.tenant_id, w.client_id), (w.tenant_id, w.other_client_id)]
+    )
+    # Memory and store agree: the next batch folds into what was stored.
+    (again,) = await _together(w, (a, [w.draft("door-1")]))
+    assert (again["items"][0]["outcome"], _id(again)) == ("folded", ra["items"][0]["alert_id"])
+
+
+async def a_busy_or_repeated_client_keeps_its_order(w: World) -> None:
+    """A client not loaded yet, and a second batch for a client already in
+    the group, take the client's own write path after the shared one: the
+    second batch folds into what the first created."""
+    a, b = w.runtime(), w.runtime(w.other_client_id)
+    await a.ready()  # b is not loaded
+    first, second, other = await _together(
+        w,
+        (a, [w.draft("door-1")]),
+        (a, [w.draft("door-1")]),
+        (b, [w.draft("gate-1", client_id=w.other_client_id)]),
+    )
+    assert first["created"] == 1
+    assert (second["items"][0]["outcome"], _id(second)) == ("folded", _id(first))
+    assert other["created"] == 1 and b.loaded
+    assert (await w.stored(_id(first))).suppressed_count == 1
+
+
+async def a_bad_batch_fails_only_its_own_client(w: World) -> None:
+    """A batch the core refuses (a draft of another client) answers its
+    error; the other clients of the group are stored, and the refused
+    client works again on its next call (it reloads)."""
+    a, b = w.runtime(), w.runtime(w.other_client_id)
+    await asyncio.gather(a.ready(), b.ready())
+    bad, good = await _together(
+        w,
+        (a, [w.draft("door-1"), w.draft("stray", client_id=w.other_client_id)]),
+        (b, [w.draft("gate-1", client_id=w.other_client_id)]),
+    )
+    assert isinstance(bad, InvalidInput) and good["created"] == 1
+    assert await w.stored_open() == []  # nothing of the refused batch
+    (retry,) = await _together(w, (a, [w.draft("door-1")]))
+    assert retry["created"] == 1
+    assert [e["alert"]["entity_id"] for e in w.hub.of_type("alert_new")] == ["gate-1", "door-1"]
+
+
+async def a_refused_shared_commit_is_retried_client_by_client(w: World) -> None:
+    """The store refuses the shared transaction (another writer opened
+    door-2's key): nothing of it was stored, and each client's batch is
+    applied alone on memory reloaded from the store — the other client is
+    stored, and door-2 folds into the alert the store holds."""
+    a, b = w.runtime(), w.runtime(w.other_client_id)
+    await asyncio.gather(a.ready(), b.ready())
+    intruder = w.intruder(w.draft("door-2").key())
+    await w.seed([intruder])  # runtime a does not know this alert
+    before = w.store.transactions
+    ra, rb = await _together(
+        w, (a, [w.draft("door-2")]), (b, [w.draft("gate-1", client_id=w.other_client_id)])
+    )
+    assert w.store.transactions == before + 1  # the shared one, refused; then one each
+    assert (ra["items"][0]["outcome"], _id(ra)) == ("folded", intruder.id)
+    assert rb["created"] == 1
+    assert (await w.stored(intruder.id)).suppressed_count == 1
+    assert [e["alert"]["entity_id"] for e in w.hub.of_type("alert_new")] == ["gate-1"]
+
+
+async def closing_waits_for_an_ingest_taken_together(w: World) -> None:
+    """A client leaving its host (a move) while its batch is in a shared
+    transaction returns only once that batch is stored: the next host then
+    loads it. After that the client refuses writes (``NotHosted``)."""
+    a, b = w.runtime(), w.runtime(w.other_client_id)
+    await asyncio.gather(a.ready(), b.ready())
+    w.store.gate = asyncio.Event()  # the shared transaction takes its time
+    joint = asyncio.create_task(
+        _together(
+            w, (a, [w.draft("door-1")]), (b, [w.draft("gate-1", client_id=w.other_client_id)])
+        )
+    )
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(a.close("pool-0"))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not closing.done()  # waits for the batch it accepted
+    w.store.gate.set()
+    await closing
+    assert [x.entity_id for x in await w.stored_open()] == ["door-1"]
+    ra, rb = await joint
+    assert (ra["created"], rb["created"]) == (1, 1)
+    (late,) = await _together(w, (a, [w.draft("door-2")]))
+    assert isinstance(late, NotHosted)
+
+
+def _incident_events(w: World) -> list[tuple[str, str, list[str]]]:
+    return [
+        (
+            e["type"],
+            e["action"],
+            e["incident"].get("alert_ids", e["incident"].get("added_alert_ids")),
+        )
+        for e in w.hub.events
+        if e["type"].startswith("incident_")
+    ]
+
+
+async def critical_bursts_open_one_incident_that_later_criticals_join(w: World) -> None:
+    """SPEC 7 and 16: the third CRITICAL alert of a client within 10 minutes
+    opens one incident holding all three, stored with them and pushed once;
+    a later CRITICAL alert joins it (after a restart too: the load reads
+    it); an operator's resolution ends the joining."""
+    rt = w.runtime()
+    first = await rt.ingest_alerts([w.draft("door-1"), w.draft("door-2")])
+    w.clock.advance(minutes=9)
+    second = await rt.ingest_alerts([w.draft("door-3"), w.draft("gate-1", Severity.HIGH)])
+    burst = sorted([_id(first, 0), _id(first, 1), _id(second, 0)])
+    ((kind, action, pushed),) = _incident_events(w)
+    assert (kind, action, sorted(pushed)) == ("incident_new", "create", burst)
+    assert w.store.commits == 2  # the incident went in with the batch that opened it
+    (stored,) = await w.stored_incidents()
+    assert (sorted(stored.alert_ids), stored.severity, stored.source) == (
+        burst,
+        Severity.CRITICAL,
+        "rule:critical_burst",
+    )
+    assert stored.title.startswith("3 CRITICAL alerts within 10 minutes")
+    assert await w.audit_actions(stored.id) == ["INCIDENT_CREATE"]
+
+    later = w.runtime()  # a new incarnation: the rule's incident comes from the store
+    w.clock.advance(minutes=30)
+    third = await later.ingest_alerts([w.draft("door-4"), w.draft("door-5", Severity.HIGH)])
+    kind, action, pushed = _incident_events(w)[-1]  # what joined, not the whole list
+    assert (kind, action, pushed) == ("incident_updated", "link", [_id(third)])
+    assert w.hub.events[-1]["incident"]["alert_count"] == 4
+    (stored,) = await w.stored_incidents()
+    assert sorted(stored.alert_ids) == sorted([*burst, _id(third)])
+    assert await w.audit_actions(stored.id) == ["INCIDENT_CREATE", "INCIDENT_LINK"]
+
+    stored.resolve("op-1", w.clock.now())  # the operator's API call, then its cascade
+    await w.save_incident(stored)
+    await later.incident_changed(stored)
+    await later.transition("resolve", stored.alert_ids, "op-1")
+    pushed = len(w.hub.events)
+    await later.ingest_alerts([w.draft("door-6"), w.draft("door-7")])
+    assert await w.stored_incidents() == []  # two CRITICAL alerts open: no incident
+    assert not [e for e in w.hub.events[pushed:] if e["type"].startswith("incident_")]
+
+
+async def alerts_outside_the_window_or_in_an_incident_open_none(w: World) -> None:
+    """Only CRITICAL alerts first seen within the window count, and none
+    already in an operator's incident."""
+    rt = w.runtime()
+    old = await rt.ingest_alerts([w.draft("door-1"), w.draft("door-2")])
+    w.clock.advance(minutes=10, seconds=1)
+    await rt.ingest_alerts([w.draft("door-3")])
+    assert await w.stored_incidents() == []
+    manual = create_incident([await w.stored(_id(old, 0))], "Door 1", w.clock.now())
+    await w.save_incident(manual)
+    await rt.incident_changed(manual)
+    await rt.ingest_alerts([w.draft("door-4")])
+    assert [i.id for i in await w.stored_incidents()] == [manual.id]  # door-1 is taken
+    w.clock.advance(seconds=1)
+    await rt.ingest_alerts([w.draft("door-5")])
+    (_, auto) = await w.stored_incidents()
+    assert len(auto.alert_ids) == 3 and _id(old, 0) not in auto.alert_ids
+
+
+async def inhibited_targets_survive_a_restart_and_come_back_with_their_source(
+    w: World,
+) -> None:
+    """Issue 14 item 2: a site outage mutes the client's DEVICE_OFFLINE
+    alerts (the default rule); a new incarnation holds them again from the
+    store (their repeats fold in), and resolving the outage brings back the
+    ones still firing as NEW alerts, armed and pushed."""
+    rt = w.runtime()
+    down = await rt.ingest_alerts([w.draft("site", alert_type="SITE_DOWN")])
+    cams = [w.draft(f"cam-{i}", Severity.HIGH, alert_type="DEVICE_OFFLINE") for i in range(3)]
+    muted = await rt.ingest_alerts(cams)
+    assert muted["suppressed"] == 3
+    assert {i["reason"] for i in muted["items"]} == {f"inhibited by {_id(down)}"}
+    assert [a.alert_type for a in await w.stored_open()] == ["SITE_DOWN"]
+
+    later = w.runtime()
+    again = await later.ingest_alerts([cams[0]])
+    assert (again["suppressed"], again["items"][0]["alert_id"]) == (1, _id(muted))
+    assert not await later.resolve_keys([muted["items"][2]["dedup_key"]])  # cam-2 is fine now
+    pushed = len(w.hub.events)
+    await later.transition("resolve", [_id(down)], "op-1")
+    back = await w.stored_open()
+    assert sorted(a.entity_id or "" for a in back) == ["cam-0", "cam-1"]
+    assert {a.status for a in back} == {AlertStatus.NEW}
+    assert all(w.timer.pending(a.id) is not None for a in back)
+    news = [e["alert"]["entity_id"] for e in w.hub.events[pushed:] if e["type"] == "alert_new"]
+    assert sorted(news) == ["cam-0", "cam-1"]
+    assert (await w.stored(_id(muted))).status is AlertStatus.SUPPRESSED  # history stays
+
+
+async def a_flapping_key_is_one_alert_stored_with_its_count(w: World) -> None:
+    """Issue 14 item 3: the 6th open of a key within 30 minutes is one
+    flapping alert; the source's resolves leave it open and each re-open
+    counts, stored, across a restart too."""
+    rt = w.runtime()
+    opened: list[str] = []
+    for _ in range(6):
+        report = await rt.ingest_alerts([w.draft("gate", Severity.HIGH)])
+        opened.append(_id(report))
+        await rt.resolve_keys([report["items"][0]["dedup_key"]])
+        w.clock.advance(seconds=30)
+    key = report["items"][0]["dedup_key"]
+    assert len(set(opened)) == 6
+    (flap,) = await w.stored_open()  # the 6th: the resolve left it open
+    assert (flap.id, flap.flapping, flap.flap_count) == (opened[-1], "resolved", 6)
+    assert w.timer.pending(flap.id) is None  # not armed while it flaps
+    later = w.runtime()
+    again = await later.ingest_alerts([w.draft("gate", Severity.HIGH)])
+    assert again["items"][0]["reason"] == "flapping" and _id(again) == flap.id
+    (stored,) = await w.stored_open()
+    assert stored.flap_count == 7
+    assert w.hub.events[-1]["action"] == "flapping"
+    assert w.hub.events[-1]["alert"]["flap_count"] == 7
+    assert await later.resolve_keys([key]) == []  # still flapping: open
+
+
 SCENARIOS: list[Callable[[World], Awaitable[None]]] = [
     ingest_creates_folds_and_sheds_in_one_commit_per_batch,
     a_critical_alert_escalates_15_minutes_after_creation,
@@ -395,4 +668,13 @@ SCENARIOS: list[Callable[[World], Awaitable[None]]] = [
     a_refused_group_is_retried_call_by_call_from_the_store,
     a_deadline_delivered_twice_at_once_fires_once,
     a_ticks_worth_of_deadlines_escalates_in_one_commit,
+    many_clients_ingest_together_in_one_commit,
+    a_busy_or_repeated_client_keeps_its_order,
+    a_bad_batch_fails_only_its_own_client,
+    a_refused_shared_commit_is_retried_client_by_client,
+    closing_waits_for_an_ingest_taken_together,
+    critical_bursts_open_one_incident_that_later_criticals_join,
+    alerts_outside_the_window_or_in_an_incident_open_none,
+    inhibited_targets_survive_a_restart_and_come_back_with_their_source,
+    a_flapping_key_is_one_alert_stored_with_its_count,
 ]

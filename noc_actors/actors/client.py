@@ -43,6 +43,7 @@ from noc_actors.domain.errors import (
 )
 from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.hub_events import HubEvent, ReplayAnswer, StreamItem
+from noc_actors.domain.incident import Incident
 from noc_actors.runtime.types import TransitionResult
 from noc_actors.settings import Settings
 
@@ -137,7 +138,17 @@ class NocClient:
             else:
                 owner, host = entry
                 self._direct.pop(client_id, None)
-                handle = self._hosts.get(host) or self._host_handle(host)
+                handle = self._hosts.get(host)
+                if handle is None:
+                    try:
+                        handle = self._host_handle(host)
+                    except Unavailable:
+                        # Placed a moment ago: its host's actor is not
+                        # registered under its name yet (or is being
+                        # recreated). The supervisor answers once it runs
+                        # the client.
+                        owner, handle = await self._ask_route(client_id)
+                        self._direct[client_id] = (owner, handle, time.monotonic())
         if owner != tenant_id:
             raise NotFound("client", client_id)
         return handle
@@ -293,6 +304,11 @@ class NocClient:
     async def reload_client(self, tenant_id: str, client_id: str) -> None:
         """Policy, windows or contacts changed: the aggregator re-reads them."""
         await self._call(tenant_id, client_id, "reload")
+
+    async def incident_changed(self, incident: Incident) -> None:
+        """An operator created or changed an incident (stored already): its
+        client's incident rule takes it into account from now on."""
+        await self._call(incident.tenant_id, incident.client_id, "incident_changed", incident)
 
     async def tick(self, tenant_id: str, client_id: str) -> IngestReport:
         """Run the clock rules now (the periodic loop does this on its own)."""

@@ -33,6 +33,7 @@ a client not placed here
 raises ``Unavailable``, so a stale route is dropped and asked again, and a
 client never has two writers.
 Idempotent calls: ``status``, ``host``, ``release``, ``reload``,
+``incident_changed``,
 ``set_backlog``, ``escalate_all_due`` (fencing token), ``sweep``,
 ``take_snapshot``, and ingest with a ``batch_key``. Ingest without a key and
 transitions are not retried by Ray (``max_task_retries=0``: a retry could
@@ -62,7 +63,9 @@ from noc_actors.domain.enums import BackpressureLevel
 from noc_actors.domain.errors import DomainError, NotHosted
 from noc_actors.domain.escalation import Deadline
 from noc_actors.domain.events import AnyEvent
+from noc_actors.domain.incident import Incident
 from noc_actors.runtime import ClientRuntime, RuntimeOptions, RuntimeStatus, TransitionResult
+from noc_actors.runtime.client_runtime import IngestCall, ingest_together
 from noc_actors.runtime.loops import LoopStatus, PeriodicLoop
 from noc_actors.runtime.shared import TRANSACTIONS, SharedCommits, SharedHub
 from noc_actors.runtime.timer_buffer import BufferedTimer
@@ -113,9 +116,13 @@ Call = tuple[str, str, tuple[Any, ...], dict[str, Any]]
 Answer = tuple[bool, Any]
 """``(True, value)`` or ``(False, error)``."""
 
+_JOINT: Final = {"ingest_alerts": "alerts", "ingest_events": "events"}
+"""Calls ``call_many`` takes together across clients, and their kind."""
+
 CLIENT_METHODS: Final = frozenset(
     {
         "reload",
+        "incident_changed",
         "ingest_alerts",
         "ingest_events",
         "resolve_keys",
@@ -270,6 +277,9 @@ class ClientHost:
     async def reload(self, client_id: str) -> bool:
         return await (await self._runtime(client_id)).reload()
 
+    async def incident_changed(self, client_id: str, incident: Incident) -> None:
+        await (await self._runtime(client_id)).incident_changed(incident)
+
     async def ingest_alerts(
         self, client_id: str, drafts: Sequence[AlertDraft], batch_key: str | None = None
     ) -> IngestReport:
@@ -294,9 +304,10 @@ class ClientHost:
         action: str,
         alert_ids: Sequence[str],
         user_id: str,
-        **ctx: str | None,
+        **ctx: Any,
     ) -> TransitionResult:
-        """``ctx``: assignee, notes, source_ip, correlation_id, user_agent."""
+        """``ctx``: assignee, notes, source_ip, correlation_id, user_agent,
+        shelve_minutes."""
         runtime = await self._runtime(client_id)
         return await runtime.transition(action, alert_ids, user_id, **ctx)
 
@@ -355,9 +366,50 @@ class ClientHost:
     # --- many calls at once ---------------------------------------------------------
 
     async def call_many(self, calls: Sequence[Call]) -> list[Answer]:
-        """Run the calls concurrently (each client's in its own runtime, and
-        grouped into shared transactions); per call its value or its error."""
-        return list(await asyncio.gather(*(self._answer(*call) for call in calls)))
+        """Run the calls concurrently and answer each with its value or its
+        error. Ingest batches without a batch key go through as one
+        operation for all their clients (``ingest_together``: one lock pass,
+        one transaction, one cache bump); every other call runs in its
+        client's runtime, grouped into shared transactions."""
+        answers: list[Answer | None] = [None] * len(calls)
+        joint: list[tuple[int, IngestCall]] = []
+        others: list[tuple[int, Call]] = []
+        for i, call in enumerate(calls):
+            method, client_id, args, kwargs = call
+            kind = _JOINT.get(method)
+            runtime = self.runtimes.get(client_id)
+            if (
+                kind
+                and runtime is not None
+                and not kwargs
+                and (len(args) == 1 or args[1:] == (None,))
+            ):
+                joint.append((i, (runtime, kind, args[0])))
+            else:
+                others.append((i, call))
+
+        async def together() -> None:
+            if not joint:
+                return
+            reports = await ingest_together(
+                [c for _, c in joint], self.store.commit_many, self.invalidator
+            )
+            for (i, _), report in zip(joint, reports, strict=True):
+                answers[i] = (
+                    (False, _portable(report)) if isinstance(report, Exception) else (True, report)
+                )
+
+        async def each(i: int, call: Call) -> None:
+            answers[i] = await self._answer(*call)
+
+        await asyncio.gather(together(), *(each(i, c) for i, c in others))
+        return [a if a is not None else (False, RuntimeError("no answer")) for a in answers]
+
+    async def call_one(self, call: Call) -> Answer:
+        """One call, answered as ``call_many`` answers each: its value, or
+        its error made portable (a database outage as ``StorageUnavailable``,
+        not the driver's error wrapped by Ray, which would be a 500)."""
+        return await self._answer(*call)
 
     async def _answer(
         self, method: str, client_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]

@@ -4,7 +4,9 @@ leave in one actor call (``ClientHost.call_many``).
 A request of 100 alerts for 20 clients becomes 20 calls of the gateway
 (``NocClient``), started together by ``asyncio.gather``; when the 20 clients
 live in one pool, they cost one Ray call and share the pool's transactions,
-instead of 20 of each. A lone call goes as itself (``handle.<method>``).
+instead of 20 of each. A lone call goes as ``ClientHost.call_one``. Either way the host answers
+each call with its value or a portable error (a database outage as
+``StorageUnavailable``), never by raising it through Ray.
 Each caller gets its own value or its own error back; a failure of the
 actor call itself (the host died) reaches every caller of that message.
 
@@ -65,8 +67,7 @@ class HostCalls:
         self.calls += len(waiting)
         try:
             if len(waiting) == 1:
-                (method, client_id, args, kwargs), _ = waiting[0]
-                answers = [(True, await getattr(handle, method).remote(client_id, *args, **kwargs))]
+                answers = [await handle.call_one.remote(waiting[0][0])]
             else:
                 answers = await handle.call_many.remote([call for call, _ in waiting])
         except BaseException as err:  # the message failed: every caller hears

@@ -5,10 +5,11 @@ constructor (STYLE 7), never at import time."""
 
 from __future__ import annotations
 
+import gc
 import time
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import ray
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +18,21 @@ from noc_actors.logs import install_redaction
 from noc_actors.runtime.clock import SystemClock
 from noc_actors.settings import Settings
 from noc_actors.store.db import make_engine
+
+GC_THRESHOLD: Final = 10_000
+"""Allocations between young-generation collections in NOC processes
+(CPython's default is 700). A pool holds hundreds of clients' alert books,
+and every operation allocates a few dozen short-lived containers; at 700,
+collections ran often enough to cost ~30 % of a host's CPU when a request's
+alerts were spread over many clients (bench/clients.py; in-process:
+7.4 -> 5.3 ms per request of 100 alerts over 100 clients). Cycles are still
+collected, only in larger steps."""
+
+
+def tune_gc() -> None:
+    """Collect garbage in larger steps (``GC_THRESHOLD``); idempotent."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, older, oldest)
 
 
 def was_restarted() -> bool:
@@ -42,6 +58,7 @@ class ActorProcess:
     @classmethod
     def start(cls, settings: Settings) -> ActorProcess:
         install_redaction()
+        tune_gc()
         return cls(
             settings=settings,
             engine=make_engine(settings.database_url),

@@ -16,17 +16,19 @@ from noc_actors.settings import Settings
 Role = Literal["head", "pool", "dedicated"]
 
 
+def role_resource(settings: Settings, role: Role) -> str | None:
+    """The custom resource the actors of ``role`` ask for (None: any node)."""
+    return {
+        "head": settings.head_resource,
+        "pool": settings.pool_resource,
+        "dedicated": settings.dedicated_resource,
+    }[role]
+
+
 def role_options(settings: Settings, role: Role, resource: str | None = None) -> dict[str, Any]:
     """Ray ``.options(...)`` for an actor of ``role``; ``resource`` (a
     dedicated client pinned by the operator) instead of the role's own."""
-    resource = (
-        resource
-        or {
-            "head": settings.head_resource,
-            "pool": settings.pool_resource,
-            "dedicated": settings.dedicated_resource,
-        }[role]
-    )
+    resource = resource or role_resource(settings, role)
     options: dict[str, Any] = {}
     if resource:
         options["resources"] = {resource: 1}

@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 import ray
-from ray.exceptions import ActorDiedError, GetTimeoutError, RayActorError
+from ray.exceptions import ActorDiedError, ActorUnavailableError, GetTimeoutError, RayActorError
 
 from noc_actors.actors import names
 from noc_actors.actors.backpressure import BackpressureController
@@ -37,7 +37,7 @@ from noc_actors.actors.host import ClientHost
 from noc_actors.actors.hub import BroadcastHub
 from noc_actors.actors.notifier import Notifier
 from noc_actors.actors.process import ActorProcess, actor_class
-from noc_actors.actors.roles import Role, role_options
+from noc_actors.actors.roles import Role, role_options, role_resource
 from noc_actors.actors.status import ChildView, SupervisorHealth
 from noc_actors.actors.timer import EscalationTimer
 from noc_actors.domain.errors import InvalidInput, NotFound, Unavailable
@@ -52,6 +52,8 @@ PING_TIMEOUT_S = 5.0
 HOST_KINDS = ("pool", "aggregator")
 MOVE_WAIT_S = 30.0
 """How long a call for a moving client waits for the move before 503."""
+HOST_START_S = 60.0
+"""How long a move waits for its new host's process to start."""
 BATCH_KEY_TTL = timedelta(days=1)  # how long an Idempotency-Key is remembered
 
 
@@ -66,6 +68,8 @@ class Child:
     last_ok: float | None = None
     last_error: str | None = None
     details: dict[str, Any] | None = None
+    anywhere: bool = False
+    """A host started without its role's resource (``_rehome``)."""
 
     def view(self, clients: list[str]) -> ChildView:
         return {
@@ -136,12 +140,21 @@ class Supervisor:
     # --- starting ---------------------------------------------------------------
 
     def _create(
-        self, cls: type, name: str, role: Role, *args: Any, resource: str | None = None
+        self,
+        cls: type,
+        name: str,
+        role: Role,
+        *args: Any,
+        resource: str | None = None,
+        anywhere: bool = False,
     ) -> Any:
         """The named, detached actor ``name`` of ``cls`` (found if it exists),
-        on a node its ``role`` (or the pinned ``resource``) may run on."""
+        on a node its ``role`` (or the pinned ``resource``) may run on; with
+        ``anywhere``, on any node (its role's nodes are gone)."""
         options = {"name": name, "namespace": self.ns, "lifetime": "detached"}
         options |= role_options(self.settings, role, resource)
+        if anywhere:
+            options.pop("resources", None)
         return actor_class(cls).options(**options, get_if_exists=True).remote(*args)
 
     def _singleton(self, kind: str) -> Any:
@@ -230,17 +243,31 @@ class Supervisor:
             n += 1
         return names.pool_name(n)
 
-    def _host(self, name: str) -> Child:
-        """The child of host ``name``, its actor created (or found) first."""
+    def _host(self, name: str, resource: str | None = None) -> Child:
+        """The child of host ``name``, its actor created (or found) first
+        (pinned to ``resource``, else to its client's resource if any)."""
         child = self.children.get(name)
         if child is None:
             kind = "aggregator" if name.startswith(names.AGGREGATOR_PREFIX) else "pool"
             role: Role = "dedicated" if kind == "aggregator" else "pool"
-            pinned = self._pinned(name)
+            pinned = resource or self._pinned(name)
             handle = self._create(ClientHost, name, role, name, self.settings, resource=pinned)
             child = Child(name, kind, handle)
             self.children[name] = child
         return child
+
+    async def _start_host(self, name: str, resource: str | None) -> None:
+        """Create host ``name`` and wait until its process answers; stopped
+        again (and ``Unavailable``) when it does not within ``HOST_START_S``
+        (no node with room for it)."""
+        child = self._host(name, resource)
+        try:
+            await asyncio.wait_for(child.handle.status.remote(), HOST_START_S)
+        except Exception as err:
+            self._stop_host(name)
+            detail = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            raise Unavailable(name, f"did not start: {detail}") from err
+        self._answered(name)
 
     def _answered(self, name: str) -> None:
         """A child just answered a call: alive, without waiting for the next
@@ -374,7 +401,9 @@ class Supervisor:
         with room) or ``dedicated`` (its own actor). The old host refuses new
         calls for it and commits what it accepted; the directory is
         rewritten; the new host loads the client from the database (as after
-        a restart: alerts, live state, deadlines re-armed). Calls for the
+        a restart: alerts, live state, deadlines re-armed). A new host (a
+        dedicated actor, a new pool) is started before the client stops, so
+        the pause is the hand-over, not a process start. Calls for the
         client wait meanwhile (their route waits, then goes to the new host).
         A dedicated host left empty is stopped. ``resource`` pins a
         dedicated client to the nodes offering that Ray resource (refused
@@ -405,11 +434,16 @@ class Supervisor:
                     "moved": False,
                     "paused_s": 0.0,
                 }
+            if new != old and new not in self.children:
+                # A host that does not run yet (a dedicated actor, a new
+                # pool) starts before the client stops: the client pauses
+                # for the hand-over only, not for a process start.
+                await self._start_host(new, resource)
             done = self._moving[client_id] = asyncio.Event()
             began = time.perf_counter()
             pinned_before = self.resource_of_.get(client_id)
             try:
-                await self._host(old).handle.release.remote([client_id])
+                await self._let_go(old, client_id)
                 if new == old:  # re-pinned: the same host's name, another actor
                     self._stop_host(old)
                     await self._gone(old)
@@ -432,6 +466,8 @@ class Supervisor:
                 if self.host_of_[client_id] == old and pinned_before:
                     self.resource_of_[client_id] = pinned_before
                 self._host(self.host_of_[client_id]).handle.host.remote([(client_id, tenant_id)])
+                if new.startswith(names.AGGREGATOR_PREFIX) and new not in self.host_of_.values():
+                    self._retiring[new] = time.monotonic() + self.settings.host_retire_s
                 raise
             finally:
                 del self._moving[client_id]
@@ -448,6 +484,27 @@ class Supervisor:
             "moved": True,
             "paused_s": round(paused, 3),
         }
+
+    async def _let_go(self, name: str, client_id: str) -> None:
+        """Have host ``name`` stop running ``client_id`` before it moves. A
+        host that cannot be reached for a moment (its process died and Ray
+        is restarting it, or this process still holds its old address) is
+        asked again until ``HOST_START_S``: releasing is idempotent, and
+        moving on without it could leave the client with two writers. A host
+        dead for good runs nothing, so it has nothing to release."""
+        deadline = time.monotonic() + HOST_START_S
+        while True:
+            try:
+                await self._host(name).handle.release.remote([client_id])
+                return
+            except ActorDiedError:
+                log.warning("moving %s: its host %s is dead", client_id, name)
+                return
+            except ActorUnavailableError as err:
+                if time.monotonic() > deadline:
+                    raise
+                log.info("moving %s: %s unreachable, asking again (%s)", client_id, name, err)
+                await asyncio.sleep(0.25)
 
     async def load(self) -> list[dict[str, Any]]:
         """Every running client's load (its host's meter), with its placement
@@ -549,6 +606,8 @@ class Supervisor:
             child.last_error = (
                 f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             )
+            if child.kind in HOST_KINDS:
+                await self._rehome(child)
             return
         if child.started_at is not None and info.get("started_at") != child.started_at:
             child.restarts += 1
@@ -565,12 +624,41 @@ class Supervisor:
             if missing:
                 child.handle.host.remote(missing)
 
+    async def _rehome(self, child: Child) -> None:
+        """A host that cannot come back where its role puts it: its resource
+        is offered by no live node (the last pool or dedicated node is
+        gone). With ``NOC_LOST_HOST=anywhere`` it is started again without
+        the resource, on any node with room, and loads its clients there (it
+        stays there until it next restarts or its clients move); with
+        ``wait`` it stays pending until such a node joins."""
+        if self.settings.lost_host != "anywhere" or child.anywhere:
+            return
+        role: Role = "dedicated" if child.kind == "aggregator" else "pool"
+        needs = self._pinned(child.name) or role_resource(self.settings, role)
+        if needs is None or needs in ray.cluster_resources():
+            return  # Ray restarts it on a node offering the resource
+        log.warning("no live node offers %s: starting %s on any node", needs, child.name)
+        ray.kill(child.handle, no_restart=True)
+        try:
+            await self._gone(child.name)
+        except Unavailable as err:  # the next watch finds it dead and recreates it
+            log.warning("%s", err)
+            return
+        if self.children.get(child.name) is not child:
+            return  # stopped on purpose meanwhile
+        child.handle = self._create(
+            ClientHost, child.name, role, child.name, self.settings, anywhere=True
+        )
+        child.anywhere, child.started_at = True, None
+        child.restarts += 1
+        child.handle.host.remote(self._hosted(child.name))
+
     def _recreate(self, child: Child) -> None:
         if self.children.get(child.name) is not child:
             return  # stopped on purpose meanwhile (an emptied dedicated host)
         log.warning("recreating dead actor %s", child.name)
         child.restarts += 1
-        child.started_at = None
+        child.started_at, child.anywhere = None, False  # its role's resource again
         if child.kind in HOST_KINDS:
             role: Role = "dedicated" if child.kind == "aggregator" else "pool"
             child.handle = self._create(

@@ -7,6 +7,7 @@ import typer
 from noc_actors.cli.admin import client_app, db_app, site_app, tenant_app, token_app, user_app
 from noc_actors.cli.contacts import contact_app
 from noc_actors.cli.demo import demo
+from noc_actors.cli.inhibit import inhibit_app
 from noc_actors.cli.oncall import oncall
 from noc_actors.cli.system import down, rebalance, status, up
 
@@ -24,6 +25,7 @@ app.add_typer(site_app, name="site")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(contact_app, name="contact")
+app.add_typer(inhibit_app, name="inhibit")
 app.command("oncall")(oncall)
 app.command("up")(up)
 app.command("down")(down)

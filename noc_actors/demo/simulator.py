@@ -89,9 +89,18 @@ class FacilitySimulator:
         while self._due and self._due[0][0] <= now:
             out += heapq.heappop(self._due)[2](now)
         out += self._heartbeats(now)
+        out += self._platform_alive()
         if minutes:
             out += self._storm(now) + self._churn(now, minutes)
         return [_wire(e) for e in out]
+
+    def _platform_alive(self) -> list[Event]:
+        """Each client's platform says it is alive (a heartbeat the NOC
+        expects every few steps): pause the feed and HEARTBEAT_MISSED shows."""
+        return [
+            {"kind": "heartbeat", "id": "platform-feed", "client_id": c, "timeout_s": 15.0}
+            for c in self.world.client_ids
+        ]
 
     def generic_alerts(self, now: datetime) -> list[dict[str, Any]]:
         """Occasional monitoring-style alerts (SYNC_DEGRADED, SECURITY_ANOMALY,

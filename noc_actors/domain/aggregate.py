@@ -25,8 +25,9 @@ from noc_actors.domain.backpressure import (
 from noc_actors.domain.book import AlertBook, new_uuid
 from noc_actors.domain.changes import Changes
 from noc_actors.domain.context import ClientContext
-from noc_actors.domain.draft import AlertDraft, RuleOutput
+from noc_actors.domain.draft import AlertDraft, RuleOutput, draft_of
 from noc_actors.domain.enums import AuditAction, BackpressureLevel
+from noc_actors.domain.errors import InvalidTransition
 from noc_actors.domain.escalation import (
     Deadline,
     EscalationContacts,
@@ -37,10 +38,12 @@ from noc_actors.domain.escalation import (
 )
 from noc_actors.domain.events import AnyEvent
 from noc_actors.domain.hub_events import alert_event, metrics_event
-from noc_actors.domain.live_state import ClientLiveState
+from noc_actors.domain.incident import Incident
+from noc_actors.domain.incident_rule import ClientIncidents
+from noc_actors.domain.live_state import HEARTBEAT, ClientLiveState
 from noc_actors.domain.maintenance import MaintenanceWindow, client_under_full_maintenance
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.domain.rules import apply_events, evaluate_clock
+from noc_actors.domain.rules import apply_events, evaluate_clock, heartbeats
 from noc_actors.domain.snapshot import MetricSnapshot, compute_snapshot
 
 
@@ -66,6 +69,10 @@ class ClientAggregate:
         self._chains: dict[str | None, list[EscalationTarget]] = {}
         self.backlog = TenantBacklog()
         self.enabled = True
+        self.incidents = ClientIncidents()
+        self._new_id = new_id
+        self._shelved: set[str] = set()
+        """Ids of open alerts on a shelf (the clock looks for the ended ones)."""
 
     # --- (re)loading --------------------------------------------------------
 
@@ -75,9 +82,14 @@ class ClientAggregate:
         recent: Iterable[Alert] = (),
         live_state: dict[str, Any] | None = None,
         windows: Sequence[MaintenanceWindow] = (),
+        incidents: Iterable[Incident] = (),
+        inhibited: Iterable[Alert] = (),
     ) -> list[Deadline]:
         """Rebuild from the database; returns the pending deadlines to re-arm."""
-        self.book.load(open_alerts, recent)
+        opened = list(open_alerts)
+        self.book.load(opened, recent, inhibited)
+        self.incidents.load(incidents)
+        self._shelved = {a.id for a in opened if a.shelved_until is not None}
         if live_state:
             self.state = ClientLiveState.from_dict(live_state)
         self.windows = list(windows)
@@ -89,13 +101,18 @@ class ClientAggregate:
         open_alerts: Iterable[Alert],
         recent: Iterable[Alert] = (),
         live_state: dict[str, Any] | None = None,
+        incidents: Iterable[Incident] = (),
+        inhibited: Iterable[Alert] = (),
     ) -> list[Deadline]:
         """``load`` with the client's configuration; returns the deadlines
         to re-arm. Call it on a fresh aggregate."""
         self.set_policy(context.policy)
         self.enabled = context.enabled
         self.escalation, self.contacts = context.escalation, context.contacts
-        deadlines = self.load(open_alerts, recent, live_state, context.windows)
+        self.book.inhibition.set_rules(context.inhibit_rules)
+        deadlines = self.load(
+            open_alerts, recent, live_state, context.windows, incidents, inhibited
+        )
         for site_id, fence in context.geofences.items():
             self.state.set_geofence(site_id, *fence)
         return deadlines
@@ -143,6 +160,7 @@ class ClientAggregate:
         changes = Changes()
         changes.ingest = self.book.ingest(drafts, now, self.windows, self.backlog)
         self._after_ingest(changes, now)
+        self._inhibition(changes, now)
         return changes
 
     def ingest_events(self, events: Sequence[AnyEvent], now: datetime) -> Changes:
@@ -153,6 +171,25 @@ class ClientAggregate:
         changes.state_changed = bool(events)
         return changes
 
+    def check_heartbeats(self, now: datetime) -> Changes:
+        """Only the heartbeat rule (the runtime wakes for it at
+        ``next_heartbeat_due``, between clock ticks)."""
+
+        def missed() -> set[str]:
+            return {
+                eid
+                for (etype, eid), types in self.state.raised.items()
+                if etype == HEARTBEAT and types
+            }
+
+        before = missed()
+        changes = self._apply_rules(heartbeats.on_clock(self.state, now, self.policy), now)
+        changes.state_changed = missed() != before
+        return changes
+
+    def next_heartbeat_due(self) -> datetime | None:
+        return heartbeats.next_due(self.state)
+
     def tick(self, now: datetime) -> Changes:
         """Clock-driven rules: breaches that happen with no new event. Also
         forgets correlations older than the window (they can never match)."""
@@ -160,7 +197,23 @@ class ClientAggregate:
         before = self.state.to_dict()
         changes = self._apply_rules(evaluate_clock(self.state, now, self.policy), now)
         changes.state_changed = self.state.to_dict() != before
+        self._settle_flaps(changes, now)
+        self._expire_shelves(changes, now)
         return changes
+
+    def _settle_flaps(self, changes: Changes, now: datetime) -> None:
+        """Flapping keys quiet long enough: resolved (their source last said
+        so) or an ordinary alert again, armed for escalation from now on."""
+        resolved, firing = self.book.settle_flaps(now)
+        for alert in resolved:
+            notes: dict[str, Any] = {"notes": alert.resolution_notes}
+            changes.record(alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now, notes)
+        for alert in firing:
+            count: dict[str, Any] = {"flap_count": alert.flap_count}
+            changes.record(alert, "settled", SYSTEM_ACTOR, AuditAction.FLAP_SETTLED, now, count)
+            changes.arm.extend(self._deadlines([alert]))
+        if resolved:
+            self._inhibition(changes, now)
 
     def _apply_rules(self, out: RuleOutput, now: datetime) -> Changes:
         changes = Changes()
@@ -168,14 +221,26 @@ class ClientAggregate:
         for alert in self.book.auto_resolve(out.resolves, now):
             changes.record(alert, "resolved", SYSTEM_ACTOR, AuditAction.RESOLVE, now)
         self._after_ingest(changes, now)
+        self._flaps_resolved(changes)
+        self._inhibition(changes, now)
         return changes
+
+    def _flaps_resolved(self, changes: Changes) -> None:
+        """Flapping alerts their source said resolved: they stay open (the
+        flap goes on), stored and pushed with their new state."""
+        changed, self.book.flap_changed = self.book.flap_changed, []
+        for alert in changed:
+            changes.updated[alert.id] = alert
+            changes.events.append(alert_event("alert_updated", alert, "flapping"))
 
     def _after_ingest(self, changes: Changes, now: datetime) -> None:
         """Push what was created and folded; arm each new alert's deadline —
         or, for one already overdue when it arrives (a backlog replayed,
         Prometheus resending after a restart), escalate it now, in the same
         write, instead of a round trip through the timer; its ``alert_new``
-        then shows it escalated (one push, not two)."""
+        then shows it escalated (one push, not two). Then the incident rule
+        (``incident_rule``): CRITICAL alerts created may open an incident or
+        join the rule's open one, in the same write."""
         created = changes.ingest.created
         for deadline in self._deadlines(created):
             if deadline.due_at <= now:
@@ -188,6 +253,55 @@ class ClientAggregate:
             for a in changes.ingest.folded.values()
             if a.is_open
         )
+        for alert in changes.ingest.flapped.values():  # one more cycle: the count moved
+            changes.updated[alert.id] = alert
+            changes.events.append(alert_event("alert_updated", alert, "flapping"))
+        incident = self.incidents.after_ingest(
+            created, self.book.open_alerts, now, self.policy, self._new_id
+        )
+        if incident is not None:  # after the alerts' own events: they exist first
+            changes.record_incident(incident, now)
+
+    def _inhibition(self, changes: Changes, now: datetime) -> None:
+        """After an operation: the open targets of source alerts it created
+        are muted (SUPPRESSED ``inhibited by <source>``, their escalation
+        cancelled); the targets held by sources it closed are re-pointed to
+        another open source, or come back as new NEW alerts (armed and
+        pushed as any new alert) — in the same changes."""
+        book = self.book
+        sources, book.new_sources = book.new_sources, []
+        if sources:
+            new = {s.id for s in sources}
+            for alert in book.open_alerts():
+                if alert.id in new or not book.inhibition.may_target(alert.alert_type):
+                    continue
+                source = book.inhibition.inhibitor(alert)
+                if source is None or source.id not in new:
+                    continue
+                book.mute(alert.id, source)
+                meta = {"reason": alert.suppression_reason}
+                changes.record(alert, "suppressed", SYSTEM_ACTOR, AuditAction.SUPPRESS, now, meta)
+        while book.releases:  # an alert brought back may close nothing: one pass or two
+            releases, book.releases = book.releases, []
+            back: list[AlertDraft] = []
+            for release in releases:
+                row = release.alert
+                if release.inhibitor is not None:
+                    book.repoint(row, release.inhibitor)
+                    changes.updated[row.id] = row
+                else:
+                    book.unhold(row)
+                    back.append(draft_of(row))
+            if back:
+                returned = Changes()
+                returned.ingest = book.ingest(back, now, self.windows, self.backlog)
+                self._after_ingest(returned, now)
+                returned.ingest.items.clear()  # not items of the caller's batch
+                changes.merge(returned)
+
+    def incident_changed(self, incident: Incident) -> None:
+        """An operator created or changed one of the client's incidents."""
+        self.incidents.changed(incident)
 
     # --- transitions (single writer) -------------------------------------------
 
@@ -237,6 +351,78 @@ class ClientAggregate:
                 {"notes": notes} if notes else None,
                 **ctx,
             )
+        self._inhibition(changes, now)
+        return changes
+
+    def shelve(
+        self,
+        alert_ids: Sequence[str],
+        user_id: str,
+        now: datetime,
+        until: datetime,
+        **ctx: Any,
+    ) -> Changes:
+        """Shelve alerts until ``until``: off the default board, their
+        escalation held until then (re-armed at the shelf's end when they
+        still await acknowledgement then)."""
+        changes = Changes()
+        for aid in alert_ids:
+            alert = self.book.get(aid)
+            alert.shelve(user_id, until, now)
+            self._shelved.add(alert.id)
+            meta = {"until": until.isoformat()}
+            changes.record(alert, "shelved", user_id, AuditAction.SHELVE, now, meta, **ctx)
+            changes.cancel.append(alert.id)
+            changes.arm.extend(self._deadlines([alert]))
+        return changes
+
+    def unshelve(
+        self, alert_ids: Sequence[str], user_id: str, now: datetime, **ctx: Any
+    ) -> Changes:
+        """Take alerts off the shelf now (their escalation resumes)."""
+        changes = Changes()
+        for aid in alert_ids:
+            alert = self.book.get(aid)
+            if alert.shelved_until is None:
+                raise InvalidTransition(aid, alert.status, "unshelve (it is not shelved)")
+            self._off_shelf(changes, alert, user_id, now, **ctx)
+        return changes
+
+    def _off_shelf(
+        self, changes: Changes, alert: Alert, actor: str, now: datetime, **ctx: Any
+    ) -> None:
+        alert.unshelve()
+        self._shelved.discard(alert.id)
+        changes.record(alert, "unshelved", actor, AuditAction.UNSHELVE, now, **ctx)
+        changes.cancel.append(alert.id)
+        changes.arm.extend(self._deadlines([alert]))
+
+    def _expire_shelves(self, changes: Changes, now: datetime) -> None:
+        """Shelves that ended: back on the board (pushed), escalation as due."""
+        for aid in list(self._shelved):
+            alert = self.book.open_for_id(aid)
+            if alert is None or alert.shelved_until is None:
+                self._shelved.discard(aid)
+            elif alert.shelved_until <= now:
+                self._off_shelf(changes, alert, SYSTEM_ACTOR, now)
+
+    def resolve_keys(self, keys: Sequence[str], by: str | None, now: datetime) -> Changes:
+        """A source said these dedup keys are resolved: their open alerts
+        resolve; a key muted by inhibition stops firing (it will not come
+        back when its source closes)."""
+        found = self.book.resolve_keys(dict.fromkeys(keys), now, by)
+        changes = Changes()
+        for alert in found:
+            changes.record(
+                alert,
+                "resolved",
+                by or SYSTEM_ACTOR,
+                AuditAction.RESOLVE,
+                now,
+                {"notes": "resolved by source"},
+            )
+        self._flaps_resolved(changes)
+        self._inhibition(changes, now)
         return changes
 
     def escalate(
@@ -255,7 +441,7 @@ class ClientAggregate:
         token) in the transaction that stores these changes."""
         changes = Changes()
         alert = self.book.open_for_id(deadline.alert_id)
-        if alert is None or not alert.awaiting_ack:
+        if alert is None or not alert.awaiting_ack or alert.shelved(now):
             return changes
         if not fencing_ok(alert.escalation_level, deadline):
             return changes
@@ -281,6 +467,9 @@ class ClientAggregate:
         **ctx: Any,
     ) -> None:
         alert = self.book.get(alert_id)
+        if alert.shelved_until is not None:  # escalated: back on the board
+            alert.unshelve()
+            self._shelved.discard(alert.id)
         level = alert.escalation_level + 1
         chain = self._chain(alert)
         target = chain[level - 1] if 1 <= level <= len(chain) else None
@@ -322,6 +511,7 @@ class ClientAggregate:
                 now,
                 {"reason": SUPPRESSION_REASON},
             )
+        self._inhibition(changes, now)
         return changes
 
     def set_windows(self, windows: Sequence[MaintenanceWindow]) -> None:

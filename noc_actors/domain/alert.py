@@ -15,6 +15,8 @@ from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Severity
 from noc_actors.domain.errors import InvalidTransition
 
 _CLOSED = (AlertStatus.RESOLVED, AlertStatus.SUPPRESSED)
+FLAP_FIRING = "firing"
+FLAP_RESOLVED = "resolved"
 
 
 @dataclass(slots=True)
@@ -49,6 +51,17 @@ class Alert:
     resolved_by: str | None = None
     resolution_notes: str | None = None
     suppression_reason: str | None = None
+    flapping: str | None = None
+    """While its dedup key keeps resolving and re-opening (``domain.flapping``)
+    one alert holds the cycles: ``firing`` (opened last) or ``resolved``
+    (its source said resolved last; it stays open until the key settles).
+    Not escalated by the timer while flapping; None otherwise."""
+    flap_count: int = 0
+    """How many times its key opened in the flap (kept after it settles)."""
+    shelved_until: datetime | None = None
+    """An operator shelved it until then: hidden from the default board and
+    not escalated before (``shelve``)."""
+    shelved_by: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -137,6 +150,21 @@ class Alert:
         self.resolved_at = now
         self.resolved_by = user_id
         self.resolution_notes = notes
+
+    def shelve(self, user_id: str, until: datetime, now: datetime) -> None:
+        """Hide it and hold its escalation until ``until`` (a new shelf
+        replaces the old one)."""
+        self._refuse_if_closed("shelve")
+        if until <= now:
+            raise InvalidTransition(self.id, self.status, "shelve into the past")
+        self.shelved_until, self.shelved_by = until, user_id
+
+    def unshelve(self) -> None:
+        """Back on the board (the shelf expired, or an operator took it off)."""
+        self.shelved_until = self.shelved_by = None
+
+    def shelved(self, now: datetime) -> bool:
+        return self.shelved_until is not None and now < self.shelved_until
 
     def suppress(self, reason: str) -> None:
         """Shed this alert (maintenance or backpressure): kept, never pushed."""

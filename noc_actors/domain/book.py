@@ -2,8 +2,9 @@
 pipeline that turns drafts into new, folded or suppressed alerts.
 
 Stages, in order, each a small function below (SPEC section 3, STYLE 3):
-suppress (maintenance) -> fold (dedup) -> shed (backpressure, INFO only) ->
-create + correlate. Admission (the bounded queue) happens before the book;
+suppress (maintenance) -> fold (dedup) -> inhibit (an open source alert
+mutes it, ``inhibit_state``) -> shed (backpressure, INFO only) -> create +
+correlate. Admission (the bounded queue) happens before the book;
 persisting, arming timers and publishing happen after it, in the actor.
 
 The book is the single writer of its client's alerts: every transition goes
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from noc_actors.domain.alert import Alert
+from noc_actors.domain.alert import FLAP_FIRING, FLAP_RESOLVED, Alert
 from noc_actors.domain.backpressure import (
     COUNTED_SEVERITIES,
     SHED_SEVERITIES,
@@ -29,6 +30,9 @@ from noc_actors.domain.correlation import Correlator
 from noc_actors.domain.draft import AlertDraft, AutoResolve
 from noc_actors.domain.enums import AlertStatus, Severity
 from noc_actors.domain.errors import InvalidInput, NotFound
+from noc_actors.domain.flapping import FlapTracker
+from noc_actors.domain.inhibit_state import ClientInhibition
+from noc_actors.domain.inhibition import Release, reason_for
 from noc_actors.domain.maintenance import MaintenanceWindow, covering_window
 from noc_actors.domain.policy import TenantPolicy
 
@@ -64,6 +68,8 @@ class IngestResult:
     items: list[ItemResult] = field(default_factory=list)
     inserted: list[Alert] = field(default_factory=list)
     folded: dict[str, Alert] = field(default_factory=dict)
+    flapped: dict[str, Alert] = field(default_factory=dict)
+    """Flapping alerts whose key opened again (their flap count rose)."""
     _inserted_ids: set[str] = field(default_factory=set, repr=False)
 
     def insert(self, alert: Alert) -> None:
@@ -78,7 +84,8 @@ class IngestResult:
 
     @property
     def created(self) -> list[Alert]:
-        """New open alerts: the ones to arm timers for and to push."""
+        """New open alerts: the ones to arm timers for and to push (a new
+        flapping alert is NEW too)."""
         return [a for a in self.inserted if a.status is AlertStatus.NEW]
 
     def count(self, outcome: Outcome) -> int:
@@ -110,21 +117,50 @@ class AlertBook:
         # Latest SUPPRESSED row per (dedup_key, reason): repeats fold into it.
         self._suppressed_rows: dict[tuple[str, str], Alert] = {}
         self.correlator = Correlator(policy.correlation_window, new_id)
+        self.inhibition = ClientInhibition()
+        self.new_sources: list[Alert] = []
+        """Alerts created that are inhibition sources (the aggregate mutes
+        the open targets they match, then clears this)."""
+        self.releases: list[Release] = []
+        """Targets of inhibition sources closed since the aggregate last
+        looked (it re-points or brings them back, then clears this)."""
+        self.flaps = FlapTracker()
+        """Keys that resolved within the flap window, and the flapping ones."""
+        self.flap_changed: list[Alert] = []
+        """Flapping alerts their source said resolved (they stay open): the
+        aggregate stores and pushes them, then clears this."""
 
     # --- state ------------------------------------------------------------
 
-    def load(self, open_alerts: Iterable[Alert], recent: Iterable[Alert] = ()) -> None:
-        """Rebuild after a (re)start from the database's open alerts and the
-        alerts of the last correlation window."""
+    def load(
+        self,
+        open_alerts: Iterable[Alert],
+        recent: Iterable[Alert] = (),
+        inhibited: Iterable[Alert] = (),
+    ) -> None:
+        """Rebuild after a (re)start from the database's open alerts, the
+        alerts of the last correlation window and the SUPPRESSED rows held
+        by inhibition sources still open."""
         self._open.clear()
         self._by_id.clear()
         self._counted.clear()
         self._per_severity = dict.fromkeys(Severity, 0)
         self._suppressed_rows.clear()
+        self.new_sources.clear()
+        self.releases.clear()
+        self.flaps = FlapTracker()
+        self.flap_changed.clear()
         opened = list(open_alerts)
         for a in opened:
             self._index(a)
+            if a.flapping:
+                self.flaps.resume(a.dedup_key, a.flap_count, a.last_seen)
         self.correlator.seed([*opened, *recent])
+        held = list(inhibited)
+        self.inhibition.load(opened, held)
+        for row in held:  # their repeats fold into them again
+            if row.suppression_reason is not None:
+                self._suppressed_rows[(row.dedup_key, row.suppression_reason)] = row
 
     def set_policy(self, policy: TenantPolicy) -> None:
         self.policy = policy
@@ -207,6 +243,7 @@ class AlertBook:
             item = (
                 self._suppress_for_maintenance(index, draft, key, now, windows, result)
                 or self._fold(index, key, now, result)
+                or self._inhibit(index, draft, key, now, result)
                 or self._shed(index, draft, key, now, sheds, result)
                 or self._create(index, draft, key, now, result)
             )
@@ -241,9 +278,32 @@ class AlertBook:
         alert = self._open.get(key)
         if alert is None:
             return None
+        if alert.flapping == FLAP_RESOLVED:  # a flapping key opens again: one more cycle
+            alert.flapping = FLAP_FIRING
+            alert.flap_count = self.flaps.opened(key, now, self.policy.flaps).count
+            alert.last_seen = max(alert.last_seen, now)
+            result.flapped[alert.id] = alert
+            return ItemResult(index, Outcome.FOLDED, alert.id, key, "flapping")
         alert.fold(now)
         result.touch(alert)
         return ItemResult(index, Outcome.FOLDED, alert.id, key)
+
+    def _inhibit(
+        self, index: int, draft: AlertDraft, key: str, now: datetime, result: IngestResult
+    ) -> ItemResult | None:
+        """Stored SUPPRESSED (``inhibited by <source>``) while an open source
+        alert mutes it, and held for when the source closes."""
+        inhibition = self.inhibition
+        if not len(inhibition.index) or not inhibition.may_target(draft.alert_type):
+            return None
+        alert = self._new_alert(draft, key, now)
+        source = inhibition.inhibitor(alert)
+        if source is None:
+            return None
+        reason = reason_for(source)
+        item = self._record_suppressed(index, draft, key, now, reason, result, alert)
+        inhibition.hold(self._suppressed_rows[(key, reason)], source.id)
+        return item
 
     def _shed(
         self,
@@ -266,14 +326,17 @@ class AlertBook:
         now: datetime,
         reason: str,
         result: IngestResult,
+        made: Alert | None = None,
     ) -> ItemResult:
+        """A new SUPPRESSED row (``made``: the alert already built for the
+        draft), or a repeat folded into the one of its key and reason."""
         previous = self._suppressed_rows.get((key, reason))
         if previous is not None:
             previous.suppressed_count += 1
             previous.last_seen = max(previous.last_seen, now)
             result.touch(previous)
             return ItemResult(index, Outcome.SUPPRESSED, previous.id, key, reason)
-        alert = self._new_alert(draft, key, now)
+        alert = made or self._new_alert(draft, key, now)
         alert.suppress(reason)
         self.correlator.assign(alert, now)
         self._suppressed_rows[(key, reason)] = alert
@@ -284,8 +347,14 @@ class AlertBook:
         self, index: int, draft: AlertDraft, key: str, now: datetime, result: IngestResult
     ) -> ItemResult:
         alert = self._new_alert(draft, key, now)
+        if key in self.flaps and self.policy.flap_enabled:  # it resolved lately: re-opens
+            verdict = self.flaps.opened(key, now, self.policy.flaps)
+            alert.flapping = FLAP_FIRING if verdict.flapping else None
+            alert.flap_count = verdict.count
         self.correlator.assign(alert, now)
         self._index(alert)
+        if self.inhibition.opened(alert):
+            self.new_sources.append(alert)
         result.insert(alert)
         return ItemResult(index, Outcome.CREATED, alert.id, key)
 
@@ -337,22 +406,88 @@ class AlertBook:
     ) -> Alert:
         alert = self.get(alert_id)
         alert.resolve(user_id, now, notes)
-        self._unindex(alert)
+        self._closed(alert)
         return alert
 
     def suppress(self, alert_id: str, reason: str) -> Alert:
         alert = self.get(alert_id)
         alert.suppress(reason)
-        self._unindex(alert)
+        self._closed(alert)
         return alert
 
+    def mute(self, alert_id: str, source: Alert) -> Alert:
+        """An open alert that a new source inhibits: SUPPRESSED (``inhibited
+        by <source>``), its repeats folding into it, held for the source."""
+        reason = reason_for(source)
+        alert = self.suppress(alert_id, reason)
+        self._suppressed_rows[(alert.dedup_key, reason)] = alert
+        self.inhibition.hold(alert, source.id)
+        return alert
+
+    def repoint(self, row: Alert, source: Alert) -> None:
+        """A held row whose source closed while another still inhibits it."""
+        self._suppressed_rows.pop((row.dedup_key, row.suppression_reason or ""), None)
+        row.suppression_reason = reason_for(source)
+        self._suppressed_rows[(row.dedup_key, row.suppression_reason)] = row
+
+    def unhold(self, row: Alert) -> None:
+        """A held row released (it comes back as a new alert): repeats no
+        longer fold into it."""
+        self._suppressed_rows.pop((row.dedup_key, row.suppression_reason or ""), None)
+
+    def _closed(self, alert: Alert) -> None:
+        self._unindex(alert)
+        self.releases.extend(self.inhibition.closed(alert))
+        if self.policy.flap_enabled and alert.status is AlertStatus.RESOLVED:
+            key = alert.dedup_key
+            if key not in self.flaps:  # its first open, known now that it may re-open
+                self.flaps.opened(key, alert.first_seen, self.policy.flaps)
+            self.flaps.closed(key, alert.resolved_at or alert.last_seen)
+
+    def _resolved_by_source(
+        self, alert: Alert, now: datetime, by: str | None, notes: str
+    ) -> Alert | None:
+        """The source says ``alert`` is resolved: resolve it, unless it flaps
+        (then it stays open, down until its key opens again or it settles)."""
+        if alert.flapping:
+            if alert.flapping != FLAP_RESOLVED:
+                alert.flapping = FLAP_RESOLVED
+                self.flap_changed.append(alert)
+            self.flaps.closed(alert.dedup_key, now)
+            return None
+        return self.resolve(alert.id, by, now, notes)
+
+    def settle_flaps(self, now: datetime) -> tuple[list[Alert], list[Alert]]:
+        """Flapping keys quiet for ``flap_quiet_minutes`` settle: their alert
+        resolves when its source last said resolved, else it stays open and
+        is an ordinary alert again (escalated as one). Returns (resolved,
+        still firing). Forgets opens older than the flap window."""
+        policy = self.policy.flaps
+        self.flaps.forget_before(now - policy.window)
+        resolved: list[Alert] = []
+        firing: list[Alert] = []
+        for key in self.flaps.settled(now, policy):
+            alert = self._open.get(key)
+            if alert is None or not alert.flapping:
+                continue
+            down, alert.flapping = alert.flapping == FLAP_RESOLVED, None
+            if down:
+                resolved.append(self.resolve(alert.id, None, now, "flapping settled: resolved"))
+            else:
+                firing.append(alert)
+        return resolved, firing
+
     def resolve_keys(self, keys: Iterable[str], now: datetime, by: str | None) -> list[Alert]:
-        """Resolve the open alerts with these dedup keys (integration 'resolved')."""
+        """Resolve the open alerts with these dedup keys (integration
+        'resolved'); a key held by inhibition stops firing (it will not come
+        back when its source closes)."""
         done = []
         for key in keys:
             alert = self._open.get(key)
-            if alert is not None:
-                done.append(self.resolve(alert.id, by, now, "resolved by source"))
+            if alert is None:
+                self.inhibition.stopped_firing(key)
+            elif resolved := self._resolved_by_source(alert, now, by, "resolved by source"):
+                done.append(resolved)
         return done
 
     def auto_resolve(self, requests: Iterable[AutoResolve], now: datetime) -> list[Alert]:
@@ -366,7 +501,13 @@ class AlertBook:
         hits = [
             a for a in self._by_id.values() if (a.alert_type, a.entity_type, a.entity_id) in wanted
         ]
-        return [
-            self.resolve(a.id, None, now, wanted[(a.alert_type, a.entity_type, a.entity_id)])
+        for row in self.inhibition.held_rows():
+            if (row.alert_type, row.entity_type, row.entity_id) in wanted:
+                self.inhibition.stopped_firing(row.dedup_key)
+        done = (
+            self._resolved_by_source(
+                a, now, None, wanted[(a.alert_type, a.entity_type, a.entity_id)]
+            )
             for a in hits
-        ]
+        )
+        return [a for a in done if a is not None]

@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any, NotRequired, TypedDict
 
 from noc_actors.domain.alert import Alert
-from noc_actors.domain.audit import AuditEntry
+from noc_actors.domain.audit import SYSTEM_ACTOR, AuditEntry
 from noc_actors.domain.book import IngestResult, Outcome
 from noc_actors.domain.enums import AlertStatus, AuditAction
 from noc_actors.domain.escalation import Deadline
-from noc_actors.domain.hub_events import HubEvent, alert_event
+from noc_actors.domain.hub_events import HubEvent, alert_event, incident_event
+from noc_actors.domain.incident_rule import IncidentChange
 from noc_actors.domain.snapshot import MetricSnapshot
 
 
@@ -60,6 +61,8 @@ class Changes:
     claims: list[Deadline] = field(default_factory=list)
     """Escalation levels these changes fire: each must be claimed in the
     database (the fencing token) in the transaction that stores them."""
+    incidents: list[IncidentChange] = field(default_factory=list)
+    """Incidents the correlation rule opened, or alerts it linked to one."""
 
     def merge(self, other: Changes) -> None:
         """Fold ``other`` (a later operation) into this one."""
@@ -68,6 +71,7 @@ class Changes:
             self.ingest.insert(alert)
         for alert in other.ingest.folded.values():
             self.ingest.touch(alert)
+        self.ingest.flapped.update(other.ingest.flapped)
         self.updated.update(other.updated)
         self.audit.extend(other.audit)
         self.arm.extend(other.arm)
@@ -76,6 +80,7 @@ class Changes:
         self.state_changed = self.state_changed or other.state_changed
         self.snapshot = other.snapshot or self.snapshot
         self.claims.extend(other.claims)
+        self.incidents.extend(other.incidents)
 
     def record(
         self,
@@ -113,6 +118,39 @@ class Changes:
         if not alert.awaiting_ack:
             self.cancel.append(alert.id)
 
+    def record_incident(self, change: IncidentChange, now: datetime) -> None:
+        """The rule opened an incident (``incident_new``, audited as created
+        by the system) or linked alerts to its open one (``incident_updated``
+        with action ``link``, audited with the alerts)."""
+        incident = change.incident
+        self.incidents.append(change)
+        if change.created:
+            action = AuditAction.INCIDENT_CREATE
+            meta: dict[str, Any] = {
+                "alert_ids": list(change.added),
+                "severity": incident.severity.value,
+                "priority": incident.priority,
+                "client_id": incident.client_id,
+                "rule": incident.source,
+            }
+            self.events.append(incident_event("incident_new", incident, "create"))
+        else:
+            action = AuditAction.INCIDENT_LINK
+            meta = {"alert_ids": list(change.added), "rule": incident.source}
+            added = list(change.added)
+            self.events.append(incident_event("incident_updated", incident, "link", added))
+        self.audit.append(
+            AuditEntry(
+                tenant_id=incident.tenant_id,
+                actor_id=SYSTEM_ACTOR,
+                action=action,
+                entity_type="incident",
+                entity_id=incident.id,
+                at=now,
+                metadata=meta,
+            )
+        )
+
     @property
     def empty(self) -> bool:
         return not (
@@ -122,6 +160,7 @@ class Changes:
             or self.audit
             or self.state_changed
             or self.snapshot is not None
+            or self.incidents
         )
 
     def report(self) -> IngestReport:

@@ -15,6 +15,7 @@ from noc_actors.domain.alert import Alert
 from noc_actors.domain.changes import Changes, IngestReport
 from noc_actors.domain.context import ClientContext
 from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.incident import Incident
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,11 @@ class LoadedClient:
     recent: list[Alert] = field(default_factory=list)
     """Alerts of any status first seen within the correlation window."""
     live_state: dict[str, Any] | None = None
+    incidents: list[Incident] = field(default_factory=list)
+    """The client's open incidents, with their alert ids."""
+    inhibited: list[Alert] = field(default_factory=list)
+    """SUPPRESSED rows an open alert of the client inhibits (``inhibited by
+    <id>``), to hold again until their source closes."""
 
 
 @dataclass(frozen=True, slots=True)

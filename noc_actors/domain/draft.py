@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from noc_actors.domain.alert import Alert
 from noc_actors.domain.dedup import dedup_key
 from noc_actors.domain.enums import Severity
 
@@ -70,3 +71,21 @@ class RuleOutput:
     def extend(self, other: RuleOutput) -> None:
         self.drafts.extend(other.drafts)
         self.resolves.extend(other.resolves)
+
+
+def draft_of(alert: Alert) -> AlertDraft:
+    """A draft raising ``alert`` again under its dedup key (a target of an
+    inhibition whose source closed while it still fires)."""
+    return AlertDraft(
+        alert.tenant_id,
+        alert.client_id,
+        alert.alert_type,
+        alert.message,
+        severity=alert.severity,
+        site_id=alert.site_id,
+        entity_type=alert.entity_type,
+        entity_id=alert.entity_id,
+        metadata=dict(alert.metadata),
+        dedup_key=alert.dedup_key,
+        source=alert.source,
+    )

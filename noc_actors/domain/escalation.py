@@ -205,8 +205,10 @@ class Deadline:
 def pending_deadline(
     alert: Alert, policy: TenantPolicy, chain_length: int | None = None
 ) -> Deadline | None:
-    """The next deadline of ``alert`` from its stored state (timer rebuild)."""
-    if not alert.awaiting_ack:
+    """The next deadline of ``alert`` from its stored state (timer rebuild);
+    none while it flaps (its cycles would page on every flap), none before
+    its shelf ends while shelved."""
+    if not alert.awaiting_ack or alert.flapping:
         return None
     level = alert.escalation_level
     if level == 0:
@@ -217,6 +219,8 @@ def pending_deadline(
         at = next_deadline(alert, level, policy, chain_length)
     if at is None:
         return None
+    if alert.shelved_until is not None and at < alert.shelved_until:
+        at = alert.shelved_until  # shelved: not before the shelf ends
     return Deadline(at, alert.id, level + 1, alert.client_id, alert.tenant_id)
 
 

@@ -207,11 +207,24 @@ class AttendanceEvent(_Event):
         return self
 
 
-AnyEvent = TicketEvent | WorkOrderEvent | DeviceEvent | AttendanceEvent
-"""Any one of the four event models (for signatures)."""
+class HeartbeatEvent(_Event):
+    """A source saying it is alive (Alerta's heartbeats): ``id`` names it
+    within the client. Not renewed within ``timeout_s`` of the NOC receiving
+    it, it raises HEARTBEAT_MISSED; the next one resolves that."""
+
+    kind: Literal["heartbeat"] = "heartbeat"
+    id: Id
+    client_id: Id
+    site_id: Id | None = None
+    timeout_s: float = Field(default=60, ge=1, le=7 * 24 * 3600, allow_inf_nan=False)
+
+
+AnyEvent = TicketEvent | WorkOrderEvent | DeviceEvent | AttendanceEvent | HeartbeatEvent
+"""Any one of the event models (for signatures)."""
 
 PlatformEvent = Annotated[AnyEvent, Field(discriminator="kind")]
-"""One platform event; ``kind`` is one of ticket, work_order, device, attendance."""
+"""One platform event; ``kind`` is one of ticket, work_order, device,
+attendance, heartbeat."""
 
 EVENT_ADAPTER: TypeAdapter[PlatformEvent] = TypeAdapter(PlatformEvent)
 EVENT_BATCH_ADAPTER: TypeAdapter[list[PlatformEvent]] = TypeAdapter(list[PlatformEvent])

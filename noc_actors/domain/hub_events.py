@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, Final, Literal, Required, TypedDict, TypeGuard
 
 from noc_actors.domain.alert import Alert
+from noc_actors.domain.incident import Incident
 from noc_actors.domain.snapshot import MetricSnapshot
 
 AlertEventType = Literal["alert_new", "alert_updated"]
@@ -98,6 +99,30 @@ def alert_event(kind: AlertEventType, alert: Alert, action: str | None = None) -
     if action is not None:
         event["action"] = action
     return event
+
+
+def incident_event(
+    kind: Literal["incident_new", "incident_updated"],
+    incident: Incident,
+    action: str,
+    added: list[str] | None = None,
+) -> HubEvent:
+    """The event of an incident created or changed (masked later, at the
+    edge). With ``added`` (alerts that joined it) the incident goes without
+    its ``alert_ids`` but with ``alert_count`` and ``added_alert_ids``: an
+    incident joined batch after batch in a storm would otherwise push its
+    whole list every time."""
+    shown = incident.to_json(with_alerts=added is None)
+    if added is not None:
+        shown["added_alert_ids"] = added
+    return {
+        "type": kind,
+        "action": action,
+        "tenant_id": incident.tenant_id,
+        "client_id": incident.client_id,
+        "site_id": incident.site_id,
+        "incident": shown,
+    }
 
 
 def metrics_event(snapshot: MetricSnapshot) -> HubEvent:

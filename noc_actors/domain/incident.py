@@ -9,6 +9,9 @@ State machine NEW -> ACKNOWLEDGED -> ASSIGNED -> IN_PROGRESS -> RESOLVED -> CLOS
 * start: only from ASSIGNED.
 * resolve: from any open state (NEW, ACKNOWLEDGED, ASSIGNED, IN_PROGRESS).
 * close: only from RESOLVED.
+* escalate: from any open state, one level up the escalation chain of the
+  incident's client and site, as an alert's manual escalation: the level's
+  target (past the chain's end, the tenant's admins); the state stays.
 Anything else raises ``InvalidTransition`` (HTTP 409). Each transition has an
 audit action in ``TRANSITION_AUDIT``.
 
@@ -28,6 +31,7 @@ from typing import Any, Final
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.enums import AuditAction, IncidentState, Severity
 from noc_actors.domain.errors import InvalidInput, InvalidTransition
+from noc_actors.domain.escalation import TENANT_ADMINS, EscalationTarget
 from noc_actors.domain.policy import TenantPolicy
 
 DEFAULT_SLA_HOURS: Final[Mapping[Severity, float]] = {
@@ -59,8 +63,11 @@ TRANSITION_AUDIT: Final[Mapping[str, AuditAction]] = {
     "start": AuditAction.INCIDENT_START,
     "resolve": AuditAction.INCIDENT_RESOLVE,
     "close": AuditAction.INCIDENT_CLOSE,
+    "escalate": AuditAction.INCIDENT_ESCALATE,
 }
-AUTO_SOURCE = "rule:critical_burst"
+RULE_SOURCE_PREFIX: Final = "rule:"
+AUTO_SOURCE: Final = "rule:critical_burst"
+"""``source`` of an incident the critical-burst rule opened (``manual``: an operator's)."""
 
 
 def default_sla_target(severity: Severity, created_at: datetime) -> datetime:
@@ -97,6 +104,9 @@ class Incident:
     resolution_notes: str | None = None
     closed_at: datetime | None = None
     closed_by: str | None = None
+    escalation_level: int = 0
+    escalated_to: str | None = None
+    escalated_at: datetime | None = None
 
     @property
     def is_open(self) -> bool:
@@ -129,6 +139,33 @@ class Incident:
         d["time_to_resolve"] = self.time_to_resolve
         d["sla_met"] = self.sla_met
         return d
+
+    def to_json(self, with_alerts: bool = True) -> dict[str, Any]:
+        """``to_dict`` with plain JSON types (ISO-8601 times, enum values)
+        and ``alert_count``, as the API and the hub's events show an
+        incident; without ``alert_ids`` when ``with_alerts`` is False (an
+        incident of a storm may hold thousands)."""
+        alert_ids, self.alert_ids = self.alert_ids, []
+        try:
+            d = self.to_dict()
+        finally:
+            self.alert_ids = alert_ids
+        for name, value in d.items():
+            if isinstance(value, datetime):
+                d[name] = value.isoformat()
+        d["severity"] = self.severity.value
+        d["state"] = self.state.value
+        d["alert_count"] = len(alert_ids)
+        if with_alerts:
+            d["alert_ids"] = list(alert_ids)
+        else:
+            del d["alert_ids"]
+        return d
+
+    @property
+    def automatic(self) -> bool:
+        """Opened by a correlation rule, not by an operator."""
+        return self.source.startswith(RULE_SOURCE_PREFIX)
 
     # --- transitions -----------------------------------------------------
 
@@ -173,11 +210,22 @@ class Incident:
         self.closed_at = now
         self.closed_by = user_id
 
+    def escalate(self, chain: Sequence[EscalationTarget], now: datetime) -> tuple[int, str]:
+        """One level up ``chain`` (the incident's client and site's, resolved):
+        the level's target, past its end the tenant's admins. Returns the new
+        level and target."""
+        self._require("escalate", OPEN_STATES)
+        level = self.escalation_level + 1
+        target = chain[level - 1].label_at(now) if level <= len(chain) else TENANT_ADMINS
+        self.escalation_level, self.escalated_to, self.escalated_at = level, target, now
+        return level, target
+
     def add_alerts(self, alerts: Sequence[Alert]) -> list[str]:
         """Attach more alerts of the same tenant and client (open incidents only).
 
         Returns the ids actually added. Severity rises to the highest alert;
-        a higher severity can only tighten ``sla_target``, never loosen it."""
+        a higher severity can only tighten ``sla_target``, never loosen it.
+        The site stays only while every alert shares it (else ``None``)."""
         self._require("add_alerts", OPEN_STATES)
         _check_owners(alerts, self.tenant_id, self.client_id)
         known = set(self.alert_ids)
@@ -189,6 +237,8 @@ class Incident:
                 self.alert_ids.append(a.id)
             if a.severity > self.severity:
                 self.severity = a.severity
+            if a.site_id != self.site_id:
+                self.site_id = None
         self.sla_target = min(self.sla_target, default_sla_target(self.severity, self.created_at))
         return added
 

@@ -22,6 +22,7 @@ from noc_actors.domain.errors import InvalidInput
 from noc_actors.domain.events import (
     AttendanceEvent,
     DeviceEvent,
+    HeartbeatEvent,
     TicketEvent,
     WorkOrderEvent,
 )
@@ -35,6 +36,7 @@ TICKET = "ticket"
 WORK_ORDER = "work_order"
 DEVICE = "device"
 ATTENDANCE = "attendance"
+HEARTBEAT = "heartbeat"
 
 
 class Geofence(NamedTuple):
@@ -61,6 +63,8 @@ class ClientLiveState:
     """(entity_type, entity_id) -> alert types raised while their condition holds."""
     closed_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
     """(entity_type, entity_id) -> when we saw a ticket/work order close."""
+    heartbeats: dict[str, tuple[HeartbeatEvent, datetime]] = field(default_factory=dict)
+    """heartbeat id -> its last beat and when the NOC received it."""
 
     # --- ownership -------------------------------------------------------
 
@@ -216,6 +220,10 @@ class ClientLiveState:
             "geofences": {site: list(g) for site, g in self.geofences.items()},
             "raised": raised,
             "closed_at": closed,
+            "heartbeats": [
+                {"event": e.model_dump(mode="json"), "at": at.isoformat()}
+                for e, at in self.heartbeats.values()
+            ],
         }
 
     @classmethod
@@ -237,6 +245,9 @@ class ClientLiveState:
         for raw in data.get("shifts", []):
             s = AttendanceEvent.model_validate(raw)
             state.shifts[s.id] = s
+        for raw in data.get("heartbeats", []):
+            beat = HeartbeatEvent.model_validate(raw["event"])
+            state.heartbeats[beat.id] = (beat, datetime.fromisoformat(raw["at"]))
         for site, (lat, lon, radius) in data.get("geofences", {}).items():
             state.set_geofence(site, lat, lon, radius)
         for etype, entities in data.get("raised", {}).items():

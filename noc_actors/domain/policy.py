@@ -12,6 +12,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from noc_actors.domain.enums import DEFAULT_TYPE_SEVERITY, Severity
+from noc_actors.domain.flapping import FlapPolicy
 
 
 def _default_escalation_minutes() -> dict[Severity, float | None]:
@@ -82,8 +83,21 @@ class TenantPolicy(BaseModel):
     correlation_window_minutes: float = Field(default=60, gt=0, le=MAX_WINDOW_MINUTES)
     backpressure_threshold: int = Field(default=1000, ge=1, le=10_000_000)
     backpressure_sweep_age_minutes: float = Field(default=60, gt=0, le=MAX_DELAY_MINUTES)
+    incident_rule_enabled: bool = Field(
+        default=True,
+        description="Open incidents automatically: incident_rule_count CRITICAL alerts of a "
+        "client within incident_rule_window_minutes (later ones join it while it is open).",
+    )
     incident_rule_count: int = Field(default=3, ge=1, le=10_000)
     incident_rule_window_minutes: float = Field(default=10, gt=0, le=MAX_WINDOW_MINUTES)
+    flap_enabled: bool = Field(
+        default=True,
+        description="Flap detection: a dedup key that re-opens more than flap_threshold "
+        "times within flap_window_minutes becomes one flapping alert.",
+    )
+    flap_threshold: int = Field(default=4, ge=1, le=1000)
+    flap_window_minutes: float = Field(default=30, gt=0, le=MAX_WINDOW_MINUTES)
+    flap_quiet_minutes: float = Field(default=15, gt=0, le=MAX_WINDOW_MINUTES)
     type_severity: dict[str, Severity] = Field(
         default_factory=lambda: dict(DEFAULT_TYPE_SEVERITY),
         description="Default severity per alert type; tenants may add types.",
@@ -145,3 +159,11 @@ class TenantPolicy(BaseModel):
     @property
     def correlation_window(self) -> timedelta:
         return timedelta(minutes=self.correlation_window_minutes)
+
+    @property
+    def flaps(self) -> FlapPolicy:
+        return FlapPolicy(
+            self.flap_threshold,
+            timedelta(minutes=self.flap_window_minutes),
+            timedelta(minutes=self.flap_quiet_minutes),
+        )

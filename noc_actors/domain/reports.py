@@ -7,6 +7,8 @@
 - SLA compliance: incidents resolved in the window, and how many of them by
   their sla_target; open incidents already past it are counted apart.
 - Noisy sites: the top sites (7 days) by alerts plus suppressed duplicates.
+- Alert rate: alerts new and resolved per time bucket (5 minutes over 24
+  hours by default), buckets aligned to the epoch, the last one holding now.
 
 They define the numbers; the REST layer may compute the same in SQL at scale
 and is tested against these.
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from noc_actors.domain.alert import Alert
@@ -25,6 +27,7 @@ from noc_actors.domain.incident import Incident
 
 MTTR_WINDOW = timedelta(days=30)
 NOISY_WINDOW = timedelta(days=7)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _mean(values: list[float]) -> float | None:
@@ -111,4 +114,46 @@ def noisy_sites(
             "noise": n + dup,
         }
         for (cid, sid), (n, dup) in ranked[:top]
+    ]
+
+
+def rate_buckets(now: datetime, hours: int, bucket_minutes: int) -> tuple[datetime, int]:
+    """The start of the first bucket and how many buckets cover the last
+    ``hours`` hours: buckets of ``bucket_minutes`` aligned to the epoch
+    (UTC), so every reader puts a moment in the same bucket; the last one
+    holds ``now`` (it is still filling)."""
+    width = timedelta(minutes=bucket_minutes)
+    count = -(-hours * 60 // bucket_minutes)  # ceil
+    current = EPOCH + (now - EPOCH) // width * width
+    return current - (count - 1) * width, count
+
+
+def alert_rate(
+    alerts: Iterable[Alert], now: datetime, hours: int = 24, bucket_minutes: int = 5
+) -> list[dict[str, Any]]:
+    """Alerts new and resolved per bucket (``rate_buckets``), oldest first.
+
+    New: first seen in the bucket, unless stored SUPPRESSED (maintenance,
+    backpressure, inhibition: never shown to an operator). Resolved:
+    resolved in the bucket. Nothing after ``now`` is counted."""
+    start, count = rate_buckets(now, hours, bucket_minutes)
+    width = timedelta(minutes=bucket_minutes)
+    new = [0] * count
+    resolved = [0] * count
+
+    def slot(at: datetime | None) -> int | None:
+        if at is None or at < start or at > now:
+            return None
+        return (at - start) // width
+
+    for a in alerts:
+        i = slot(a.first_seen) if a.status is not AlertStatus.SUPPRESSED else None
+        if i is not None:
+            new[i] += 1
+        j = slot(a.resolved_at)
+        if j is not None:
+            resolved[j] += 1
+    return [
+        {"start": (start + i * width).isoformat(), "new": new[i], "resolved": resolved[i]}
+        for i in range(count)
     ]

@@ -1,12 +1,14 @@
 """What follows a committed operation of a client runtime, in this order:
-the timer (cancel, then arm), the hub (events), the read cache (a version
-bump, only when alerts changed) and the metrics, tagged with the tenant and
-client. Nothing here runs for an operation that failed: a call that did not
-commit told no one."""
+the timer (cancel, then arm), the read cache (a version bump, only when
+alerts or snapshots changed), the hub (events) — the cache first, so a
+dashboard that re-reads when the push arrives never gets the cached state of
+before — and the metrics, tagged with the tenant and client. Nothing here
+runs for an operation that failed: a call that did not commit told no one."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
 
 from noc_actors.domain.book import AlertBook, Outcome
 from noc_actors.domain.changes import Changes
@@ -45,16 +47,29 @@ class CommitEffects:
             self.timer.arm(deadlines)
         self.gauge(book)
 
-    async def committed(self, changes: Changes, book: AlertBook, seconds: float) -> None:
+    @staticmethod
+    def stales_reads(changes: Changes) -> bool:
+        """Whether cached reads of the client (alert lists, overview tiles,
+        metric snapshots) are stale after ``changes``."""
+        ingest = changes.ingest
+        return bool(
+            ingest.inserted or ingest.folded or changes.updated or changes.snapshot is not None
+        )
+
+    async def committed(
+        self, changes: Changes, book: AlertBook, seconds: float, *, bump: bool = True
+    ) -> None:
+        """``bump=False``: the caller bumps the read cache (for many clients
+        in one round trip)."""
         if changes.cancel:
             self.timer.cancel(changes.cancel)
         if changes.arm:
             self.timer.arm(changes.arm)
+        if bump and self.stales_reads(changes):
+            await self._invalidate()  # before the push: a dashboard re-reads on it
         if changes.events:
             self.hub.publish(changes.events)
         ingest = changes.ingest
-        if ingest.inserted or ingest.folded or changes.updated:
-            await self._invalidate()
         if ingest.items:
             self.metrics.count("ingested", len(ingest.items), self.tags)
             for name, outcome in _OUTCOMES:
@@ -69,13 +84,17 @@ class CommitEffects:
             self.metrics.count("escalated", n, self.tags)
 
     async def _invalidate(self) -> None:
-        """So no cached read outlives the change. Best effort: the cache
-        entries' TTLs bound staleness while the cache is down."""
-        try:
-            await self.invalidator.bump(self.tenant_id, self.client_id)
-        except Exception as err:  # noqa: BLE001 - the cache must never fail a write
-            log.warning("could not invalidate the read cache: %s", err)
+        await quietly(self.invalidator.bump(self.tenant_id, self.client_id))
 
     def gauge(self, book: AlertBook) -> None:
         counts = {s.value: n for s, n in book.open_by_severity().items()}
         self.metrics.open_alerts(counts, self.tags)
+
+
+async def quietly(bump: Awaitable[None]) -> None:
+    """A read-cache bump, best effort: the cache must never fail a write
+    (the entries' TTLs bound staleness while the cache is down)."""
+    try:
+        await bump
+    except Exception as err:  # noqa: BLE001 - logged, never raised
+        log.warning("could not invalidate the read cache: %s", err)

@@ -82,6 +82,11 @@ class GroupCommit(Generic[J, R]):
         self.jobs = 0
         self.largest = 0
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued: a job submitted now would be the next to run."""
+        return not self._queue
+
     async def submit(self, job: J) -> R:
         """Queue ``job``; its answer once its group is committed."""
         pending: Pending[J, R] = Pending(job)

@@ -13,7 +13,8 @@ The database's rules, kept here the same way:
   level N-1 was the last claimed and the alert still awaits acknowledgement
   (``ClaimLost``); storing an alert moves its fence up to its level, never down;
 - an ingest batch key is stored once per client (``DuplicateBatch``);
-- one snapshot per (client, window start): a second one replaces it.
+- one snapshot per (client, window start): a second one replaces it;
+- the incidents the correlation rule opened or joined are stored whole.
 
 Stored alerts are copies, in and out: a caller's memory can run ahead of the
 store exactly as it can run ahead of a database. Every call yields to the
@@ -37,6 +38,8 @@ from noc_actors.domain.context import ClientContext
 from noc_actors.domain.enums import AlertStatus
 from noc_actors.domain.errors import NotFound
 from noc_actors.domain.escalation import Deadline
+from noc_actors.domain.incident import Incident
+from noc_actors.domain.inhibition import inhibited_by
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.snapshot import MetricSnapshot
 
@@ -67,6 +70,7 @@ class MemoryClientStore:
         self._live: dict[str, dict[str, Any]] = {}
         self._snapshots: dict[tuple[str, datetime], MetricSnapshot] = {}
         self._audit: list[AuditEntry] = []
+        self._incidents: dict[str, Incident] = {}
 
     # --- what the admin side would write --------------------------------------
 
@@ -109,10 +113,39 @@ class MemoryClientStore:
             open_alerts=[copy.deepcopy(a) for a in sorted(mine, key=_order) if a.is_open],
             recent=[copy.deepcopy(a) for a in sorted(mine, key=_order) if a.first_seen >= since],
             live_state=copy.deepcopy(self._live.get(client_id)),
+            inhibited=[
+                copy.deepcopy(a)
+                for a in sorted(mine, key=lambda a: (a.last_seen, a.id))
+                if a.status is AlertStatus.SUPPRESSED
+                and (source := self._alerts.get(inhibited_by(a.suppression_reason) or ""))
+                is not None
+                and source.client_id == client_id
+                and source.is_open
+            ],
+            incidents=[
+                copy.deepcopy(i)
+                for i in sorted(self._incidents.values(), key=lambda i: (i.created_at, i.id))
+                if (i.tenant_id, i.client_id) == (tenant_id, client_id) and i.is_open
+            ],
         )
 
     async def commit(self, commit: Commit) -> None:
+        await self.commit_many([commit])
+
+    async def commit_many(self, commits: Sequence[Commit]) -> None:
+        """Several clients' commits at once, all or nothing (a host's shared
+        transaction): every one is checked before any is applied. Commits of
+        different clients cannot conflict (a dedup key names its site or
+        client), so each is checked against what is stored."""
         await asyncio.sleep(0)
+        checked = [(commit, self._check(commit)) for commit in commits]
+        # Checked: from here on nothing can fail.
+        for commit, updates in checked:
+            self._apply(commit, updates)
+
+    def _check(self, commit: Commit) -> list[Alert]:
+        """Refuse the commit (``DuplicateBatch``, ``ClaimLost``,
+        ``StoreConflict``) or return the updates it will write."""
         changes = commit.changes
         keys: set[str] = set()
         for batch_key, _ in commit.batches:
@@ -129,7 +162,10 @@ class MemoryClientStore:
             if a.id in self._alerts and self._alerts[a.id].tenant_id == a.tenant_id
         ]
         self._check_inserts(changes.ingest.inserted, updates)
-        # Checked: from here on nothing can fail.
+        return updates
+
+    def _apply(self, commit: Commit, updates: list[Alert]) -> None:
+        changes = commit.changes
         for claim in commit.claims:
             self._fences[claim.alert_id] = claim.level
         for alert in updates:
@@ -142,6 +178,8 @@ class MemoryClientStore:
             stored = self._alerts.get(alert.id)
             if stored is not None:
                 stored.suppressed_count, stored.last_seen = alert.suppressed_count, alert.last_seen
+        for change in changes.incidents:
+            self._incidents[change.incident.id] = copy.deepcopy(change.incident)
         self._audit.extend(changes.audit)
         if commit.live_state is not None:
             self._live[commit.client_id] = copy.deepcopy(commit.live_state)
@@ -215,6 +253,18 @@ class MemoryClientStore:
             for a in sorted(self._alerts.values(), key=_order)
             if a.is_open and (a.tenant_id, a.client_id) == (tenant_id, client_id)
         ]
+
+    def incidents(self, client_id: str) -> list[Incident]:
+        """A client's incidents, oldest first."""
+        return [
+            copy.deepcopy(i)
+            for i in sorted(self._incidents.values(), key=lambda i: (i.created_at, i.id))
+            if i.client_id == client_id
+        ]
+
+    def save_incident(self, incident: Incident) -> None:
+        """Store an incident as an operator changed it (what the API writes)."""
+        self._incidents[incident.id] = copy.deepcopy(incident)
 
     def fence(self, alert_id: str) -> int:
         """The last claimed escalation level of an alert."""

@@ -90,6 +90,10 @@ class Invalidator(Protocol):
 
     async def bump(self, tenant_id: str, client_id: str) -> None: ...
 
+    async def bump_many(self, clients: Sequence[tuple[str, str]]) -> None:
+        """``bump`` for each ``(tenant_id, client_id)``, in one round trip."""
+        ...
+
 
 class Clock(Protocol):
     """Where a runtime gets ``now`` (aware UTC)."""

@@ -71,6 +71,11 @@ class RecordingInvalidator:
             raise ConnectionError("the cache is down")
         self.bumps.append((tenant_id, client_id))
 
+    async def bump_many(self, clients: Sequence[tuple[str, str]]) -> None:
+        if self.fail:
+            raise ConnectionError("the cache is down")
+        self.bumps.extend(clients)
+
 
 class RecordingMetrics:
     """``MetricsSink``: counters by (name, client), the latest open-alert

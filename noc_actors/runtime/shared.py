@@ -7,11 +7,14 @@ clients, and a consumer writes everything pending in one transaction
 (``GroupStore.commit_many``), then answers each runtime; a commit that
 arrives while the running transactions wait on the database starts another
 one (up to ``transactions`` at once: commits of different clients never
-conflict). If a shared transaction fails, each commit is written on its own, so one client's refusal
-(``DuplicateBatch``, ``ClaimLost``, a constraint) fails only that client's
-operation — and nothing of the failed transaction was stored. A runtime
+conflict). If a shared transaction fails, each commit is written on its
+own, so one client's refusal (``DuplicateBatch``, ``ClaimLost``, a
+constraint) fails only that client's operation — and nothing of the failed
+transaction was stored. A runtime
 holds its own lock while its commit waits, so a drain holds at most one
-commit per client, and every client stays a single writer.
+commit per client, and every client stays a single writer. ``commit_many``
+writes commits that are ready together (``ingest_together``: one per client
+of a host's message) in one transaction of their own, without the queue.
 
 ``SharedHub`` is the ``HubPort`` of every runtime of a host: events published
 during one turn of the event loop leave in one message, in the order they
@@ -62,21 +65,31 @@ class SharedCommits:
         self._writes: GroupCommit[Commit, None] = GroupCommit(
             self._write, None, _nothing, max_group, transactions
         )
+        self.together = 0
+        """Transactions of ``commit_many``, and the commits in them."""
+        self.together_commits = 0
 
     @property
     def transactions(self) -> int:
-        """Transactions the group commit tried (for ``status``)."""
-        return self._writes.groups
+        """Transactions tried (for ``status``)."""
+        return self._writes.groups + self.together
 
     @property
     def commits(self) -> int:
-        return self._writes.jobs
+        return self._writes.jobs + self.together_commits
 
     async def load(self, tenant_id: str, client_id: str, now: datetime) -> LoadedClient:
         return await self.store.load(tenant_id, client_id, now)
 
     async def commit(self, commit: Commit) -> None:
         await self._writes.submit(commit)
+
+    async def commit_many(self, commits: Sequence[Commit]) -> None:
+        """Several clients' commits in one transaction of their own, all or
+        nothing (``ingest_together`` has them ready at once: no queue)."""
+        self.together += 1
+        self.together_commits += len(commits)
+        await self.store.commit_many(commits)
 
     async def _write(self, group: list[Pending[Commit, None]]) -> None:
         await self.store.commit_many([p.job for p in group])

@@ -4,11 +4,11 @@ every runtime the process hosts; every call names its tenant and client.
 
 A commit is one transaction (``commit_many``: several clients' commits in
 one transaction, each kind of row written for all of them at once), in this
-order: the ingest batch answer (its
-primary key refuses a second batch with the same key), the escalation claim
-(the fencing token), updates (a resolved alert frees its dedup key), inserts,
-folds, audit rows, the notices they call for (the notification outbox), the
-live state, the snapshot. The database's refusals
+order: the ingest batch answer (its primary key refuses a second batch with
+the same key), the escalation claim (the fencing token), updates (a resolved
+alert frees its dedup key), inserts, folds, the incidents the correlation
+rule opened or joined, audit rows, the notices they call for (the
+notification outbox), the live state, the snapshot. The database's refusals
 come back as the runtime's own errors, so it never sees SQLAlchemy:
 ``DuplicateBatch``, ``ClaimLost``, ``StoreConflict`` (any other constraint).
 """
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.changes import IngestReport
 from noc_actors.domain.commit import ClaimLost, Commit, DuplicateBatch, LoadedClient, StoreConflict
+from noc_actors.domain.inhibit_state import possible_sources
 from noc_actors.domain.notify.notices import notices_of
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.store.repos import (
@@ -32,6 +33,7 @@ from noc_actors.store.repos import (
     alerts,
     audit,
     batches,
+    incidents,
     live_state,
     notifications,
     snapshots,
@@ -60,7 +62,16 @@ class SqlClientStore:
                 since=now - ctx.policy.correlation_window,
             )
             saved = await live_state.load_live_state(conn, client_id=client_id, tenant_id=tenant_id)
-        return LoadedClient(ctx, open_alerts, recent, saved)
+            open_incidents = await incidents.open_incidents(
+                conn, tenant_id=tenant_id, client_id=client_id
+            )
+            inhibited = await alert_queries.load_inhibited(
+                conn,
+                tenant_id=tenant_id,
+                client_id=client_id,
+                source_ids=possible_sources(ctx.inhibit_rules, open_alerts),
+            )
+        return LoadedClient(ctx, open_alerts, recent, saved, open_incidents, inhibited)
 
     async def commit(self, commit: Commit) -> None:
         await self.commit_many([commit])
@@ -105,6 +116,7 @@ class SqlClientStore:
         )
         await alerts.insert_alerts(conn, inserted)
         await alerts.apply_folds(conn, [f for ch in changes for f in ch.ingest.folded.values()])
+        await incidents.write_rule_changes(conn, [i for ch in changes for i in ch.incidents])
         await audit.append_audit(conn, [e for ch in changes for e in ch.audit])
         await notifications.add_notices(
             conn, [n for c in commits for n in notices_of(c.changes, c.now)]

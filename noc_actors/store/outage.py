@@ -9,7 +9,8 @@ An outage shows up in several shapes: the driver's connect raises a plain
 the connection was invalidated; a server starting up raises
 ``CannotConnectNowError``; an exhausted pool raises SQLAlchemy's
 ``TimeoutError``; SQLite's "database is locked" is an ``OperationalError``.
-``storage_outage`` looks through the error's cause chain for any of them."""
+``storage_outage`` looks through the error's cause chain for any of them
+(and through Ray's wrapper of an error an actor raised)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,14 @@ def storage_outage(err: BaseException) -> bool:
             return True
         if isinstance(e, sa_exc.DBAPIError) and e.connection_invalidated:
             return True
-        for nxt in (getattr(e, "orig", None), e.__cause__, e.__context__):
+        # ``cause``: an error raised in an actor, as Ray hands it on
+        # (``RayTaskError``), which loses the ``__cause__`` chain.
+        for nxt in (
+            getattr(e, "orig", None),
+            getattr(e, "cause", None),
+            e.__cause__,
+            e.__context__,
+        ):
             if isinstance(nxt, BaseException):
                 stack.append(nxt)
     return False

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -185,6 +186,10 @@ alerts = Table(
     Column("suppression_reason", Text),
     Column("time_to_ack", Float),
     Column("time_to_resolve", Float),
+    Column("flapping", String(16)),
+    Column("flap_count", Integer, nullable=False, server_default=text("0")),
+    _ts("shelved_until"),
+    Column("shelved_by", String(ID)),
     CheckConstraint(ALERT_STATUSES_SQL, name="status"),
     CheckConstraint(SEVERITIES_SQL, name="severity"),
     Index(None, "tenant_id", "status"),
@@ -224,6 +229,10 @@ incidents = Table(
     Column("runbook_url", Text),
     Column("resolution_notes", Text),
     Column("created_by", String(ID)),
+    Column("escalation_level", Integer, nullable=False, server_default=text("0")),
+    Column("escalated_to", String(ID)),
+    _ts("escalated_at"),
+    Column("source", String(64), nullable=False, server_default="manual"),
     UniqueConstraint("tenant_id", "id"),
     Index(None, "tenant_id", "state"),
     Index(None, "tenant_id", "created_at", "id"),
@@ -242,6 +251,25 @@ incident_alerts = Table(
     ),
     Index(None, "alert_id"),
 )
+
+inhibit_rules = Table(
+    "inhibit_rules",
+    metadata,
+    _tenant_fk(),
+    Column("id", String(ID), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("source_matchers", json_type(), nullable=False),
+    Column("target_matchers", json_type(), nullable=False),
+    Column("equal", json_type(), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_by", String(ID)),
+    _ts("created_at", nullable=False),
+    _ts("updated_at", nullable=False),
+    PrimaryKeyConstraint("tenant_id", "id"),
+)
+"""A tenant's inhibit rules (``domain.inhibition``), matchers as amtool
+strings. A row with the id of a shipped default rule replaces it (a
+disabled one turns it off)."""
 
 maintenance_windows = Table(
     "maintenance_windows",

@@ -15,7 +15,7 @@ from noc_actors.domain.context import ClientContext
 from noc_actors.domain.errors import NotFound
 from noc_actors.domain.escalation import EscalationContacts, EscalationPolicy, EscalationTarget
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.store.repos import clients, maintenance, oncall, policies, tenants
+from noc_actors.store.repos import clients, inhibit_rules, maintenance, oncall, policies, tenants
 
 
 def effective_policy(defaults: TenantPolicy, overrides: Mapping[str, Any] | None) -> TenantPolicy:
@@ -74,4 +74,13 @@ async def load_client_context(
         for s in sites
         if s.get("lat") is not None and s.get("lon") is not None and s.get("geofence_radius_m")
     }
-    return ClientContext(policy, bool(client["enabled"]), escalation, contacts, windows, geofences)
+    rules = await inhibit_rules.effective_rules(conn, tenant_id=tenant_id)
+    return ClientContext(
+        policy,
+        bool(client["enabled"]),
+        escalation,
+        contacts,
+        windows,
+        geofences,
+        tuple(rules),
+    )

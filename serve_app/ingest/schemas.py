@@ -83,6 +83,7 @@ OBSERVED: dict[str, tuple[str, ...]] = {
     "work_order": (),
     "device": ("last_seen",),
     "attendance": ("punch_in", "punch_out"),
+    "heartbeat": (),
 }
 """Times of an event that say when something happened (a future one is a bad clock)."""
 

@@ -4,6 +4,7 @@ aggregator that owns the alert."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Annotated, Any
 
@@ -15,11 +16,20 @@ from noc_actors.domain.masking import pii_fields
 from noc_actors.domain.transitions import Action
 from noc_actors.store.repos import alert_queries, audit
 from serve_app.auth import deny, require
+from serve_app.cache import cached
 from serve_app.caller import Caller
 from serve_app.deps import Ctx, Viewer, requires
 from serve_app.errors import answer_for, message_for
 from serve_app.filters import AlertSearch
-from serve_app.schemas import AlertPage, AssignIn, BulkIn, BulkOut, BulkResult, TransitionIn
+from serve_app.schemas import (
+    AlertPage,
+    AssignIn,
+    BulkIn,
+    BulkOut,
+    BulkResult,
+    ShelveIn,
+    TransitionIn,
+)
 from serve_app.scoping import public, visible_alert
 
 router = APIRouter(prefix="/api/noc/alerts", tags=["alerts"])
@@ -29,6 +39,8 @@ ACTION_CAPABILITY: dict[str, Capability] = {
     "resolve": Capability.ACK_ALERTS,
     "assign": Capability.ASSIGN_INCIDENTS,
     "escalate": Capability.ESCALATE,
+    "shelve": Capability.ACK_ALERTS,
+    "unshelve": Capability.ACK_ALERTS,
 }
 
 
@@ -36,11 +48,34 @@ ACTION_CAPABILITY: dict[str, Capability] = {
 async def list_alerts(
     ctx: Ctx, caller: Viewer, search: Annotated[AlertSearch, Query()]
 ) -> AlertPage:
-    async with ctx.engine.connect() as db:
-        items, next_cursor = await alert_queries.query_alerts(
-            db, **search.query(caller), limit=search.limit, cursor=search.cursor
-        )
-    return AlertPage(items=[public(caller, a.to_json()) for a in items], next_cursor=next_cursor)
+    """With Redis, cached per (query, scope, PII view) for
+    ``NOC_CACHE_TTL_ALERTS_S`` (60 s) at most: a committed change of an alert
+    of the clients it covers makes the entry unreachable before the change
+    is answered. The in-process cache is not coherent with one's own writes
+    (``Cache.coherent``): there, lists are read through."""
+    query = search.query(caller)
+
+    async def page() -> dict[str, Any]:
+        async with ctx.engine.connect() as db:
+            items, next_cursor = await alert_queries.query_alerts(
+                db, **query, limit=search.limit, cursor=search.cursor
+            )
+        return {"items": [public(caller, a.to_json()) for a in items], "next_cursor": next_cursor}
+
+    if not ctx.cache.coherent:
+        return AlertPage(**await page())
+    parts = [json.dumps(query, sort_keys=True, default=str), str(search.limit)]
+    parts += [search.cursor or "", f"pii={caller.sees_pii}"]
+    found = await cached(
+        ctx.cache,
+        "alerts",
+        caller.tenant_id,
+        parts,
+        query["client_ids"],
+        ctx.settings.cache_ttl_alerts_s,
+        page,
+    )
+    return AlertPage(**found)
 
 
 @router.get("/{alert_id}", summary="One alert (a read of unmasked PII is audited)")
@@ -100,6 +135,7 @@ async def _transition(
             source_ip=caller.source_ip,
             correlation_id=caller.correlation_id,
             user_agent=caller.user_agent,
+            shelve_minutes=getattr(body, "minutes", None) if action == "shelve" else None,
         )
         results.update({data["id"]: data for data in out["done"]})
         results.update(out["errors"])
@@ -159,6 +195,24 @@ async def escalate_alert(
     alert_id: str, ctx: Ctx, caller: Escalator, body: TransitionIn | None = None
 ) -> dict[str, Any]:
     return await _one(ctx, caller, "escalate", alert_id, body)
+
+
+@router.post("/{alert_id}/shelve", summary="Shelve one alert for a while (body: minutes)")
+async def shelve_alert(
+    alert_id: str, ctx: Ctx, caller: Acker, body: ShelveIn | None = None
+) -> dict[str, Any]:
+    """Hide it from the default board and hold its escalation for
+    ``minutes`` (60 by default, at most 7 days): when the shelf ends it is
+    back, and escalated then if still unacknowledged. Audited (SHELVE)."""
+    return await _one(ctx, caller, "shelve", alert_id, body or ShelveIn())
+
+
+@router.post("/{alert_id}/unshelve", summary="Take one alert off its shelf now")
+async def unshelve_alert(
+    alert_id: str, ctx: Ctx, caller: Acker, body: TransitionIn | None = None
+) -> dict[str, Any]:
+    """Back on the board, its escalation as due (409 when not shelved)."""
+    return await _one(ctx, caller, "unshelve", alert_id, body)
 
 
 @router.post("/{alert_id}/resolve", summary="Resolve one alert (body: notes)")

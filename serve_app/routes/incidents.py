@@ -1,13 +1,18 @@
-"""``/api/noc/incidents``: create an incident from alerts, list, detail, and
-the transitions acknowledge / assign / start / resolve / close (SPEC section 7).
+"""``/api/noc/incidents``: create an incident from alerts, list, detail, the
+transitions acknowledge / assign / start / resolve / close (SPEC section 7),
+and escalate (one level up the client's escalation chain).
 
 The state machine is the domain ``Incident``; this module loads the row,
-applies the transition, stores the result, audits it (``TRANSITION_AUDIT``)
-and pushes it to the hub. Resolving an incident resolves its still-open
-alerts through the aggregators that own them."""
+applies the transition, stores the result, audits it (``TRANSITION_AUDIT``),
+tells the client's aggregate (its incident rule) and pushes it to the hub.
+Incidents the correlation rule opens (``source`` ``rule:critical_burst``)
+are written by the aggregates, in their ingest's transaction. Resolving an
+incident resolves its still-open alerts through the aggregators that own
+them."""
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -18,18 +23,15 @@ from pydantic import BaseModel, Field
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.audit import AuditEntry
-from noc_actors.domain.enums import Capability, IncidentState, Severity
+from noc_actors.domain.enums import Capability
 from noc_actors.domain.errors import InvalidInput, InvalidTransition, NotFound, Unavailable
+from noc_actors.domain.escalation import EscalationTarget
 from noc_actors.domain.hub_events import HubEvent
-from noc_actors.domain.incident import (
-    DEFAULT_PRIORITY,
-    TRANSITION_AUDIT,
-    Incident,
-    create_incident,
-    default_sla_target,
-)
+from noc_actors.domain.incident import TRANSITION_AUDIT, Incident, create_incident
+from noc_actors.domain.schema_rules import NOT_BLANK
 from noc_actors.store.repos import alert_queries, audit
 from noc_actors.store.repos import incidents as repo
+from noc_actors.store.tenancy import load_client_context
 from serve_app.auth import deny, require
 from serve_app.caller import Caller
 from serve_app.context import AppContext
@@ -38,9 +40,10 @@ from serve_app.filters import IncidentSearch
 from serve_app.schemas import AssignIn, StrictModel, TransitionIn
 from serve_app.scoping import public
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/noc/incidents", tags=["incidents"])
 
-IncidentAction = Literal["acknowledge", "assign", "start", "resolve", "close"]
+IncidentAction = Literal["acknowledge", "assign", "start", "resolve", "close", "escalate"]
 GenericAction = Literal["acknowledge", "start", "resolve", "close"]
 """The transitions of ``POST /{id}/{action}``; ``assign`` has its own route
 (its body needs an assignee)."""
@@ -49,6 +52,7 @@ ACTION_CAPABILITY: dict[str, Capability] = {
     a: Capability.ASSIGN_INCIDENTS for a in ("assign", "start", "resolve", "close")
 } | {"acknowledge": Capability.ACK_ALERTS}
 Assigner = Annotated[Caller, Depends(requires(Capability.ASSIGN_INCIDENTS))]
+Escalator = Annotated[Caller, Depends(requires(Capability.ESCALATE))]
 
 
 class IncidentIn(StrictModel):
@@ -58,7 +62,9 @@ class IncidentIn(StrictModel):
     title: str = Field(min_length=1, max_length=500)
     description: str = Field(default="", max_length=4000)
     priority: Literal["P1", "P2", "P3", "P4"] | None = None
-    runbook_url: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
+    runbook_url: str | None = Field(
+        default=None, max_length=2000, pattern=rf"^https?://{NOT_BLANK}+$"
+    )  # not \S: ECMA's and Python's whitespace differ (U+0085)
     assignee: str | None = Field(default=None, min_length=1, max_length=128)
 
 
@@ -68,6 +74,7 @@ _CREATED = (
 )  # fmt: skip
 _CHANGED = (
     "assignee", "acknowledged_at", "assigned_at", "resolved_at", "closed_at", "resolution_notes",
+    "escalation_level", "escalated_to", "escalated_at",
 )  # fmt: skip
 """Fields a transition may change (besides ``state``)."""
 
@@ -81,32 +88,25 @@ class IncidentPage(BaseModel):
     next_cursor: str | None
 
 
-_AS_STORED = (
-    "id", "tenant_id", "client_id", "site_id", "title", "created_at", "assignee", "created_by",
-    "runbook_url", "acknowledged_at", "assigned_at", "resolved_at", "resolution_notes",
-    "closed_at",
-)  # fmt: skip
 _DERIVED = ("time_to_ack", "time_to_assign", "time_to_resolve", "sla_met")
-
-
-def _incident(row: dict[str, Any]) -> Incident:
-    """The domain incident of a stored row (with its ``alert_ids``)."""
-    severity = Severity(row["severity"])
-    return Incident(
-        **{k: row[k] for k in _AS_STORED},
-        description=row["description"] or "",
-        severity=severity,
-        priority=row["priority"] or DEFAULT_PRIORITY[severity],
-        sla_target=row["sla_target"] or default_sla_target(severity, row["created_at"]),
-        alert_ids=list(row["alert_ids"]),
-        state=IncidentState(row["state"]),
-    )
 
 
 def _view(row: dict[str, Any]) -> dict[str, Any]:
     """The stored incident with its derived durations, as JSON types."""
-    inc = _incident(row)
-    return jsonable_encoder(row | {k: getattr(inc, k) for k in _DERIVED})  # type: ignore[no-any-return]
+    inc = repo.as_incident(row)
+    derived = {k: getattr(inc, k) for k in _DERIVED} | {"alert_count": len(inc.alert_ids)}
+    return jsonable_encoder(row | derived)  # type: ignore[no-any-return]
+
+
+async def _tell_client(ctx: AppContext, row: dict[str, Any]) -> None:
+    """Tell the client's aggregate (its incident rule) what an operator did:
+    an alert in an incident never starts another one, and a closed rule
+    incident takes no more alerts. Best effort: the change is stored, and
+    the aggregate reads it on its next load anyway."""
+    try:
+        await ctx.noc.incident_changed(repo.as_incident(row))
+    except (NotFound, Unavailable) as err:
+        log.warning("incident %s: its client's aggregate was not told: %s", row["id"], err)
 
 
 def _entry(caller: Caller, action: str, incident_id: str, meta: dict[str, Any]) -> AuditEntry:
@@ -188,6 +188,7 @@ async def create(body: IncidentIn, ctx: Ctx, caller: Assigner) -> dict[str, Any]
         await audit.append_audit(db, entries)
     if row is None:  # pragma: no cover - written in this very transaction
         raise NotFound("incident", inc.id)
+    await _tell_client(ctx, row)
     view = _view(row)
     _publish(ctx, "incident_new", "create", view)
     return public(caller, view)
@@ -222,9 +223,17 @@ async def get_incident(incident_id: str, ctx: Ctx, caller: Viewer) -> dict[str, 
     return public(caller, view)
 
 
-def _apply(inc: Incident, action: IncidentAction, caller: Caller, body: TransitionIn) -> None:
-    now = datetime.now(UTC)
-    if action == "acknowledge":
+def _apply(
+    inc: Incident,
+    action: IncidentAction,
+    caller: Caller,
+    body: TransitionIn,
+    now: datetime,
+    chain: list[EscalationTarget],
+) -> None:
+    if action == "escalate":
+        inc.escalate(chain, now)
+    elif action == "acknowledge":
         inc.acknowledge(caller.user_id, now)
     elif action == "assign":
         inc.assign(body.assignee or "", now, by=caller.user_id)
@@ -280,6 +289,18 @@ async def assign(incident_id: str, ctx: Ctx, caller: Assigner, body: AssignIn) -
     return await _transition(ctx, caller, incident_id, "assign", body)
 
 
+@router.post("/{incident_id}/escalate", summary="Escalate the incident one level")
+async def escalate(
+    incident_id: str, ctx: Ctx, caller: Escalator, body: TransitionIn | None = None
+) -> dict[str, Any]:
+    """One level up the escalation chain of the incident's client and site,
+    as an alert's manual escalation (``noc:escalate``): the level's target —
+    the on-call user when a schedule names one — or, past the chain's end,
+    the tenant's admins. The state stays; 409 once resolved or closed.
+    Audited (level and target) and pushed as ``incident_updated``."""
+    return await _transition(ctx, caller, incident_id, "escalate", body or TransitionIn())
+
+
 @router.post(
     "/{incident_id}/{action}",
     summary="acknowledge | start | resolve (body: notes) | close",
@@ -307,18 +328,30 @@ async def _transition(
         row = await repo.get_incident(db, tenant_id=caller.tenant_id, incident_id=incident_id)
         if row is None:
             raise NotFound("incident", incident_id)
-        inc = _incident(row)
+        inc = repo.as_incident(row)
         before = inc.state
-        _apply(inc, action, caller, body)  # InvalidTransition -> 409, nothing written
+        now = datetime.now(UTC)
+        chain: list[EscalationTarget] = []
+        if action == "escalate" and inc.is_open:
+            context = await load_client_context(
+                db, inc.tenant_id, inc.client_id, ctx.settings.policy, now
+            )
+            chain = context.escalation.resolve_chain(context.contacts, inc.client_id, inc.site_id)
+        _apply(inc, action, caller, body, now, chain)  # InvalidTransition -> 409, no write
         row = await repo.update_incident(
             db, tenant_id=caller.tenant_id, incident_id=incident_id, **_stored(inc)
         )
         meta: dict[str, Any] = {"from": before.value, "to": inc.state.value}
         if action == "assign":
             meta["assignee"] = inc.assignee
+        if action == "escalate":
+            meta |= {"level": inc.escalation_level, "target": inc.escalated_to}
+            if body.notes:
+                meta["notes"] = body.notes
         await audit.append_audit(db, [_entry(caller, action, incident_id, meta)])
     if row is None:  # pragma: no cover - locked and read in this very transaction
         raise NotFound("incident", incident_id)
+    await _tell_client(ctx, row)
     view = _view(row)
     if action == "resolve":
         view["cascade"] = await _resolve_alerts(ctx, caller, inc)

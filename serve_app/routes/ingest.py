@@ -1,7 +1,8 @@
 """The NOC's own ingest endpoints: ``POST /api/noc/events`` (platform events
-through the rules) and ``POST /api/noc/alerts`` (alerts raised by any
-source). Both need noc:ingest (integration keys hold it), take batches of up
-to 5,000 items, and answer per item. A 200 means every accepted item is in
+through the rules), ``POST /api/noc/alerts`` (alerts raised by any source)
+and ``POST /api/noc/heartbeats`` (a source is alive). They need noc:ingest
+(integration keys hold it), take batches of up to 5,000 items (a heartbeat
+is one), and answer per item. A 200 means every accepted item is in
 the database; a 503 (Retry-After) means the NOC is overloaded or an
 aggregator was unavailable — the body then says which items were stored.
 Retry with the same ``Idempotency-Key`` header and nothing is applied twice."""
@@ -12,7 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
+from noc_actors.domain.events import HeartbeatEvent, Id
 from serve_app.deps import Ctx, Ingester
 from serve_app.ingest.schemas import (
     AlertBatchIn,
@@ -22,6 +25,7 @@ from serve_app.ingest.schemas import (
     event_items,
     ingest_answer,
 )
+from serve_app.schemas import StrictModel
 
 router = APIRouter(tags=["ingest"])
 
@@ -54,6 +58,42 @@ async def post_events(
     body: EventBatchIn, ctx: Ctx, caller: Ingester, key: IdempotencyKey = None
 ) -> JSONResponse:
     return JSONResponse(ingest_answer(await ctx.ingest.run(caller, event_items(body), key)))
+
+
+class HeartbeatIn(StrictModel):
+    """``POST /api/noc/heartbeats``: one heartbeat of a source."""
+
+    name: Id = Field(description="The heartbeat's name within the client, e.g. 'billing-sync'.")
+    client_id: Id
+    site_id: Id | None = None
+    timeout_s: float = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 3600,
+        allow_inf_nan=False,
+        description="Not renewed within this many seconds: one HEARTBEAT_MISSED alert (HIGH).",
+    )
+
+
+@router.post(
+    "/api/noc/heartbeats",
+    response_model=IngestOut,
+    responses=RESPONSES,
+    summary="A source is alive: renew its heartbeat (missing it raises HEARTBEAT_MISSED)",
+)
+async def post_heartbeat(
+    body: HeartbeatIn, ctx: Ctx, caller: Ingester, key: IdempotencyKey = None
+) -> JSONResponse:
+    """Alerta's heartbeats: a source posts one every so often; one not
+    renewed within ``timeout_s`` of the NOC receiving the last raises one
+    HEARTBEAT_MISSED alert for its client, resolved by the next beat. The
+    same as ``POST /api/noc/events`` with ``{"kind": "heartbeat", "id":
+    name, ...}``; the answer says whether it resolved a missed alert."""
+    beat = HeartbeatEvent(
+        id=body.name, client_id=body.client_id, site_id=body.site_id, timeout_s=body.timeout_s
+    )
+    batch = EventBatchIn(events=[beat])
+    return JSONResponse(ingest_answer(await ctx.ingest.run(caller, event_items(batch), key)))
 
 
 @router.post(

@@ -40,7 +40,7 @@ from noc_actors.domain.notify.config import (
 from noc_actors.domain.notify.signing import token_hash
 from noc_actors.store.repos import alert_queries, audit, notifications, users
 from noc_actors.store.secrets import SecretBox
-from serve_app.auth import deny
+from serve_app.auth import require_tenant_wide
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, Viewer, requires
@@ -138,11 +138,6 @@ def _view(row: dict[str, Any], box: SecretBox) -> dict[str, Any]:
     }
 
 
-async def _tenant_wide(ctx: AppContext, caller: Caller) -> None:
-    if caller.visible_client_ids is not None:
-        raise await deny(ctx, caller, "scope", "contact_point", caller.tenant_id)
-
-
 async def _check_user(ctx: AppContext, caller: Caller, user_id: str | None) -> None:
     if user_id is None:
         return
@@ -165,7 +160,7 @@ async def _audit(caller: Caller, ctx: AppContext, contact_id: str, meta: dict[st
 
 @router.get("/contact-points", summary="The tenant's contact points (no secrets)")
 async def list_contact_points(ctx: Ctx, caller: Configurer) -> dict[str, Any]:
-    await _tenant_wide(ctx, caller)
+    await require_tenant_wide(ctx, caller, "contact_point")
     async with ctx.engine.connect() as db:
         rows = await notifications.list_contacts(db, tenant_id=caller.tenant_id)
     box = _box(ctx)
@@ -174,7 +169,7 @@ async def list_contact_points(ctx: Ctx, caller: Configurer) -> dict[str, Any]:
 
 @router.post("/contact-points", status_code=201, summary="Add a contact point")
 async def create_contact_point(ctx: Ctx, caller: Configurer, body: ContactIn) -> dict[str, Any]:
-    await _tenant_wide(ctx, caller)
+    await require_tenant_wide(ctx, caller, "contact_point")
     await _check_user(ctx, caller, body.user_id)
     _check_band(body.min_severity.value, body.max_severity.value if body.max_severity else None)
     box = _box(ctx)
@@ -204,7 +199,7 @@ async def create_contact_point(ctx: Ctx, caller: Configurer, body: ContactIn) ->
 
 
 async def _stored(ctx: AppContext, caller: Caller, contact_id: str) -> dict[str, Any]:
-    await _tenant_wide(ctx, caller)
+    await require_tenant_wide(ctx, caller, "contact_point")
     async with ctx.engine.connect() as db:
         row = await notifications.get_contact(db, tenant_id=caller.tenant_id, contact_id=contact_id)
     if row is None:

@@ -38,6 +38,7 @@ from noc_actors.domain.oncall import (
     parse_layers,
     schedule_for,
 )
+from noc_actors.domain.schema_rules import NOT_BLANK
 from noc_actors.store.repos import audit, clients, oncall, users
 from serve_app.auth import deny
 from serve_app.caller import Caller
@@ -55,7 +56,7 @@ DEFAULT_SPAN = timedelta(days=7)
 """How far ahead a schedule's timeline reaches unless asked."""
 
 
-NotBlank = Annotated[str, Field(min_length=1, max_length=128, pattern=r"\S")]
+NotBlank = Annotated[str, Field(min_length=1, max_length=128, pattern=NOT_BLANK)]
 WallTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["18:00"])]
 LOCAL_DATE_TIME = (
     r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]"
@@ -77,7 +78,7 @@ class RestrictionIn(StrictModel):
 class LayerIn(StrictModel):
     """One rotation (checked whole by ``domain.oncall.parse_layers``)."""
 
-    name: str = Field(min_length=1, max_length=80, pattern=r"\S")
+    name: str = Field(min_length=1, max_length=80, pattern=NOT_BLANK)
     users: list[NotBlank] = Field(min_length=1, max_length=100)
     start: str = Field(
         pattern=LOCAL_DATE_TIME,

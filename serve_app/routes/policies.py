@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StrictFloat,
     ValidationError,
     create_model,
@@ -32,7 +33,7 @@ from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.schema_rules import JSON_INT
 from noc_actors.store.repos import audit, clients, policies, tenants
 from noc_actors.store.tenancy import effective_policy
-from serve_app.auth import deny
+from serve_app.auth import deny, require_tenant_wide
 from serve_app.caller import Caller
 from serve_app.context import AppContext
 from serve_app.deps import Ctx, requires
@@ -62,10 +63,13 @@ class EscalationIn(StrictModel):
 
 
 def _strict_numbers(tp: Any) -> Any:
-    """``tp`` with ``float``/``int`` strict (JSON ``true`` is not a number;
-    an integer is still a float), through dicts and unions."""
+    """``tp`` with ``float``/``int``/``bool`` strict (JSON ``true`` is not a
+    number, ``1`` is not a boolean; an integer is still a float), through
+    dicts and unions."""
     if tp is float:
         return StrictFloat
+    if tp is bool:
+        return StrictBool
     if tp is int:
         return Annotated[(int, *JSON_INT)]
     args = get_args(tp)
@@ -157,17 +161,6 @@ def _validation_error(err: ValidationError) -> RequestValidationError:
     )
 
 
-def _sees_every_client(caller: Caller) -> bool:
-    return caller.visible_client_ids is None
-
-
-async def _require_tenant_wide(ctx: AppContext, caller: Caller, entity: str) -> None:
-    """Tenant-wide settings change every client: only a configurer who sees
-    every client of the tenant may change them (403 + audit otherwise)."""
-    if not _sees_every_client(caller):
-        raise await deny(ctx, caller, "scope", entity, caller.tenant_id)
-
-
 async def _require_client(ctx: AppContext, caller: Caller, client_id: str) -> None:
     visible = caller.visible_client_ids
     if visible is not None and client_id not in visible:
@@ -200,7 +193,7 @@ async def put_policies(
     """Tenant-wide: only for a configurer who sees every client (403 +
     audit otherwise)."""
     body = overrides.model_dump(mode="json", exclude_unset=True)
-    await _require_tenant_wide(ctx, caller, "tenant_policy")
+    await require_tenant_wide(ctx, caller, "tenant_policy")
     now = datetime.now(UTC)
     defaults = ctx.settings.policy
     async with ctx.engine.begin() as db:
@@ -235,7 +228,7 @@ async def put_escalation(body: EscalationIn, ctx: Ctx, caller: Configurer) -> di
     now = datetime.now(UTC)
     cid = body.client_id
     if cid is None:
-        await _require_tenant_wide(ctx, caller, "escalation_policy")
+        await require_tenant_wide(ctx, caller, "escalation_policy")
     else:
         await _require_client(ctx, caller, cid)
     async with ctx.engine.begin() as db:

@@ -4,16 +4,19 @@
 
 import { AlertDrawer } from "./drawer.js";
 import { $, Session } from "./session.js";
+import { attachViews } from "./views.js";
 
 const TOKEN_KEY = "noc.token";
 
 let session = null;
 let drawer = null;
+let views = null; // the Board / Trends / Reports tabs (views.js)
 
 function showSignedIn(signedIn) {
   $("sign-in").hidden = signedIn;
   $("dashboard").hidden = !signedIn;
   $("sign-out").hidden = !signedIn;
+  $("alarm-toggle").hidden = !signedIn;
   if (!signedIn) $("user-info").hidden = true;
 }
 
@@ -44,6 +47,8 @@ function attachDrawer(s) {
 function signedOut(reason) {
   drawer?.destroy();
   drawer = null;
+  views?.destroy();
+  views = null;
   session = null;
   sessionStorage.removeItem(TOKEN_KEY);
   showSignedIn(false);
@@ -74,6 +79,7 @@ async function signIn(token) {
   sessionStorage.setItem(TOKEN_KEY, token);
   session = candidate;
   drawer = attachDrawer(session);
+  views = attachViews(session);
   $("token-input").value = "";
   showSignedIn(true);
   session.start();

@@ -1,16 +1,20 @@
 // The alert detail drawer: one alert, read fresh from the API, with every
-// field and all of its metadata, and its notifications (each delivery and
-// its attempts). Non-modal: the board stays usable beside it. One drawer
-// for the page; opening another alert replaces what it shows.
+// field and all of its metadata, its timeline (timeline.js: what happened
+// to it, oldest first) and its notifications (each delivery and its
+// attempts). Non-modal: the board stays usable beside it. One drawer for
+// the page; opening another alert replaces what it shows.
 //
 // Values are shown as the API gives them (masked already for a user
 // without noc:view_pii). A pushed snapshot of the open alert refreshes it
-// and re-reads the notifications, at most once per READ_GAP_MS; while a
-// delivery is pending, and for FOLLOW_MS after the alert changed (or the
-// drawer opened), the notifications are re-read, as a send is not pushed.
+// and re-reads the notifications, at most once per READ_GAP_MS, and the
+// timeline with them when the snapshot changed a field the timeline tells
+// (timelineKey) — no polling for it. While a delivery is pending, and for
+// FOLLOW_MS after the alert changed (or the drawer opened), the
+// notifications are re-read, as a send is not pushed.
 
 import { freshness, newer } from "./board.js";
 import { clockSeconds, dateTime, h, humanize, shortId, valueText } from "./dom.js";
+import { timelineKey, timelineView } from "./timeline.js";
 
 const READ_GAP_MS = 1000; // at most one read of the notifications per second
 const FOLLOW_MS = 10_000; // keep looking this long after a change ...
@@ -45,12 +49,18 @@ export class AlertDrawer {
     this.lastRead = 0;
     this.changedAt = 0;
     this.logShown = null; // the notifications shown, as JSON: unchanged ones are not redrawn
+    this.timelineReading = null; // the generation whose timeline read is in flight
+    this.timelineAgain = false;
+    this.timelineStale = false; // read the timeline too on the next scheduled read
+    this.timelineFor = null; // timelineKey of the snapshot the timeline was last read for
+    this.timelineShown = null; // the timeline shown, as JSON
 
     this.title = h("h2", { id: "drawer-title", class: "drawer-title", tabindex: "-1", "data-testid": "drawer-type" });
     this.chips = h("div", { class: "drawer-chips" });
     this.error = h("p", { class: "drawer-error", role: "alert", "data-testid": "drawer-error", hidden: true });
     this.details = h("div", { class: "drawer-alert" });
     this.log = h("div", { class: "drawer-log", "aria-live": "polite" });
+    this.timeline = h("div", { class: "drawer-timeline", "aria-live": "polite" });
     this.el = h(
       "aside",
       {
@@ -79,6 +89,12 @@ export class AlertDrawer {
         { class: "drawer-body" },
         this.error,
         this.details,
+        h(
+          "section",
+          { class: "drawer-section", "data-testid": "drawer-timeline", "aria-labelledby": "drawer-timeline-title" },
+          h("h3", { id: "drawer-timeline-title" }, "Timeline ", h("span", { class: "tl-order" }, "(oldest first)")),
+          this.timeline,
+        ),
         h(
           "section",
           { class: "drawer-section", "data-testid": "drawer-notifications", "aria-labelledby": "drawer-notifications-title" },
@@ -121,17 +137,21 @@ export class AlertDrawer {
     this.render(alert);
     this.logShown = null;
     this.log.replaceChildren(h("p", { class: "muted small" }, "Loading…"));
+    this.timelineShown = null;
+    this.timeline.replaceChildren(h("p", { class: "muted small" }, "Loading…"));
     this.el.hidden = false;
     this.deps.onToggle?.(alert.id);
     this.title.focus();
     this.readAlert();
+    this.readTimeline();
     this.readNotifications();
   }
 
-  /** Read the alert and its notifications again soon, e.g. after a reload of the board. */
+  /** Read the alert, its timeline and its notifications again soon, e.g. after a reload of the board. */
   refresh() {
     if (this.alertId === null) return;
     this.alertStale = true;
+    this.timelineStale = true;
     this.readSoon();
   }
 
@@ -139,6 +159,7 @@ export class AlertDrawer {
   update(alert) {
     if (alert.id !== this.alertId || !this.render(alert)) return;
     this.changedAt = Date.now();
+    this.noteTimeline();
     this.readSoon();
   }
 
@@ -170,7 +191,7 @@ export class AlertDrawer {
       const fresh = await this.deps.api.alert(alert.id);
       if (generation !== this.generation) return;
       this.showError(null);
-      this.render(fresh);
+      if (this.render(fresh) && this.noteTimeline()) this.readSoon();
     } catch (err) {
       if (generation !== this.generation || err.status === 401) return;
       const refused = REFUSED[err.status];
@@ -190,6 +211,10 @@ export class AlertDrawer {
       if (this.alertStale) {
         this.alertStale = false;
         this.readAlert();
+      }
+      if (this.timelineStale) {
+        this.timelineStale = false;
+        this.readTimeline();
       }
       this.readNotifications();
     }, at - Date.now());
@@ -226,6 +251,45 @@ export class AlertDrawer {
     }
   }
 
+  /** Mark the timeline stale when the snapshot shown changed what it tells; returns whether it did. */
+  noteTimeline() {
+    if (timelineKey(this.alert) === this.timelineFor) return false;
+    this.timelineStale = true;
+    return true;
+  }
+
+  async readTimeline() {
+    const { generation, alert } = this;
+    if (this.timelineReading === generation) {
+      this.timelineAgain = true;
+      return;
+    }
+    this.timelineReading = generation;
+    this.timelineFor = timelineKey(alert);
+    try {
+      const data = await this.deps.api.timeline(alert.id);
+      if (generation !== this.generation) return;
+      const json = JSON.stringify(data);
+      if (json !== this.timelineShown) this.timeline.replaceChildren(timelineView(data, this.deps.me()));
+      this.timelineShown = json;
+    } catch (err) {
+      if (generation !== this.generation || err.status === 401) return;
+      const why = REFUSED[err.status] ? "You may not see the timeline of this alert." : `Could not load the timeline: ${err.describe()}`;
+      this.timelineShown = null;
+      this.timelineFor = null;
+      this.timeline.replaceChildren(h("p", { class: "drawer-error", "data-testid": "timeline-error" }, why));
+    } finally {
+      if (this.timelineReading === generation) {
+        this.timelineReading = null;
+        if (this.timelineAgain) {
+          this.timelineAgain = false;
+          this.timelineStale = true;
+          this.readSoon();
+        }
+      }
+    }
+  }
+
   /** Look again while a delivery is pending or the alert changed lately: a send is not pushed. */
   followUp(deliveries) {
     const now = Date.now();
@@ -243,6 +307,9 @@ export class AlertDrawer {
     this.readTimer = null;
     this.readAgain = false;
     this.alertStale = false;
+    this.timelineAgain = false;
+    this.timelineStale = false;
+    this.timelineFor = null;
     this.lastRead = 0;
   }
 
@@ -287,6 +354,9 @@ export class AlertDrawer {
       ["first-seen", "First seen", when(a.first_seen), a.first_seen],
       ["last-seen", "Last seen", when(a.last_seen), a.last_seen],
       ["repeats", "Repeats", String(a.suppressed_count ?? 0), "Folded duplicates"],
+      a.flap_count
+        ? ["flaps", "Flaps", `${a.flap_count} opens${a.flapping ? " (flapping now)" : ""}`, "Times its condition opened in the flap"]
+        : null,
       ["acknowledged", "Acknowledged", joined(who(a.acknowledged_by), when(a.acknowledged_at)), a.acknowledged_by],
       a.assigned_to || a.assigned_at
         ? ["assigned", "Assigned", joined(who(a.assigned_to), when(a.assigned_at)), a.assigned_to]

@@ -75,11 +75,36 @@ function stat(label, value, note, warn = false) {
 
 const INCIDENT_ORDER = ["NEW", "ACKNOWLEDGED", "ASSIGNED", "IN_PROGRESS", "RESOLVED", "CLOSED"];
 
+/** The transitions an incident in each state offers: [action, label, capability]. */
+export const INCIDENT_ACTIONS = {
+  NEW: [["acknowledge", "Ack", "noc:ack_alerts"], ["assign", "Take", "noc:assign_incidents"], ["resolve", "Resolve…", "noc:assign_incidents"]],
+  ACKNOWLEDGED: [["assign", "Take", "noc:assign_incidents"], ["resolve", "Resolve…", "noc:assign_incidents"]],
+  ASSIGNED: [["start", "Start", "noc:assign_incidents"], ["resolve", "Resolve…", "noc:assign_incidents"]],
+  IN_PROGRESS: [["resolve", "Resolve…", "noc:assign_incidents"]],
+  RESOLVED: [["close", "Close", "noc:assign_incidents"]],
+  CLOSED: [],
+};
+
 export class IncidentList {
-  constructor(root, clientName) {
+  /**
+   * @param {HTMLElement} root
+   * @param {(clientId: string) => string} clientName
+   * @param {object} [hooks]
+   * @param {(incident: object, action: string) => void} [hooks.onAction]
+   * @param {(capability: string) => boolean} [hooks.can] may the user do it?
+   */
+  constructor(root, clientName, hooks = {}) {
     this.root = root;
     this.clientName = clientName;
+    this.hooks = hooks;
     this.items = new Map();
+    this.busy = new Set(); // incident ids with a request in flight
+  }
+
+  setBusy(id, busy) {
+    if (busy) this.busy.add(id);
+    else this.busy.delete(id);
+    this.render();
   }
 
   reset(items) {
@@ -106,26 +131,62 @@ export class IncidentList {
       ...items.map((i) =>
         h(
           "li",
-          { class: `incident sev-${i.severity}`, "data-testid": "incident", dataset: { incidentId: i.id, state: i.state } },
+          {
+            class: `incident sev-${i.severity}`,
+            "data-testid": "incident",
+            dataset: { incidentId: i.id, state: i.state, source: i.source ?? "manual", clientId: i.client_id },
+          },
           h(
             "div",
             { class: "incident-head" },
             h("span", { class: `sev-chip sev-${i.severity}` }, i.severity),
             h("span", { class: "badge" }, humanize(i.state)),
+            i.source?.startsWith("rule:")
+              ? h(
+                  "span",
+                  { class: "badge badge-auto", "data-testid": "incident-auto", title: "Opened by the correlation rule" },
+                  "auto",
+                )
+              : null,
             i.priority ? h("span", { class: "muted small" }, i.priority) : null,
           ),
           h("p", { class: "incident-title" }, i.title),
           h(
             "div",
             { class: "muted small" },
-            `${this.clientName(i.client_id)} · ${(i.alert_ids ?? []).length} alerts · ${age(i.created_at)}`,
+            h("span", { "data-testid": "incident-alert-count" }, `${i.alert_count ?? (i.alert_ids ?? []).length} alerts`),
+            ` · ${this.clientName(i.client_id)} · ${age(i.created_at)}`,
             i.assignee ? ` · ${i.assignee}` : "",
             i.sla_met === false ? h("span", { class: "sla-miss" }, " · SLA missed") : null,
           ),
+          this.actions(i),
         ),
       ),
     );
     if (!items.length) this.root.append(h("li", { class: "muted small empty-note" }, "No open incidents"));
+  }
+
+  actions(i) {
+    const { onAction, can } = this.hooks;
+    if (!onAction) return null;
+    const offered = (INCIDENT_ACTIONS[i.state] ?? []).filter(([, , cap]) => !can || can(cap));
+    if (!offered.length) return null;
+    const busy = this.busy.has(i.id);
+    return h(
+      "div",
+      { class: "incident-actions" },
+      offered.map(([action, label]) =>
+        h("button", {
+          type: "button",
+          class: "btn btn-small",
+          "data-testid": `incident-${action}`,
+          "aria-label": `${label.replace("…", "")} incident: ${i.title}`,
+          title: action === "assign" ? "Assign it to me" : undefined,
+          disabled: busy,
+          onclick: () => onAction(i, action),
+        }, label),
+      ),
+    );
   }
 }
 

@@ -5,14 +5,30 @@ exactly once."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
 from tests.e2e.conftest import Api
+
+RAY_LOGS = Path("/tmp/ray/session_latest/logs")
+
+
+def server_log(correlation_id: str, lines: int = 60) -> str:
+    """What the Ray workers logged from the line naming ``correlation_id``
+    on (a replica logs an unhandled error's traceback under it)."""
+    for path in sorted(RAY_LOGS.glob("worker-*.err")):
+        text = path.read_text(errors="replace").splitlines()
+        for i, line in enumerate(text):
+            if correlation_id in line:
+                return "\n".join(text[i : i + lines])
+    return f"(nothing logged under {correlation_id} in {RAY_LOGS})"
+
 
 FIGURES: list[str] = []
 """Every figure line the chaos tests recorded; printed at the end of the run
@@ -106,6 +122,23 @@ class Load:
         """Seconds from ``at`` to the first 2xx answer of a batch sent after it."""
         ends = [a.sent_at + a.took_s for a in self.answers if a.sent_at >= at and a.status < 300]
         return min(ends) - at if ends else None
+
+    def unexpected(self, allowed: tuple[int, ...] = (200, 503)) -> list[str]:
+        """Each answer whose status is not ``allowed``, with what the server
+        logged under its correlation id (a 500's traceback), so a failure
+        in CI says what went wrong."""
+        out = []
+        for a in self.answers:
+            if a.status in allowed:
+                continue
+            line = f"{a.status} {a.body}"
+            try:
+                correlation_id = json.loads(a.body)["error"]["correlation_id"]
+            except (ValueError, KeyError, TypeError):
+                out.append(line)
+                continue
+            out.append(f"{line}\n{server_log(correlation_id)}")
+        return out
 
     def report(self, what: str, recovery_s: float | None) -> tuple[set[str], list[str]]:
         """Print the figures; the lost and the doubled entity ids."""

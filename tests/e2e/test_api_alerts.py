@@ -338,3 +338,86 @@ def test_metrics_endpoint_speaks_prometheus_text(api: Api) -> None:
         mine = c.get("/metrics").text
     assert f'client="{api.ids["a1"]}",placement="pooled",host="' in mine
     assert [x for x in mine.splitlines() if api.ids["b1"] in x] == []
+
+
+OPEN = ("NEW", "ACKNOWLEDGED", "ASSIGNED", "ESCALATED")
+
+
+def open_by_type(api: Api, who: str) -> dict[str, int]:
+    """What the alert list says is open, per type, for ``who``."""
+    with api.client(who) as c:
+        r = c.get("/api/noc/alerts", params={"status": OPEN, "limit": 500})
+    counts: dict[str, int] = {}
+    for a in r.json()["items"]:
+        counts[a["alert_type"]] = counts.get(a["alert_type"], 0) + 1
+    return counts
+
+
+def alert_types(api: Api, who: str) -> dict[str, dict]:
+    with api.client(who) as c:
+        r = c.get("/api/noc/alert-types")
+    assert r.status_code == 200, r.text
+    items = r.json()["items"]
+    assert [i["alert_type"] for i in items] == sorted(i["alert_type"] for i in items)
+    return {i["alert_type"]: i for i in items}
+
+
+async def test_alert_types_list_the_tenants_and_the_seen_ones_with_open_counts_in_scope(
+    api: Api,
+) -> None:
+    """The seed's get_accessible_alert_types: built-in types, the tenant's
+    own (its policy), and a type only an alert carries — each with its
+    default severity and the open alerts the caller sees."""
+    from noc_actors.actors.client import NocClient
+    from noc_actors.domain.draft import AlertDraft
+
+    with api.client("admin") as c:
+        r = c.put("/api/noc/policies", json={"type_severity": {"LIFT_STUCK": "CRITICAL"}})
+        assert r.status_code == 200, r.text
+    tenant, client, site = api.ids["tenant_a"], api.ids["a1"], api.ids["a1-n"]
+    drafts = [AlertDraft(tenant, client, "ROOF_LEAK", "water", site_id=site, entity_id="roof")]
+    await NocClient(api.settings.ray_namespace).ingest_alerts(tenant, client, drafts)
+
+    types = alert_types(api, "admin")
+    assert types["SECURITY_ANOMALY"]["source"] == "builtin"
+    assert types["SECURITY_ANOMALY"]["default_severity"] == "CRITICAL"
+    assert types["DEVICE_OFFLINE"]["default_severity"] == "HIGH"
+    assert types["LIFT_STUCK"] | {"open": 0} == {
+        "alert_type": "LIFT_STUCK", "default_severity": "CRITICAL", "source": "tenant", "open": 0
+    }  # fmt: skip
+    assert types["ROOF_LEAK"]["source"] == "alerts"
+    for who in ("admin", "guard"):  # the counts are the caller's scope's
+        counts = {t: i["open"] for t, i in alert_types(api, who).items() if i["open"]}
+        assert counts == open_by_type(api, who), who
+    assert alert_types(api, "guard")["ROOF_LEAK"]["open"] == 1  # its site
+    with api.client("admin_b") as c:  # another tenant: its own list, none of A's
+        other = {i["alert_type"] for i in c.get("/api/noc/alert-types").json()["items"]}
+    assert "LIFT_STUCK" not in other and "ROOF_LEAK" not in other
+
+
+def test_assignees_are_searchable_by_who_may_assign_with_names_masked_without_pii(
+    api: Api,
+) -> None:
+    """``GET /api/noc/assignees`` (the dashboard's "Assign…" box): the
+    tenant's users only; names masked for a caller without noc:view_pii,
+    whose search matches ids only (a search by name would tell the name)."""
+    with api.client("admin") as http:
+        everyone = http.get("/api/noc/assignees").json()["items"]
+        by_name = http.get("/api/noc/assignees", params={"q": "operat"}).json()["items"]
+        too_long = http.get("/api/noc/assignees", params={"q": "x" * 201})
+    names = {u["id"]: u["display_name"] for u in everyone}
+    assert names[api.ids["operator"]] == "Operator" and names[api.ids["admin"]] == "Admin"
+    assert api.ids["admin_b"] not in names  # another tenant's
+    assert [u["id"] for u in by_name] == [api.ids["operator"]]
+    assert too_long.status_code == 422 and "q" in too_long.json()["error"]["message"]
+
+    with api.client("operator") as http:  # may assign, does not see PII
+        masked = http.get("/api/noc/assignees").json()["items"]
+        by_name = http.get("/api/noc/assignees", params={"q": "operat"}).json()["items"]
+        by_id = http.get("/api/noc/assignees", params={"q": api.ids["admin"]}).json()["items"]
+    assert {u["id"]: u["display_name"] for u in masked}[api.ids["operator"]] == "Op***or"
+    assert by_name == []
+    assert [u["id"] for u in by_id] == [api.ids["admin"]]
+
+    with api.client("viewer") as http:  # may not assign
+        assert http.get("/api/noc/assignees").status_code == 403

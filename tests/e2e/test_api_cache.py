@@ -76,3 +76,89 @@ def test_overviews_are_warmed_for_all_clients_users_without_a_request(api: Api) 
     while len(r.keys("noc:cache:overview:*")) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
     assert len(r.keys("noc:cache:overview:*")) >= 3
+
+
+def alerts_page(api: Api, who: str, **params: str) -> dict:
+    with api.client(who) as c:
+        r = c.get("/api/noc/alerts", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def plant(r: redis.Redis, kind: str, change) -> int:
+    """Rewrite every cached entry of ``kind`` with ``change``; how many."""
+    planted = 0
+    for entry in r.keys(f"noc:cache:{kind}:*"):
+        value = json.loads(r.get(entry) or "null")
+        if change(value):
+            r.set(entry, json.dumps(value), keepttl=True)
+            planted += 1
+    return planted
+
+
+def test_alert_lists_are_cached_and_a_change_shows_at_once(api: Api) -> None:
+    """A client's list and the tenant-wide list are served from Redis (a
+    value planted there comes back); acknowledging an alert of that client
+    makes both fresh before its answer arrives."""
+    r = redis.Redis.from_url(api.settings.redis_url or "", decode_responses=True)
+    victim = api.alerts["a1-s"][0]
+    mine = {"client_id": api.ids["a1"], "status": "NEW"}
+    first, everyone = alerts_page(api, "admin", **mine), alerts_page(api, "admin")
+    assert victim in [a["id"] for a in first["items"]]
+    assert alerts_page(api, "admin", **mine) == first  # the same entry
+
+    def rename(page: dict) -> bool:
+        for item in page["items"]:
+            item["message"] = "planted"
+        return bool(page["items"])
+
+    assert plant(r, "alerts", rename) >= 2
+    assert {a["message"] for a in alerts_page(api, "admin", **mine)["items"]} == {"planted"}
+    assert {a["message"] for a in alerts_page(api, "admin")["items"]} == {"planted"}
+    with api.client("admin") as c:
+        assert c.post(f"/api/noc/alerts/{victim}/acknowledge").status_code == 200
+    fresh = alerts_page(api, "admin", **mine)
+    assert victim not in [a["id"] for a in fresh["items"]]  # no longer NEW
+    assert "planted" not in {a["message"] for a in fresh["items"]}
+    tenant_wide = alerts_page(api, "admin")["items"]
+    assert "planted" not in {a["message"] for a in tenant_wide}
+    assert len(tenant_wide) == len(everyone["items"])
+    assert next(a for a in tenant_wide if a["id"] == victim)["status"] == "ACKNOWLEDGED"
+
+
+def test_alert_lists_are_cached_per_scope_and_pii_view(api: Api) -> None:
+    """The guard (one site, no PII) never gets the admin's entry."""
+    r = redis.Redis.from_url(api.settings.redis_url or "", decode_responses=True)
+    for key in r.keys("noc:cache:alerts:*"):
+        r.delete(key)
+    admin = alerts_page(api, "admin", client_id=api.ids["a1"])
+    guard = alerts_page(api, "guard", client_id=api.ids["a1"])
+    assert len(r.keys("noc:cache:alerts:*")) == 2
+    north, south = api.ids["a1-n"], api.ids["a1-s"]
+    assert {a["site_id"] for a in guard["items"]} == {north}
+    assert {a["site_id"] for a in admin["items"]} == {north, south}
+
+
+async def test_snapshot_reads_are_cached_until_the_next_snapshot(api: Api) -> None:
+    from noc_actors.actors.client import NocClient
+
+    r = redis.Redis.from_url(api.settings.redis_url or "", decode_responses=True)
+    path = f"/api/noc/clients/{api.ids['a1']}/snapshots"
+    noc = NocClient(api.settings.ray_namespace)
+    await noc.take_snapshot(api.ids["tenant_a"], api.ids["a1"])
+    with api.client("admin") as c:
+        first = c.get(path).json()["items"]
+    assert first
+
+    def poison(items: list) -> bool:
+        for item in items:
+            item["metrics"] = {"planted": True}
+        return True
+
+    assert plant(r, "snapshots", poison) >= 1
+    with api.client("admin") as c:
+        assert c.get(path).json()["items"][-1]["metrics"] == {"planted": True}  # cached
+    await noc.take_snapshot(api.ids["tenant_a"], api.ids["a1"])  # bumps the client
+    with api.client("admin") as c:
+        items = c.get(path).json()["items"]
+    assert items and all(i["metrics"] != {"planted": True} for i in items)

@@ -244,3 +244,48 @@ def test_bad_input_is_422_naming_the_field(api: Api) -> None:
         assert c.get(URL, params={"state": "DONE"}).status_code == 422
         assert c.get(f"{URL}/no-such-incident").status_code == 404
     assert api.sql("SELECT COUNT(*) FROM incident_alerts WHERE alert_id = :a", a=a2_alert) == [(0,)]
+
+
+def test_escalating_an_incident_climbs_its_clients_chain(api: Api) -> None:
+    """Like an alert's manual escalation: one level up the chain of the
+    incident's client and site, then the tenant's admins; audited with the
+    level and target, 409 once resolved, 403 without ``noc:escalate``."""
+    chain = {
+        "client_id": api.ids["a2"],
+        "targets": [
+            {"kind": "site_oncall", "ref": api.ids["operator"]},
+            {"kind": "client_owner", "ref": api.ids["admin"]},
+        ],
+    }
+    with api.client("admin") as c:
+        assert c.put("/api/noc/policies/escalation", json=chain).status_code == 200
+    (alert,) = ingest(api, "a2", "a2-x", Severity.HIGH)
+    with api.client("operator") as c:
+        inc = c.post(URL, json={"alert_ids": [alert], "title": "lift stuck"}).json()
+        assert (inc["escalation_level"], inc["escalated_to"]) == (0, None)
+        base = f"{URL}/{inc['id']}"
+        first = c.post(f"{base}/escalate", json={"notes": "no answer on site"})
+        assert first.status_code == 200, first.text
+        assert (first.json()["escalation_level"], first.json()["escalated_to"]) == (
+            1,
+            api.ids["operator"],
+        )
+        assert first.json()["state"] == "NEW" and first.json()["escalated_at"]
+        second = c.post(f"{base}/escalate").json()
+        assert (second["escalation_level"], second["escalated_to"]) == (2, api.ids["admin"])
+        third = c.post(f"{base}/escalate").json()
+        assert (third["escalation_level"], third["escalated_to"]) == (3, "tenant_admins")
+        assert c.get(base).json()["escalation_level"] == 3  # stored
+        assert c.post(f"{base}/resolve").status_code == 200
+        closed = c.post(f"{base}/escalate")
+        assert closed.status_code == 409 and closed.json()["error"]["code"] == "invalid_transition"
+    with api.client("viewer") as c:  # no noc:escalate
+        assert c.post(f"{base}/escalate").status_code == 403
+    rows = api.sql(
+        "SELECT action, metadata FROM audit_log WHERE entity_id = :e AND action = :a ORDER BY id",
+        e=inc["id"],
+        a="INCIDENT_ESCALATE",
+    )
+    levels = [(meta(m)["level"], meta(m)["target"]) for _, m in rows]
+    assert levels == [(1, api.ids["operator"]), (2, api.ids["admin"]), (3, "tenant_admins")]
+    assert meta(rows[0][1])["notes"] == "no answer on site"

@@ -41,6 +41,12 @@ MODULES = (
     "drawer.js",
     "panels.js",
     "dom.js",
+    "filters.js",
+    "keys.js",
+    "bulk.js",
+    "maintenance.js",
+    "timeline.js",
+    "alarm.js",
 )
 MASKED_PII = ("Ja***oe", "j***e@example.com", "***-***-5309", "42***ay")
 """``pii_metadata()`` as a user without noc:view_pii reads it."""
@@ -506,3 +512,102 @@ def test_alert_drawer_tells_a_refused_read_instead_of_failing(api: Api, tab: Tab
     page.keyboard.press("Escape")
     expect(drawer).to_be_hidden()
     assert [e for e in tab.errors if "Failed to load resource" not in e] == []
+
+
+def test_an_incident_the_rule_opens_appears_marked_and_counts_its_alerts_live(
+    api: Api, tab: Tab
+) -> None:
+    """Issue 14: three CRITICAL alerts of a client open an incident by
+    themselves; the panel shows it as the rule's, and a fourth CRITICAL
+    alert joining it moves its count without a reload."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    sign_in(page, api.tokens["admin"])
+    burst = [
+        alert(api, "a2", "a2-x", "SECURITY_ANOMALY", "CRITICAL", f"Vault door {i} ({api.tag})")
+        for i in range(3)
+    ]
+    of_a2 = f'[data-testid="incident"][data-client-id="{api.ids["a2"]}"]'
+    post_alerts(api, *burst[:2])
+    page.wait_for_timeout(300)
+    expect(page.locator(f'{of_a2}[data-source^="rule:"]')).to_have_count(0)
+    post_alerts(api, burst[2])
+    auto = page.locator(f'{of_a2}[data-source="rule:critical_burst"]')
+    expect(auto).to_have_count(1, timeout=APPEAR_WITHIN_S * 1000)
+    expect(auto.get_by_test_id("incident-auto")).to_have_text("auto")
+    expect(auto.get_by_test_id("incident-alert-count")).to_have_text("3 alerts")
+    expect(auto.locator(".incident-title")).to_have_text(
+        "3 CRITICAL alerts within 10 minutes: SECURITY_ANOMALY"
+    )
+    post_alerts(
+        api, alert(api, "a2", "a2-x", "DEVICE_SPOOF", "CRITICAL", f"Badge cloned ({api.tag})")
+    )
+    expect(auto.get_by_test_id("incident-alert-count")).to_have_text("4 alerts")
+    manual = page.locator('[data-testid="incident"][data-source="manual"]')
+    expect(manual.get_by_test_id("incident-auto")).to_have_count(0)
+    assert tab.errors == []
+
+
+def test_a_flapping_device_is_one_card_with_its_flap_count(api: Api, tab: Tab) -> None:
+    """Issue 14: a device going offline and online again and again is one
+    card marked flapping with its count, updated live."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    sign_in(page, api.tokens["admin"])
+    cam = f"gate-cam-{uuid.uuid4().hex[:6]}"
+    start = datetime.now(UTC)
+
+    def flip(i: int) -> None:
+        event = {
+            "kind": "device", "id": cam, "client_id": api.ids["a1"], "site_id": api.ids["a1-s"],
+            "status": "OFFLINE" if i % 2 == 0 else "ONLINE",
+            "last_seen": (start + timedelta(milliseconds=10 * i)).isoformat(),
+        }  # fmt: skip
+        with api.client("key") as http:
+            assert http.post("/api/noc/events", json={"events": [event]}).status_code == 200
+
+    for i in range(13):  # seven times offline: the 6th open flaps, the 7th counts
+        flip(i)
+    cards = page.locator('[data-testid="alert-card"][data-flapping="true"]').filter(has_text=cam)
+    expect(cards).to_have_count(1, timeout=APPEAR_WITHIN_S * 1000)
+    expect(cards.get_by_test_id("alert-flapping")).to_have_text("flapping ×7")
+    flip(13)  # online: still one card (the flap goes on), then offline once more
+    flip(14)
+    expect(cards.get_by_test_id("alert-flapping")).to_have_text("flapping ×8")
+    expect(page.locator('[data-testid="alert-card"]').filter(has_text=cam)).to_have_count(1)
+    assert tab.errors == []
+
+
+def test_an_alert_shelved_from_its_card_leaves_the_board_and_shows_under_shelved(
+    api: Api, tab: Tab
+) -> None:
+    """Issue 14: Shelve hides the card (REST: shelved for an hour); the
+    Shelved filter shows it with its shelf; Unshelve puts it back."""
+    from playwright.sync_api import expect
+
+    page = tab.page
+    sign_in(page, api.tokens["admin"])
+    (alert_id,), _ = post_alerts(
+        api, alert(api, "a2", "a2-x", "SYNC_DEGRADED", "MEDIUM", f"Tablet sync lag ({api.tag})")
+    )
+    card = card_of(page, alert_id)
+    expect(card).to_be_visible(timeout=3000)
+    card.get_by_test_id("shelve-button").click()
+    expect(card).to_have_count(0)
+    with api.client("admin") as http:
+        shelved = http.get(f"/api/noc/alerts/{alert_id}").json()
+    assert shelved["shelved_by"] == api.ids["admin"] and shelved["shelved_until"]
+    toggle = page.get_by_test_id("shelved-toggle")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("alert-shelved")).to_contain_text("shelved until")
+    card.get_by_test_id("unshelve-button").click()
+    expect(card).to_have_count(0)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(card).to_be_visible()
+    expect(card.get_by_test_id("alert-shelved")).to_have_count(0)
+    assert tab.errors == []

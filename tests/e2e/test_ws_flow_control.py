@@ -26,6 +26,10 @@ from tests.e2e.ws_client import (
     run_id,
 )
 
+BACKENDS = ("sqlite",)
+"""Sockets, the hub and the replica's queues are tested here; the database
+plays no part (one stack start fewer in CI; the embedded default, so a
+laptop without PostgreSQL runs it too)."""
 IDLE_S = 3.0
 PER_USER, PER_REPLICA = 3, 8
 SETTINGS = {

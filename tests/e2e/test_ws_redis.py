@@ -16,6 +16,9 @@ from tests.e2e.ws_client import Dash, alert_item, is_alert, post_alerts, run_id,
 
 REDIS = True
 REPLICAS = 2
+BACKENDS = ("postgres",)
+"""Redis and two replicas are tested here; the database plays no part (one
+stack start fewer in CI; PostgreSQL with Redis, as in production)."""
 
 
 @pytest_asyncio.fixture(autouse=True)

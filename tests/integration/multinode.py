@@ -126,6 +126,7 @@ def _nodes_of(prefix: str) -> set[str]:
 async def _scenario(
     cluster: Cluster,
     pool_nodes: list[Any],
+    dedicated_node: Any,
     client: NocClient,
     tenant_id: str,
     site_of: dict[str, str],
@@ -151,6 +152,22 @@ async def _scenario(
     acked += await _ingest(
         client, tenant_id, {pinned: site_of[pinned]}, "pinned", time.monotonic() + 60
     )
+    # The only node offering noc_dedicated goes: no node of that role is
+    # left, so (NOC_LOST_HOST=anywhere) the supervisor starts the dedicated
+    # host on a surviving node without the resource, and it answers again.
+    dedicated = next(c for c in site_of if f"noc:aggregator:{c}" in out["placed"])
+    host = f"noc:aggregator:{dedicated}"
+    began = time.monotonic()
+    cluster.remove_node(dedicated_node, allow_graceful=False)
+    while "noc_dedicated" in _where().get(host, ["noc_dedicated"]):  # gone, or not moved yet
+        if time.monotonic() > began + RECOVERY_LIMIT_S:
+            break
+        await asyncio.sleep(0.5)
+    acked += await _ingest(
+        client, tenant_id, {dedicated: site_of[dedicated]}, "rehomed", began + RECOVERY_LIMIT_S
+    )
+    out["rehome_s"] = round(time.monotonic() - began, 2)
+    out["dedicated_after"] = _where().get(host)
     out["acked"] = sorted(acked)
 
 
@@ -184,7 +201,7 @@ def main(url: str) -> dict[str, Any]:
         cluster.add_node(num_cpus=1, resources={"noc_pool": 10, "noc_vip": 2}),
         cluster.add_node(num_cpus=1, resources={"noc_pool": 10}),
     ]
-    cluster.add_node(num_cpus=1, resources={"noc_dedicated": 4})
+    dedicated_node = cluster.add_node(num_cpus=1, resources={"noc_dedicated": 4})
     namespace = f"noc-multinode-{tag}"
     ray.init(address=cluster.address, namespace=namespace, log_to_driver=False)
     settings = Settings(
@@ -199,7 +216,7 @@ def main(url: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     try:
         client = start_system(settings)
-        asyncio.run(_scenario(cluster, pool_nodes, client, tenant_id, site_of, out))
+        asyncio.run(_scenario(cluster, pool_nodes, dedicated_node, client, tenant_id, site_of, out))
         out["stored"] = asyncio.run(_stored(url))
         out["clients"] = ids
         stop_system(namespace)

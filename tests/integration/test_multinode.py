@@ -3,7 +3,9 @@ machine standing in for them: head actors on the node offering ``noc_head``,
 pools spread over the ``noc_pool`` nodes, a dedicated client on the
 ``noc_dedicated`` node; a pool node removed under ingest, its pool restarts
 on the surviving pool node and every acknowledged alert is stored once; a
-client pinned by the operator to a resource runs on the node offering it.
+client pinned by the operator to a resource runs on the node offering it;
+the last ``noc_dedicated`` node removed, its dedicated host runs again on a
+surviving node (``NOC_LOST_HOST=anywhere``).
 
 The cluster runs in a process of its own (``multinode.py``): this session's
 driver is already joined to the shared test cluster."""
@@ -53,7 +55,11 @@ def test_roles_land_on_their_nodes_and_a_lost_pool_node_loses_nothing(tmp_path: 
     assert all("noc_pool" in after[n] for n in pools), after
     assert out["victim_held_a_pool"]
     assert "noc_vip" in out["pinned"]["where"], out["pinned"]  # the operator's resource
+    # the last noc_dedicated node lost: its host runs on a surviving node
+    assert out["dedicated_after"] is not None, out
+    assert "noc_dedicated" not in out["dedicated_after"], out
     # every acknowledged alert stored, once; none stored unacknowledged
-    assert len(out["acked"]) == 2 * len(out["clients"]) + 1
+    assert len(out["acked"]) == 2 * len(out["clients"]) + 2
     assert out["stored"] == out["acked"]
     print(f"\npool node removed: its clients answered again after {out['recovery_s']} s")
+    print(f"last dedicated node removed: its client answered again after {out['rehome_s']} s")

@@ -33,6 +33,11 @@ MATCHER_SHAPE = (
 exactly as ``_parse_one`` accepts it (name, operator, a bare or quoted value
 with its escapes), or a group (``{`` ...: its inside is checked on parsing).
 The regex's syntax and the value's length are checked on parsing only."""
+ONE_MATCHER_SHAPE = (
+    r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*(?:=~|=|!=|!~)\s*"
+    rf'(?:"{_VALUE_CHARS}"|{_VALUE_CHARS}\\?)\s*$'
+)
+"""``MATCHER_SHAPE`` without groups: exactly one matcher (an inhibit rule's)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,13 @@ from noc_actors.domain.events import (
     AnyEvent,
     AttendanceEvent,
     DeviceEvent,
+    HeartbeatEvent,
     TicketEvent,
     WorkOrderEvent,
 )
 from noc_actors.domain.live_state import RETENTION, ClientLiveState
 from noc_actors.domain.policy import TenantPolicy
-from noc_actors.domain.rules import attendance, devices, tickets, work_orders
+from noc_actors.domain.rules import attendance, devices, heartbeats, tickets, work_orders
 
 __all__ = ["apply_events", "evaluate_clock"]
 
@@ -32,8 +33,15 @@ _ON_EVENT: dict[type, Callable[..., RuleOutput]] = {
     WorkOrderEvent: work_orders.on_event,
     DeviceEvent: devices.on_event,
     AttendanceEvent: attendance.on_event,
+    HeartbeatEvent: heartbeats.on_event,
 }
-_ON_CLOCK = (tickets.on_clock, work_orders.on_clock, devices.on_clock, attendance.on_clock)
+_ON_CLOCK = (
+    tickets.on_clock,
+    work_orders.on_clock,
+    devices.on_clock,
+    attendance.on_clock,
+    heartbeats.on_clock,
+)
 
 
 def _require_aware(now: datetime) -> None:

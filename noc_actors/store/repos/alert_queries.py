@@ -6,13 +6,14 @@ Import these through ``repos.alerts``. Every query is scoped to one tenant.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Severity
+from noc_actors.domain.inhibition import REASON_PREFIX
 from noc_actors.store.repos._common import after_cursor, clamp_limit, one_of, page
 from noc_actors.store.rows import row_to_alert
 from noc_actors.store.schema import alerts
@@ -39,6 +40,27 @@ async def load_open_alerts(
     return await _alerts(
         conn, alerts.c.tenant_id == tenant_id, _client(client_id), alerts.c.status.in_(_OPEN)
     )
+
+
+async def load_inhibited(
+    conn: AsyncConnection, *, tenant_id: str, client_id: str, source_ids: Sequence[str]
+) -> list[Alert]:
+    """The client's SUPPRESSED rows held by these open sources (``inhibited
+    by <id>``): the targets an aggregator holds again on (re)start, until
+    their source closes. No query without sources (the usual case)."""
+    if not source_ids:
+        return []
+    result = await conn.execute(
+        select(alerts)
+        .where(
+            alerts.c.tenant_id == tenant_id,
+            alerts.c.client_id == client_id,
+            alerts.c.status == AlertStatus.SUPPRESSED.value,
+            alerts.c.suppression_reason.in_([f"{REASON_PREFIX}{i}" for i in source_ids]),
+        )
+        .order_by(alerts.c.last_seen, alerts.c.id)
+    )
+    return [row_to_alert(r) for r in result]
 
 
 async def find_open_by_keys(
@@ -114,6 +136,7 @@ async def query_alerts(
     limit: int = 50,
     cursor: str | None = None,
     source: str | Sequence[str] | None = None,
+    shelved: str = "include",
 ) -> tuple[list[Alert], str | None]:
     """Search alerts, newest first by (first_seen desc, id desc).
 
@@ -121,6 +144,8 @@ async def query_alerts(
     means nothing (a user who may see no client sees no alert). ``since`` is
     inclusive, ``until`` exclusive, both on first_seen. Pagination is keyset:
     pass back ``next_cursor``; pages stay stable while new alerts arrive.
+    ``shelved``: ``include`` (every alert), ``exclude`` (not those on a
+    shelf now) or ``only`` (those on a shelf now).
     Returns ``(alerts, next_cursor)``; ``next_cursor`` is None on the last page."""
     limit = clamp_limit(limit)
     conditions: list[ColumnElement[bool] | None] = [
@@ -135,6 +160,7 @@ async def query_alerts(
         None if since is None else alerts.c.first_seen >= since,
         None if until is None else alerts.c.first_seen < until,
         None if cursor is None else after_cursor(alerts.c.first_seen, alerts.c.id, cursor),
+        _shelf(shelved),
     ]
     stmt = (
         select(alerts)
@@ -145,6 +171,17 @@ async def query_alerts(
     rows = (await conn.execute(stmt)).all()
     items, next_cursor = page(rows, limit, "first_seen", "id")
     return [row_to_alert(r) for r in items], next_cursor
+
+
+def _shelf(shelved: str) -> ColumnElement[bool] | None:
+    now = datetime.now(UTC)
+    if shelved == "exclude":
+        return or_(alerts.c.shelved_until.is_(None), alerts.c.shelved_until <= now)
+    if shelved == "only":
+        return alerts.c.shelved_until > now
+    if shelved != "include":
+        raise ValueError(f"shelved must be include, exclude or only, not {shelved!r}")
+    return None
 
 
 async def count_by_status_severity(

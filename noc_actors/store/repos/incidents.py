@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from noc_actors.domain.enums import IncidentState, Severity
 from noc_actors.domain.errors import NotFound
+from noc_actors.domain.incident import (
+    DEFAULT_PRIORITY,
+    OPEN_STATES,
+    Incident,
+    default_sla_target,
+)
+from noc_actors.domain.incident_rule import IncidentChange
 from noc_actors.store.repos._common import after_cursor, clamp_limit, new_id, one_of, page
 from noc_actors.store.rows import as_dict
 from noc_actors.store.schema import alerts, incident_alerts, incidents
@@ -19,7 +27,7 @@ UPDATABLE = frozenset(
     {
         "site_id", "title", "description", "severity", "priority", "state", "assignee",
         "acknowledged_at", "assigned_at", "resolved_at", "closed_at", "sla_target",
-        "runbook_url", "resolution_notes",
+        "runbook_url", "resolution_notes", "escalation_level", "escalated_to", "escalated_at",
     }
 )  # fmt: skip
 
@@ -91,6 +99,7 @@ async def create_incident(
     runbook_url: str | None = None,
     created_by: str | None = None,
     incident_id: str | None = None,
+    source: str = "manual",
 ) -> dict[str, Any]:
     """Insert an incident and link its alerts; the incident with ``alert_ids``."""
     row: dict[str, Any] = {
@@ -113,10 +122,90 @@ async def create_incident(
         "runbook_url": runbook_url,
         "resolution_notes": None,
         "created_by": created_by,
+        "source": source,
     }
     await conn.execute(insert(incidents).values(row))
     await link_alerts(conn, tenant_id=tenant_id, incident_id=row["id"], alert_ids=alert_ids)
     return row | {"alert_ids": sorted(set(alert_ids))}
+
+
+_AS_STORED = (
+    "id", "tenant_id", "client_id", "site_id", "title", "created_at", "assignee", "created_by",
+    "runbook_url", "acknowledged_at", "assigned_at", "resolved_at", "resolution_notes",
+    "closed_at", "escalation_level", "escalated_to", "escalated_at", "source",
+)  # fmt: skip
+
+
+def as_incident(row: dict[str, Any]) -> Incident:
+    """The domain incident of a stored row (with its ``alert_ids``)."""
+    severity = Severity(row["severity"])
+    return Incident(
+        **{k: row[k] for k in _AS_STORED},
+        description=row["description"] or "",
+        severity=severity,
+        priority=row["priority"] or DEFAULT_PRIORITY[severity],
+        sla_target=row["sla_target"] or default_sla_target(severity, row["created_at"]),
+        alert_ids=list(row["alert_ids"]),
+        state=IncidentState(row["state"]),
+    )
+
+
+async def open_incidents(
+    conn: AsyncConnection, *, tenant_id: str, client_id: str
+) -> list[Incident]:
+    """A client's open incidents with their alerts (what its aggregate's
+    incident rule knows), oldest first."""
+    result = await conn.execute(
+        select(incidents)
+        .where(
+            incidents.c.tenant_id == tenant_id,
+            incidents.c.client_id == client_id,
+            incidents.c.state.in_([s.value for s in OPEN_STATES]),
+        )
+        .order_by(incidents.c.created_at, incidents.c.id)
+    )
+    rows = [as_dict(r) for r in result]
+    ids = await _alert_ids(conn, tenant_id, [r["id"] for r in rows])
+    return [as_incident(r | {"alert_ids": ids[r["id"]]}) for r in rows]
+
+
+async def write_rule_changes(conn: AsyncConnection, changes: Sequence[IncidentChange]) -> None:
+    """Store what the incident rule did in a commit: each incident it opened
+    (its row and links), and for each it joined, the new links (and its
+    site, when the join made it span sites); every link in one statement.
+    The alerts are written before this, in the same transaction (the links
+    point at them)."""
+    links: list[dict[str, Any]] = []
+    for change in changes:
+        inc = change.incident
+        if change.created:
+            row = {
+                "id": inc.id,
+                "tenant_id": inc.tenant_id,
+                "client_id": inc.client_id,
+                "site_id": inc.site_id,
+                "title": inc.title,
+                "description": inc.description,
+                "severity": inc.severity.value,
+                "priority": inc.priority,
+                "state": inc.state.value,
+                "created_at": inc.created_at,
+                "sla_target": inc.sla_target,
+                "created_by": inc.created_by,
+                "source": inc.source,
+            }
+            await conn.execute(insert(incidents).values(row))
+        elif change.site_changed:  # CRITICAL joins a CRITICAL incident: only its site moves
+            await conn.execute(
+                update(incidents)
+                .where(incidents.c.tenant_id == inc.tenant_id, incidents.c.id == inc.id)
+                .values(site_id=inc.site_id)
+            )
+        links.extend(
+            {"incident_id": inc.id, "alert_id": a, "tenant_id": inc.tenant_id} for a in change.added
+        )
+    if links:
+        await conn.execute(insert(incident_alerts), links)
 
 
 async def get_incident(

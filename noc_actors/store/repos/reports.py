@@ -14,12 +14,24 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from noc_actors.domain.enums import OPEN_STATUSES, AlertStatus, Severity
 from noc_actors.domain.incident import OPEN_STATES
-from noc_actors.domain.reports import MTTR_WINDOW, NOISY_WINDOW
+from noc_actors.domain.reports import EPOCH, MTTR_WINDOW, NOISY_WINDOW
 from noc_actors.store.repos._common import one_of
 from noc_actors.store.schema import alerts, incidents
 
@@ -52,16 +64,16 @@ def _day(conn: AsyncConnection, col: Any) -> Any:
 
 
 async def resolve_times(
-    conn: AsyncConnection, *, scope: ReportScope, now: datetime
+    conn: AsyncConnection, *, scope: ReportScope, now: datetime, window: timedelta = MTTR_WINDOW
 ) -> dict[str, tuple[int, float]]:
-    """``{severity: (resolved alerts, mean seconds to resolve)}`` over the MTTR window."""
+    """``{severity: (resolved alerts, mean seconds to resolve)}`` over ``(now - window, now]``."""
     stmt = (
         select(alerts.c.severity, func.count(), func.avg(alerts.c.time_to_resolve))
         .where(
             *scope.of(alerts),
             alerts.c.status == AlertStatus.RESOLVED.value,
             alerts.c.time_to_resolve.is_not(None),
-            alerts.c.resolved_at > now - MTTR_WINDOW,
+            alerts.c.resolved_at > now - window,
             alerts.c.resolved_at <= now,
         )
         .group_by(alerts.c.severity)
@@ -99,9 +111,13 @@ class SlaCounts:
     open_past_sla: int
 
 
-async def sla_counts(conn: AsyncConnection, *, scope: ReportScope, now: datetime) -> SlaCounts:
-    """Incidents with an ``sla_target`` (those without have no SLA to meet)."""
-    since = now - MTTR_WINDOW
+async def sla_counts_by_client(
+    conn: AsyncConnection, *, scope: ReportScope, now: datetime, window: timedelta = MTTR_WINDOW
+) -> dict[str, SlaCounts]:
+    """``{client_id: SlaCounts}`` of incidents with an ``sla_target`` (those
+    without have no SLA to meet), resolved in ``(now - window, now]`` or open
+    past their target; clients with neither are left out."""
+    since = now - window
     col = incidents.c
     in_window = and_(col.resolved_at.is_not(None), col.resolved_at > since, col.resolved_at <= now)
     open_past = and_(
@@ -113,13 +129,21 @@ async def sla_counts(conn: AsyncConnection, *, scope: ReportScope, now: datetime
     def count_if(cond: ColumnElement[bool]) -> Any:
         return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
-    stmt = select(
-        count_if(in_window),
-        count_if(and_(in_window, col.resolved_at <= col.sla_target)),
-        count_if(open_past),
-    ).where(*scope.of(incidents), col.sla_target.is_not(None))
-    resolved, met, breached = (int(v) for v in (await conn.execute(stmt)).one())
-    return SlaCounts(resolved, met, breached)
+    stmt = (
+        select(
+            col.client_id,
+            count_if(in_window),
+            count_if(and_(in_window, col.resolved_at <= col.sla_target)),
+            count_if(open_past),
+        )
+        .where(*scope.of(incidents), col.sla_target.is_not(None))
+        .group_by(col.client_id)
+    )
+    out: dict[str, SlaCounts] = {}
+    for client_id, resolved, met, breached in (await conn.execute(stmt)).all():
+        if resolved or breached:
+            out[client_id] = SlaCounts(int(resolved), int(met), int(breached))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,9 +155,15 @@ class NoisySite:
 
 
 async def noisy_sites(
-    conn: AsyncConnection, *, scope: ReportScope, now: datetime, top: int
+    conn: AsyncConnection,
+    *,
+    scope: ReportScope,
+    now: datetime,
+    top: int,
+    window: timedelta = NOISY_WINDOW,
 ) -> list[NoisySite]:
-    """The ``top`` sites by alerts plus folded duplicates over the noisy window."""
+    """The ``top`` sites by alerts plus folded duplicates, first seen in
+    ``(now - window, now]``."""
     n = func.count()
     dup = func.coalesce(func.sum(alerts.c.suppressed_count), 0)
     stmt = (
@@ -141,7 +171,7 @@ async def noisy_sites(
         .where(
             *scope.of(alerts),
             alerts.c.site_id.is_not(None),
-            alerts.c.first_seen > now - NOISY_WINDOW,
+            alerts.c.first_seen > now - window,
             alerts.c.first_seen <= now,
         )
         .group_by(alerts.c.client_id, alerts.c.site_id)
@@ -152,6 +182,56 @@ async def noisy_sites(
         NoisySite(cid, sid, int(count), int(dups))
         for cid, sid, count, dups in (await conn.execute(stmt)).all()
     ]
+
+
+def _epoch_seconds(conn: AsyncConnection, col: Any) -> Any:
+    """Whole seconds since the epoch of a timestamp column, per dialect."""
+    if conn.dialect.name == "postgresql":
+        return cast(func.floor(extract("epoch", col)), BigInteger)
+    return cast(func.strftime("%s", col), Integer)
+
+
+@dataclass(frozen=True, slots=True)
+class RateBucket:
+    start: datetime
+    new: int
+    resolved: int
+
+
+async def alert_rate(
+    conn: AsyncConnection,
+    *,
+    scope: ReportScope,
+    start: datetime,
+    count: int,
+    width: timedelta,
+    now: datetime,
+) -> list[RateBucket]:
+    """Alerts new and resolved per bucket of ``width`` from ``start`` (as
+    ``noc_actors.domain.reports.alert_rate`` defines them), ``count``
+    buckets, zeros included: one query, grouped by bucket number."""
+    origin = int((start - EPOCH).total_seconds())
+    step = int(width.total_seconds())
+
+    def per_bucket(kind: str, col: Any, *where: ColumnElement[bool]) -> Any:
+        bucket = ((_epoch_seconds(conn, col) - origin) // step).label("bucket")
+        return (
+            select(literal(kind).label("kind"), bucket, func.count().label("n"))
+            .where(*scope.of(alerts), col >= start, col <= now, *where)
+            .group_by(bucket)
+        )
+
+    stmt = union_all(
+        per_bucket("new", alerts.c.first_seen, alerts.c.status != AlertStatus.SUPPRESSED.value),
+        per_bucket("resolved", alerts.c.resolved_at),
+    )
+    new = [0] * count
+    resolved = [0] * count
+    for kind, bucket, n in (await conn.execute(stmt)).all():
+        i = int(bucket)
+        if 0 <= i < count:
+            (new if kind == "new" else resolved)[i] += int(n)
+    return [RateBucket(start + i * width, new[i], resolved[i]) for i in range(count)]
 
 
 async def open_by_client(
@@ -174,6 +254,16 @@ async def open_by_client(
     for client_id, severity, n in await conn.execute(stmt):
         counts[client_id][severity] = int(n)
     return counts
+
+
+async def open_by_type(conn: AsyncConnection, *, scope: ReportScope) -> dict[str, int]:
+    """``{alert_type: open alerts}`` within ``scope`` (types with none left out)."""
+    stmt = (
+        select(alerts.c.alert_type, func.count())
+        .where(*scope.of(alerts), alerts.c.status.in_(_OPEN))
+        .group_by(alerts.c.alert_type)
+    )
+    return {str(t): int(n) for t, n in await conn.execute(stmt)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -310,3 +310,38 @@ def test_a_contact_point_for_one_severity_band(cli_tenant: tuple[str, str]) -> N
     assert proc.returncode == 2 and "--max-severity must not be below" in proc.stderr
     ok(url, *base, *hook, "--min-severity", "HIGH", "--max-severity", "HIGH", "--delay", "300")
     assert f"late-{tag}  webhook  tenant  HIGH  delay 300s" in ok(url, "contact", "list", "-t", tag)
+
+
+def test_inhibit_rules_from_the_command_line(cli_tenant: tuple[str, str]) -> None:
+    url, tag = cli_tenant
+    nowhere = ["--address", "127.0.0.1:1"]  # no NOC runs there: nothing to reload
+    listed = ok(url, "inhibit", "list", "-t", tag)
+    assert "default-site-outage  [on, default]  Site outage hides its devices" in listed
+    assert 'target: alert_type="DEVICE_OFFLINE"' in listed
+    added = ok(
+        url, "inhibit", "add", "Fire alarm hides doors", "-t", tag, *nowhere,
+        "-s", 'alert_type="FIRE_ALARM"', "--target", 'alert_type=~"DOOR_.*"', "-e", "site_id",
+    )  # fmt: skip
+    assert "the NOC is not running here" in added
+    rule_id = added.split()[0]
+    proc = noc(url, "inhibit", "add", "x", "-t", tag, "-s", 'a=~"("', "--target", "b=c")
+    assert proc.returncode == 2 and "--source: error parsing regexp" in proc.stderr
+    ok(url, "inhibit", "disable", "default-site-outage", "-t", tag, *nowhere)
+    listed = ok(url, "inhibit", "list", "-t", tag)
+    assert "default-site-outage  [off, default, customised]" in listed
+    assert f"{rule_id}  [on]  Fire alarm hides doors" in listed
+    assert "shipped rule applies again" in ok(
+        url, "inhibit", "delete", "default-site-outage", "-t", tag, *nowhere
+    )
+    proc = noc(url, "inhibit", "delete", "default-site-outage", "-t", tag, *nowhere)
+    assert proc.returncode == 1 and "is a shipped rule" in proc.stderr
+    ok(url, "inhibit", "delete", rule_id, "-t", tag, *nowhere)
+    assert ok(url, "inhibit", "list", "-t", tag).count("[on") == 1
+    changes = asyncio.run(
+        scalar(
+            url,
+            "SELECT count(*) FROM audit_log WHERE action = 'CONFIG_CHANGE' "
+            "AND entity_type = 'inhibit_rule' AND actor_id = 'cli'",
+        )
+    )
+    assert changes == 4

@@ -14,12 +14,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from noc_actors.domain.alert import Alert
+from noc_actors.domain.incident import Incident
 from noc_actors.domain.policy import TenantPolicy
 from noc_actors.runtime import Commit, DuplicateBatch, StoreConflict
 from noc_actors.runtime.ports import ClientStore
 from noc_actors.runtime.shared import SharedCommits
 from noc_actors.store.client_store import SqlClientStore
-from noc_actors.store.repos import alert_queries, alerts, audit, snapshots
+from noc_actors.store.repos import alert_queries, alerts, audit, incidents, snapshots
 from tests import runtime_scenarios
 from tests.runtime_scenarios import T0, World
 
@@ -46,10 +47,37 @@ def world(request: pytest.FixtureRequest, engine: AsyncEngine, org: Org) -> Worl
             rows = await snapshots.list_snapshots(conn, tenant_id=org.tenant_a, client_id=client_id)
         return [{"window_start": r["window_start"], "metrics": r["metrics"]} for r in rows]
 
+    async def save_incident(inc: Incident) -> None:
+        """As the API does: a new incident is inserted, a changed one updated."""
+        async with engine.begin() as conn:
+            fields = {k: getattr(inc, k) for k in ("state", "resolved_at", "resolution_notes")}
+            if await incidents.get_incident(conn, tenant_id=inc.tenant_id, incident_id=inc.id):
+                await incidents.update_incident(
+                    conn, tenant_id=inc.tenant_id, incident_id=inc.id, **fields
+                )
+                return
+            await incidents.create_incident(
+                conn,
+                tenant_id=inc.tenant_id,
+                client_id=inc.client_id,
+                title=inc.title,
+                severity=inc.severity.value,
+                now=inc.created_at,
+                alert_ids=inc.alert_ids,
+                incident_id=inc.id,
+            )
+
     sql = SqlClientStore(engine, TenantPolicy())
     store: ClientStore = sql if request.param == "own" else SharedCommits(sql)
     return World(
-        store, org.tenant_a, org.client_a1, org.client_a2, seed, audit_actions, stored_snapshots
+        store,
+        org.tenant_a,
+        org.client_a1,
+        org.client_a2,
+        seed,
+        audit_actions,
+        stored_snapshots,
+        save_incident,
     )
 
 
@@ -84,7 +112,9 @@ async def test_a_pools_clients_commit_together_and_refuse_alone(
     commit (a batch key used before) fails only its own client's call, and
     the other client's alerts are stored."""
     shared = SharedCommits(SqlClientStore(engine, TenantPolicy()))
-    world = World(shared, org.tenant_a, org.client_a1, org.client_a2, _no_seed, _none, _none)
+    world = World(
+        shared, org.tenant_a, org.client_a1, org.client_a2, _no_seed, _none, _none, _no_incident
+    )
     one, two = world.runtime(), world.runtime(org.client_a2)
     await one.ingest_alerts([world.draft("warm")], batch_key="used")
     await two.ready()
@@ -119,6 +149,10 @@ async def test_a_pools_clients_commit_together_and_refuse_alone(
 
 
 async def _no_seed(batch: list[Alert]) -> None:
+    raise AssertionError("not used here")
+
+
+async def _no_incident(incident: Incident) -> None:
     raise AssertionError("not used here")
 
 

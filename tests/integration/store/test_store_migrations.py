@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from noc_actors.store.db import downgrade, make_engine, upgrade, upgrade_async
 from noc_actors.store.schema import metadata
 
-HEAD = "0007"  # the newest revision in noc_actors/store/migrations/versions
+HEAD = "0012"  # the newest revision in noc_actors/store/migrations/versions
 
 
 async def _version(engine: AsyncEngine) -> str:

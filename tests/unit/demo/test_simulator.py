@@ -138,6 +138,9 @@ def test_every_event_parses_and_is_json_with_timezone_aware_timestamps(seed: int
 def test_every_event_uses_its_clients_id_and_one_of_its_own_sites(seed: int) -> None:
     world = demo_world()
     for event in all_events(run(seed)):
+        if event["kind"] == "heartbeat":  # a client's platform: no site
+            assert event["client_id"] in world.client_ids
+            continue
         assert event["site_id"] in world.client(event["client_id"]).site_ids
     for _, alert in run(seed).alerts:
         assert alert["site_id"] in world.client(alert["client_id"]).site_ids
@@ -234,10 +237,24 @@ def test_event_rate_stays_modest(seed: int) -> None:
     assert max(rest) <= 40
 
 
+def _activity(batch: list[dict[str, Any]]) -> int:
+    return sum(1 for e in batch if e["kind"] != "heartbeat")  # beats come every step
+
+
 def test_higher_speed_means_more_activity() -> None:
-    slow = sum(len(b) for _, b in run(11, seconds=300).batches[1:])
-    fast = sum(len(b) for _, b in run(11, seconds=300, speed=3.0).batches[1:])
+    slow = sum(_activity(b) for _, b in run(11, seconds=300).batches[1:])
+    fast = sum(_activity(b) for _, b in run(11, seconds=300, speed=3.0).batches[1:])
     assert fast > 2 * slow
+
+
+def test_every_step_says_each_clients_platform_is_alive() -> None:
+    """The demo's heartbeats (issue 14): pause the feed and each client's
+    HEARTBEAT_MISSED shows after 15 s."""
+    world = demo_world()
+    for _, batch in run(11, seconds=60).batches:
+        beats = [e for e in batch if e["kind"] == "heartbeat"]
+        assert sorted(e["client_id"] for e in beats) == sorted(world.client_ids)
+        assert {(e["id"], e["timeout_s"]) for e in beats} == {("platform-feed", 15.0)}
 
 
 # --- monitoring alerts ------------------------------------------------------

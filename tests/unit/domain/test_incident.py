@@ -172,7 +172,9 @@ def test_creating_with_an_assignee_assigns_at_once() -> None:
 
 
 def test_every_transition_has_an_audit_action() -> None:
-    assert set(TRANSITION_AUDIT) == {"create", "acknowledge", "assign", "start", "resolve", "close"}
+    assert set(TRANSITION_AUDIT) == {
+        "create", "acknowledge", "assign", "start", "resolve", "close", "escalate"
+    }  # fmt: skip
 
 
 POLICY = TenantPolicy()
@@ -219,3 +221,25 @@ def test_burst_numbers_come_from_the_tenant_policy() -> None:
     policy = TenantPolicy(incident_rule_count=2, incident_rule_window_minutes=1)
     assert critical_burst([make_alert("a"), make_alert("b", minutes_ago=0.5)], T0, policy)
     assert critical_burst([make_alert("a"), make_alert("b", minutes_ago=2)], T0, policy) is None
+
+
+def test_escalation_climbs_the_chain_then_goes_to_the_tenant_admins() -> None:
+    from noc_actors.domain.escalation import EscalationTarget
+
+    chain = [EscalationTarget("site_oncall", "u-oncall"), EscalationTarget("client_owner", "u-own")]
+    inc = make_incident(Severity.HIGH)
+    assert inc.escalate(chain, T0 + MIN) == (1, "u-oncall")
+    inc.acknowledge("u1", T0 + 2 * MIN)
+    assert inc.escalate(chain, T0 + 3 * MIN) == (2, "u-own")  # any open state
+    assert inc.escalate(chain, T0 + 4 * MIN) == (3, "tenant_admins")  # past the end
+    assert (inc.state, inc.escalated_at) == (S.ACKNOWLEDGED, T0 + 4 * MIN)
+    assert inc.to_dict()["escalation_level"] == 3
+    assert TRANSITION_AUDIT["escalate"].value == "INCIDENT_ESCALATE"
+
+
+def test_a_closed_incident_is_not_escalated() -> None:
+    inc = make_incident(Severity.HIGH)
+    inc.resolve("u1", T0)
+    with pytest.raises(InvalidTransition):
+        inc.escalate([], T0)
+    assert (inc.escalation_level, inc.escalated_to) == (0, None)

@@ -13,7 +13,14 @@ from noc_actors.domain.alert import Alert
 from noc_actors.domain.enums import AlertStatus, Severity
 from noc_actors.domain.export import ALERT_COLUMNS, AUDIT_COLUMNS, csv_chunks
 from noc_actors.domain.incident import create_incident
-from noc_actors.domain.reports import frequency, mttr, noisy_sites, sla_compliance
+from noc_actors.domain.reports import (
+    alert_rate,
+    frequency,
+    mttr,
+    noisy_sites,
+    rate_buckets,
+    sla_compliance,
+)
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -108,6 +115,31 @@ def test_noisy_sites_rank_by_alerts_plus_folded_duplicates_top_ten() -> None:
         ("busy", 2, 0),
     ]
     assert all(s["site_id"] not in ("old", None) for s in top)
+
+
+def test_alert_rate_counts_new_and_resolved_per_epoch_aligned_bucket_ending_now() -> None:
+    now = NOW + timedelta(minutes=12, seconds=30)  # 12:12:30: the last bucket is 12:10
+    start, count = rate_buckets(now, 1, 5)
+    assert (start, count) == (NOW - timedelta(minutes=45), 12)  # 11:15 .. 12:10
+    suppressed = alert(4, seen=now - timedelta(minutes=1))
+    suppressed.status = AlertStatus.SUPPRESSED
+    alerts = [
+        alert(1, seen=now - timedelta(minutes=1), resolved_after=timedelta(seconds=30)),
+        alert(2, seen=start),  # the first moment of the first bucket
+        alert(3, seen=start - timedelta(seconds=1), resolved_after=timedelta(minutes=6)),
+        suppressed,  # never shown: not new
+        alert(5, seen=now + timedelta(seconds=1)),  # after now: not yet
+    ]
+    buckets = alert_rate(alerts, now, hours=1, bucket_minutes=5)
+    assert len(buckets) == 12 and buckets[-1]["start"] == "2026-11-26T12:10:00+00:00"
+    assert {
+        b["start"][11:16]: (b["new"], b["resolved"]) for b in buckets if b["new"] or b["resolved"]
+    } == {
+        "11:15": (1, 0),  # alert 2
+        "11:20": (0, 1),  # alert 3, seen before the window, resolved at 11:20:59
+        "12:10": (1, 1),  # alert 1
+    }
+    assert len(alert_rate([], now, hours=24, bucket_minutes=7)) == 206  # ceil(1440 / 7)
 
 
 def _rows(chunks: list[str]) -> list[dict[str, str]]:

@@ -12,6 +12,7 @@ from noc_actors.domain.enums import AlertStatus, Severity
 from noc_actors.domain.enums import BackpressureLevel as L
 from noc_actors.domain.maintenance import MaintenanceWindow
 from noc_actors.runtime import MemoryClientStore
+from noc_actors.runtime.recorders import RecordingInvalidator
 from tests.runtime_scenarios import T0, World
 
 
@@ -159,3 +160,19 @@ async def test_loops_start_on_the_first_load_and_their_steps_are_the_runtime_cal
     finally:
         await rt.stop()
     assert not any(j["running"] for j in rt.status()["jobs"])
+
+
+async def test_the_read_cache_is_bumped_before_the_push(world: World) -> None:
+    """A dashboard re-reads when a push arrives: by then the cached reads of
+    the client must already be stale (the seed pushed first)."""
+    pushed_at_bump: list[int] = []
+
+    class Watching(RecordingInvalidator):
+        async def bump(self, tenant_id: str, client_id: str) -> None:
+            pushed_at_bump.append(len(world.hub.events))
+            await super().bump(tenant_id, client_id)
+
+    world.cache = Watching()
+    rt = world.runtime()
+    await rt.ingest_alerts([world.draft("door-1")])
+    assert pushed_at_bump == [0] and len(world.hub.of_type("alert_new")) == 1

@@ -62,3 +62,41 @@ async def test_a_ticks_worth_of_deadlines_escalates_in_one_commit(world: World) 
 def test_every_shared_scenario_runs_in_this_tier() -> None:
     here = {name.removeprefix("test_") for name in globals() if name.startswith("test_")}
     assert {f.__name__ for f in s.SCENARIOS} <= here
+
+
+async def test_many_clients_ingest_together_in_one_commit(world: World) -> None:
+    await s.many_clients_ingest_together_in_one_commit(world)
+
+
+async def test_a_busy_or_repeated_client_keeps_its_order(world: World) -> None:
+    await s.a_busy_or_repeated_client_keeps_its_order(world)
+
+
+async def test_a_bad_batch_fails_only_its_own_client(world: World) -> None:
+    await s.a_bad_batch_fails_only_its_own_client(world)
+
+
+async def test_a_refused_shared_commit_is_retried_client_by_client(world: World) -> None:
+    await s.a_refused_shared_commit_is_retried_client_by_client(world)
+
+
+async def test_closing_waits_for_an_ingest_taken_together(world: World) -> None:
+    await s.closing_waits_for_an_ingest_taken_together(world)
+
+
+async def test_critical_bursts_open_one_incident_that_later_criticals_join(world: World) -> None:
+    await s.critical_bursts_open_one_incident_that_later_criticals_join(world)
+
+
+async def test_alerts_outside_the_window_or_in_an_incident_open_none(world: World) -> None:
+    await s.alerts_outside_the_window_or_in_an_incident_open_none(world)
+
+
+async def test_inhibited_targets_survive_a_restart_and_come_back_with_their_source(
+    world: World,
+) -> None:
+    await s.inhibited_targets_survive_a_restart_and_come_back_with_their_source(world)
+
+
+async def test_a_flapping_key_is_one_alert_stored_with_its_count(world: World) -> None:
+    await s.a_flapping_key_is_one_alert_stored_with_its_count(world)
