@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 from collections import Counter
@@ -22,11 +23,15 @@ from typing import Annotated, Any
 import typer
 
 from noc_actors.cli.common import served_on
-from noc_actors.demo.feed import ActorFeed, Feed, HttpFeed
+from noc_actors.demo.feed import ActorFeed, Feed, HttpFeed, ResendingFeed
 from noc_actors.settings import Settings
 
 DEMO_TENANT = "demo"
 STEP_S = 2.0
+CLOCK_RULES_S = 5.0
+"""The demo's clock-rule interval (the product's default is 30 s): the
+simulator's first-minute show has SLAs and work orders fall due seconds
+apart. ``NOC_CLOCK_RULES_INTERVAL_S`` still wins."""
 
 
 async def seed_demo(url: str) -> tuple[str, str, str]:
@@ -126,7 +131,7 @@ class DemoRunner:
         from noc_actors.demo.world import demo_world
 
         self.client = client
-        self.feed_ = feed
+        self.feed_ = ResendingFeed(feed)
         self.tenant_id = tenant_id
         self.sim = FacilitySimulator(demo_world(), seed=seed, speed=speed)
         self.quiet = quiet
@@ -143,7 +148,13 @@ class DemoRunner:
         for report in sent:
             if isinstance(report, BaseException):
                 self.errors += 1
-                typer.secho(f"ingest failed: {report}", err=True, fg=typer.colors.YELLOW)
+                kept = self.feed_.pending()
+                lost = f", {self.feed_.dropped} oldest dropped" if self.feed_.dropped else ""
+                typer.secho(
+                    f"ingest failed, {kept} items kept for the next step{lost}: {report}",
+                    err=True,
+                    fg=typer.colors.YELLOW,
+                )
                 continue
             for key in ("folded", "suppressed"):
                 self.totals[key] += report[key]
@@ -247,6 +258,8 @@ def demo(
 
         fail("--speed must be positive", code=2)
     settings = served_on(Settings(), port)
+    if "NOC_CLOCK_RULES_INTERVAL_S" not in os.environ:
+        settings = settings.model_copy(update={"clock_rules_interval_s": CLOCK_RULES_S})
     typer.echo(f"==> database {redact_url(settings.database_url)}")
     upgrade(settings.database_url)
     tenant_id, token, key = asyncio.run(seed_demo(settings.database_url))

@@ -38,8 +38,27 @@ class Feed(Protocol):
     async def close(self) -> None: ...
 
 
+MAX_UNSENT = 5_000
+"""Items a feed keeps for the next step while the NOC refuses them; beyond
+this the oldest go (a platform's buffer is finite too)."""
+
+
 class IngestRefused(Exception):
-    """The NOC answered an ingest with an error (its message is kept)."""
+    """The NOC answered an ingest with an error (its message is kept), or
+    could not be reached. ``accepted`` items at the front were stored."""
+
+    def __init__(self, message: str, accepted: int = 0) -> None:
+        super().__init__(message)
+        self.accepted = accepted
+
+
+def _message(r: httpx.Response) -> str:
+    """The error envelope's message, else the body as it came (a proxy's
+    502 page is not JSON)."""
+    try:
+        return str(r.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return r.text[:200]
 
 
 class HttpFeed:
@@ -53,11 +72,15 @@ class HttpFeed:
     async def _post(self, path: str, field: str, items: list[dict[str, Any]]) -> Counter[str]:
         totals: Counter[str] = Counter()
         for start in range(0, len(items), MAX_BATCH):
-            r = await self.http.post(path, json={field: items[start : start + MAX_BATCH]})
-            body = r.json()
+            try:
+                r = await self.http.post(path, json={field: items[start : start + MAX_BATCH]})
+            except httpx.HTTPError as err:
+                raise IngestRefused(f"{path}: {err!r}", accepted=start) from err
             if r.status_code != 200:
-                message = body.get("error", {}).get("message", r.text)
-                raise IngestRefused(f"{path} answered {r.status_code}: {message}")
+                raise IngestRefused(
+                    f"{path} answered {r.status_code}: {_message(r)}", accepted=start
+                )
+            body = r.json()
             totals.update({k: int(body[k]) for k in TOTALS})
         return totals
 
@@ -121,3 +144,49 @@ class ActorFeed:
 
     async def close(self) -> None:
         return None
+
+
+class ResendingFeed:
+    """A feed that keeps what the NOC did not take — a 503 while it starts
+    or while its database is away, a lost connection — and sends it again,
+    first, with the next step. The platform's events are states, so a late
+    one is still true, and an alert sent twice folds into one; without this
+    a refused first step lost the tickets, shifts and work orders that every
+    later rule needs."""
+
+    def __init__(self, feed: Feed, limit: int = MAX_UNSENT) -> None:
+        self.feed = feed
+        self.limit = limit
+        self.unsent: dict[str, list[dict[str, Any]]] = {"events": [], "alerts": []}
+        self.dropped = 0
+
+    async def _send(
+        self,
+        kind: str,
+        send: Callable[[list[dict[str, Any]]], Awaitable[Counter[str]]],
+        items: list[dict[str, Any]],
+    ) -> Counter[str]:
+        todo = self.unsent[kind] + items
+        self.unsent[kind] = []
+        if not todo:
+            return Counter()
+        try:
+            return await send(todo)
+        except Exception as err:
+            left = todo[err.accepted :] if isinstance(err, IngestRefused) else todo
+            self.dropped += max(0, len(left) - self.limit)
+            self.unsent[kind] = left[-self.limit :]
+            raise
+
+    async def events(self, events: list[dict[str, Any]]) -> Counter[str]:
+        return await self._send("events", self.feed.events, events)
+
+    async def alerts(self, alerts: list[dict[str, Any]]) -> Counter[str]:
+        return await self._send("alerts", self.feed.alerts, alerts)
+
+    def pending(self) -> int:
+        """Items waiting to be sent again."""
+        return sum(len(v) for v in self.unsent.values())
+
+    async def close(self) -> None:
+        await self.feed.close()

@@ -82,6 +82,9 @@ def used_integration_key(url: str) -> bool:
     return asyncio.run(run())
 
 
+UP_TO_ALIVE_S = 70
+
+
 def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path}/noc.db"
     env = {**os.environ, "NOC_DATABASE_URL": url, "NO_COLOR": "1", "COLUMNS": "200"}
@@ -110,14 +113,22 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
         token_line = next((line for line in lines if "admin token" in line), "")
         token = token_line.rsplit(" ", 1)[-1].strip()
         assert token.startswith("noc_"), "".join(lines)
+        # The simulator's first-minute show: an SLA falls due 8-50 s after the
+        # first step, a work order 20-40 s; the demo's clock rules run every 5 s.
+        up = time.monotonic()
         wanted = {"SLA_BREACH", "ATTENDANCE_MISSING", "WORK_ORDER_OVERDUE", "DEVICE_OFFLINE"}
         seen: set[str] = set()
-        while time.monotonic() - began < 90 and not wanted <= seen:
-            time.sleep(3)
-            if (tmp_path / "noc.db").exists():
-                seen = alert_types(url)
-        assert wanted <= seen, f"after {time.monotonic() - began:.0f}s only {seen}"
-        print(f"every wanted alert type stored {time.monotonic() - began:.0f}s after launch")
+        while time.monotonic() - up < UP_TO_ALIVE_S and not wanted <= seen:
+            time.sleep(2)
+            seen = alert_types(url)
+        assert wanted <= seen, (
+            f"{time.monotonic() - up:.0f}s after the NOC was up only {seen}; "
+            f"the demo printed:\n{''.join(lines)}"
+        )
+        print(
+            f"up {up - began:.0f}s after launch; every wanted alert type stored "
+            f"{time.monotonic() - up:.0f}s later"
+        )
         # The REST API is up too, and the printed token signs in.
         r = httpx.get(
             f"http://127.0.0.1:{port}/api/noc/alerts",
@@ -128,7 +139,6 @@ def test_demo_is_alive_within_a_minute_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
         # The printed link signs in and the page shows the demo's alerts.
         link = next(line for line in lines if "==> dashboard:" in line).split()[2]
         assert page_shows_alerts(link, tmp_path / "demo.png") > 0
-        assert time.monotonic() - began < 120
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)
     finally:
