@@ -17,7 +17,10 @@ database, all in this run:
    requests of ``--batch`` alerts, ``--concurrency`` at a time, each
    request's alerts spread round-robin over a set of clients and sent as one
    gateway call per client (as the HTTP gateway does) — over the first 20
-   clients (all in one pool, like a 20-client system) and over all of them.
+   clients (all in one pool, like a 20-client system) and over all of them,
+   the two alternating ``--rounds`` times (this machine's speed drifts by
+   tens of percent over minutes; each round's ratio is against the 20-client
+   phase just before it, and the median ratio is printed).
 
     .venv/bin/python bench/clients.py
     .venv/bin/python bench/clients.py --clients 1000 --pool-size 250 \\
@@ -87,7 +90,9 @@ def database(base: str | None) -> Iterator[str]:
     import asyncpg
 
     server = make_url(base).set(drivername="postgresql")
-    dsn = server.render_as_string(hide_password=False)
+    # The database in ``base`` need not exist: the fresh one is created from
+    # the server's maintenance database.
+    dsn = server.set(database="postgres").render_as_string(hide_password=False)
     name = f"noc_bench_{uuid.uuid4().hex[:8]}"
 
     async def admin(sql: str) -> None:
@@ -285,6 +290,12 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=400)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--concurrency", type=int, default=4)
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times the 20-client and the all-client phases alternate (ratio: the median)",
+    )
     ap.add_argument("--idle-s", type=float, default=10.0, help="idle CPU measured this long")
     ap.add_argument(
         "--redis",
@@ -334,19 +345,37 @@ def main() -> None:
         # 3. The same load over 20 clients and over all of them (warmed once).
         few = targets[:20]
         asyncio.run(ingest(s.client, targets, 20, args.batch, args.concurrency))
-        runs = {}
-        cpu: dict[str, tuple[float, float]] = {}  # label -> (hosts' CPU s, machine CPU s)
-        for label, chosen in (("20 clients", few), (f"{n} clients", targets)):
-            with profiled(args.profile, label.replace(" ", "-"), s.pids):
-                hosts0 = sum(cpu_s(pid) for pid in s.pids.values())
-                machine0 = machine_cpu_s()
-                runs[label] = asyncio.run(
-                    ingest(s.client, chosen, args.requests, args.batch, args.concurrency)
-                )
-                cpu[label] = (
-                    sum(cpu_s(pid) for pid in s.pids.values()) - hosts0,
-                    machine_cpu_s() - machine0,
-                )
+        # The two phases alternate, ``--rounds`` times: this machine's speed
+        # drifts by tens of percent over minutes, and each round's ratio is
+        # against the 20-client phase run just before it.
+        phases = (("20 clients", few), (f"{n} clients", targets))
+        runs: dict[str, list[tuple[float, list[float]]]] = {label: [] for label, _ in phases}
+        cpu: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in phases}
+        for r in range(args.rounds):
+            for label, chosen in phases:
+                name = label.replace(" ", "-") + (f"-round{r + 1}" if args.rounds > 1 else "")
+                with profiled(args.profile, name, s.pids):
+                    hosts0 = sum(cpu_s(pid) for pid in s.pids.values())
+                    machine0 = machine_cpu_s()
+                    runs[label].append(
+                        asyncio.run(
+                            ingest(s.client, chosen, args.requests, args.batch, args.concurrency)
+                        )
+                    )
+                    cpu[label].append(
+                        (
+                            sum(cpu_s(pid) for pid in s.pids.values()) - hosts0,
+                            machine_cpu_s() - machine0,
+                        )
+                    )
+            rates = [args.requests * args.batch / runs[label][-1][0] for label, _ in phases]
+            per_k = [cpu[label][-1][0] / (args.requests * args.batch) * 1e6 for label, _ in phases]
+            print(
+                f"round {r + 1}: {rates[0]:.0f} / {rates[1]:.0f} alerts/s, "
+                f"ratio {rates[1] / rates[0]:.2f}; hosts' CPU {per_k[0]:.0f} / {per_k[1]:.0f} "
+                "ms per 1,000 alerts",
+                flush=True,
+            )
 
         async def count() -> int:
             engine = make_engine(url)
@@ -399,19 +428,24 @@ def main() -> None:
         f"-- ingest: {args.requests} requests of {args.batch} alerts, "
         f"{args.concurrency} at a time, one gateway call per client of a request"
     )
-    base_rate = None
-    for label, (secs, times) in runs.items():
-        rate = args.requests * args.batch / secs
-        base_rate = base_rate or rate
+    loads = args.requests * args.batch
+    rates = {label: [loads / secs for secs, _ in rounds] for label, rounds in runs.items()}
+    base = rates["20 clients"]
+    for label, rounds in runs.items():
+        times = [t for _, ts in rounds for t in ts]
+        ratios = [rate / b for rate, b in zip(rates[label], base, strict=True)]
+        each = ", ".join(f"{x:.2f}" for x in ratios)
         print(
             row.format(
                 f"spread over {label}",
-                f"{rate:7.0f} alerts/s  p50 {p(times, 0.5) * 1000:.0f} ms  "
-                f"p99 {p(times, 0.99) * 1000:.0f} ms  ratio {rate / base_rate:.2f}",
+                f"{statistics.median(rates[label]):7.0f} alerts/s  p50 {p(times, 0.5) * 1000:.0f} "
+                f"ms  p99 {p(times, 0.99) * 1000:.0f} ms  ratio {statistics.median(ratios):.2f}"
+                + (f" (median; rounds {each})" if len(ratios) > 1 else ""),
             )
         )
-        thousands = args.requests * args.batch / 1000
-        hosts_cpu, machine_cpu = cpu[label]
+        thousands = loads * len(rounds) / 1000
+        hosts_cpu = sum(h for h, _ in cpu[label])
+        machine_cpu = sum(m for _, m in cpu[label])
         print(
             row.format(
                 "  CPU per 1,000 alerts",
@@ -419,7 +453,7 @@ def main() -> None:
                 f"{machine_cpu / thousands * 1000:.0f} ms on the machine",
             )
         )
-    sent = (args.requests * 2 + 20) * args.batch
+    sent = (args.requests * 2 * args.rounds + 20) * args.batch
     print(row.format("items sent / stored", f"{sent} / {stored}"))
 
 

@@ -227,7 +227,7 @@ class ClientHost:
     def _jobs(self) -> list[LoopStatus]:
         jobs = [self.load_loop.status()]
         for client_id, runtime in self.runtimes.items():
-            for job in runtime.status()["jobs"]:
+            for job in runtime.jobs():
                 if job["late"]:
                     named = job.copy()
                     named["name"] = f"{client_id}/{job['name']}"

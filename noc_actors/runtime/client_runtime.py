@@ -56,7 +56,7 @@ from noc_actors.domain.transitions import ACTIONS, apply_transition
 from noc_actors.runtime.effects import CommitEffects, quietly
 from noc_actors.runtime.group_commit import GroupCommit, Pending
 from noc_actors.runtime.load import LoadMeter
-from noc_actors.runtime.loops import PeriodicLoop
+from noc_actors.runtime.loops import LoopStatus, PeriodicLoop
 from noc_actors.runtime.ports import (
     ClaimLost,
     ClientStore,
@@ -462,9 +462,14 @@ class ClientRuntime:
             "new_info_low": self.core.new_info_low(),
             "started_at": self.started_at,
             "load_seconds": self.load_seconds,
-            "jobs": [self.clock_loop.status(), self.snapshot_loop.status()],
+            "jobs": self.jobs(),
             "load": self.meter.figures(time.monotonic()),
         }
+
+    def jobs(self) -> list[LoopStatus]:
+        """The runtime's loops (clock rules, snapshots): all a host's health
+        needs, without the load figures ``status`` computes."""
+        return [self.clock_loop.status(), self.snapshot_loop.status()]
 
 
 IngestCall = tuple[ClientRuntime, str, Sequence[Any]]

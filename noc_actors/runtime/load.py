@@ -26,18 +26,25 @@ class LoadFigures(TypedDict):
 class LoadMeter:
     """Counts one client's ingest. ``record`` after each commit; ``figures``
     at any time. ``since`` is when counting began (a young meter divides by
-    its age, at least a minute, not by the whole window)."""
+    its age, at least a minute, not by the whole window). A host reads the
+    figures of each of its hundreds of clients every few seconds: the
+    window's item count is kept as a running sum, and the p99 is sorted
+    again only after new batches."""
 
     since: float
     window_s: float = WINDOW_S
     _items: deque[tuple[float, int]] = field(default_factory=deque)
+    _in_window: int = 0
     _batch_s: deque[float] = field(default_factory=lambda: deque(maxlen=BATCH_SAMPLES))
+    _p99: float | None = None
+    _p99_at: int = -1
     cpu_s: float = 0.0
     batches: int = 0
 
     def record(self, at: float, items: int, batch_s: float, cpu_s: float) -> None:
         if items:
             self._items.append((at, items))
+            self._in_window += items
         self._batch_s.append(batch_s)
         self.cpu_s += cpu_s
         self.batches += 1
@@ -45,18 +52,20 @@ class LoadMeter:
 
     def _trim(self, at: float) -> None:
         while self._items and self._items[0][0] <= at - self.window_s:
-            self._items.popleft()
+            self._in_window -= self._items.popleft()[1]
 
     def items_per_min(self, at: float) -> float:
         self._trim(at)
         span = min(self.window_s, max(at - self.since, 60.0))
-        return sum(n for _, n in self._items) * 60.0 / span
+        return self._in_window * 60.0 / span
 
     def p99_batch_s(self) -> float | None:
         if not self._batch_s:
             return None
-        ordered = sorted(self._batch_s)
-        return ordered[math.ceil(0.99 * len(ordered)) - 1]
+        if self._p99_at != self.batches:
+            ordered = sorted(self._batch_s)
+            self._p99, self._p99_at = ordered[math.ceil(0.99 * len(ordered)) - 1], self.batches
+        return self._p99
 
     def figures(self, at: float) -> LoadFigures:
         p99 = self.p99_batch_s()

@@ -35,6 +35,27 @@ def test_p99_and_figures() -> None:
     assert figures["cpu_s"] == pytest.approx(0.2)
 
 
+def test_figures_read_between_batches_follow_every_new_batch() -> None:
+    """The p99 is kept between reads and the window's count is a running
+    sum: both must move with each batch as a recount would."""
+    meter = LoadMeter(since=0.0)
+    sent: list[tuple[float, int]] = []
+    for i in range(1, 2001):
+        at, items = i * 0.5, i % 7
+        meter.record(at, items, (i % 50) / 1000 + (0.5 if i > 1980 else 0.0), 0.0)
+        sent.append((at, items))
+        if i % 97 == 0 or i > 1975:
+            recount = sum(n for t, n in sent if t > at - 300.0)
+            span = min(300.0, max(at, 60.0))
+            assert meter.items_per_min(at) == pytest.approx(recount * 60 / span)
+            window = sorted(
+                ((j % 50) / 1000 + (0.5 if j > 1980 else 0.0))
+                for j in range(max(1, i - 1023), i + 1)
+            )
+            assert meter.p99_batch_s() == window[-(-99 * len(window) // 100) - 1]
+    assert meter.p99_batch_s() == 0.539  # the twenty slow batches at the end count
+
+
 @pytest.mark.parametrize(
     ("placement", "rate", "expected"),
     [
