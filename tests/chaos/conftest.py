@@ -61,15 +61,22 @@ def pg_ctl(action: str) -> None:
     subprocess.run(cmd, check=True, capture_output=True, timeout=60)
 
 
+def pg_start(timeout_s: float = 30.0) -> None:
+    """Start PostgreSQL and return once it accepts connections."""
+    pg_ctl("start")
+    deadline = time.monotonic() + timeout_s
+    while not pg_ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"PostgreSQL not ready {timeout_s:.0f}s after its start")
+        time.sleep(0.2)
+
+
 @pytest.fixture
 def postgres_control() -> Iterator[None]:
     """PostgreSQL may be stopped by the test; it is running again afterwards."""
     yield
     if not pg_ready():
-        pg_ctl("start")
-        deadline = time.monotonic() + 30
-        while not pg_ready() and time.monotonic() < deadline:
-            time.sleep(0.5)
+        pg_start()
 
 
 def redis_ready() -> bool:

@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from tests.chaos.conftest import pg_ctl, pg_ready
+from tests.chaos.conftest import pg_ctl, pg_start
 from tests.chaos.load import Load
 from tests.e2e.conftest import Api
 
@@ -33,9 +33,7 @@ def test_postgres_stopped_under_ingest_answers_503_and_loses_nothing(
         while time.monotonic() - stopped_at < DOWN_S:
             time.sleep(1)
             health_down.append(httpx.get(f"{api.base_url}/api/noc/health", timeout=30))
-        pg_ctl("start")
-        while not pg_ready():
-            time.sleep(0.2)
+        pg_start()
         restarted_at = time.monotonic()
         time.sleep(8)
     finally:
@@ -73,9 +71,7 @@ def test_postgres_restarted_again_and_again_under_ingest_never_answers_500(
             time.sleep(1.5 + (i % 3) * 0.4)  # up, under load: the stop lands somewhere new
             pg_ctl("stop")
             time.sleep(1.0 + (i % 2) * 0.5)
-            pg_ctl("start")
-            while not pg_ready():
-                time.sleep(0.2)
+            pg_start()
         restarted_at = time.monotonic()
         time.sleep(4)
     finally:

@@ -3,7 +3,6 @@ book, with deadlines to arm, alerts to persist and events to publish."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -16,14 +15,13 @@ from noc_actors.domain.escalation import EscalationContacts
 from noc_actors.domain.events import DeviceEvent, TicketEvent, WorkOrderEvent
 from noc_actors.domain.maintenance import MaintenanceWindow
 from noc_actors.domain.oncall import Layer, Override, Restriction, Schedule
-from noc_actors.domain.policy import TenantPolicy
+from tests.aggregates import counted_aggregate
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
 def aggregate() -> ClientAggregate:
-    counter = itertools.count(1)
-    agg = ClientAggregate("t1", "c1", TenantPolicy(), new_id=lambda: f"id-{next(counter)}")
+    agg = counted_aggregate()
     agg.contacts = EscalationContacts(site_oncall={"s1": "u-oncall"}, client_owner={"c1": "u-own"})
     return agg
 

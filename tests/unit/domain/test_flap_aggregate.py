@@ -5,7 +5,6 @@ timer while it flaps, and settles after ``flap_quiet_minutes``."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 from noc_actors.domain.aggregate import ClientAggregate
@@ -14,16 +13,10 @@ from noc_actors.domain.changes import Changes
 from noc_actors.domain.enums import AlertStatus, AuditAction
 from noc_actors.domain.events import DeviceEvent
 from noc_actors.domain.policy import TenantPolicy
+from tests.aggregates import counted_aggregate as aggregate
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
-
-
-def aggregate(policy: TenantPolicy | None = None) -> ClientAggregate:
-    counter = itertools.count(1)
-    return ClientAggregate(
-        "t1", "c1", policy or TenantPolicy(), new_id=lambda: f"id-{next(counter)}"
-    )
 
 
 def device(status: str, at: datetime, name: str = "cam-7") -> DeviceEvent:

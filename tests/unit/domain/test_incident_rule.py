@@ -4,26 +4,18 @@ changes as the alerts; later CRITICAL alerts join it while it is open."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
-from noc_actors.domain.aggregate import ClientAggregate
 from noc_actors.domain.changes import Changes
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import AuditAction, IncidentState, Severity
 from noc_actors.domain.incident import AUTO_SOURCE, create_incident
 from noc_actors.domain.maintenance import MaintenanceWindow
 from noc_actors.domain.policy import TenantPolicy
+from tests.aggregates import counted_aggregate as aggregate
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
-
-
-def aggregate(policy: TenantPolicy | None = None) -> ClientAggregate:
-    counter = itertools.count(1)
-    return ClientAggregate(
-        "t1", "c1", policy or TenantPolicy(), new_id=lambda: f"id-{next(counter)}"
-    )
 
 
 def draft(

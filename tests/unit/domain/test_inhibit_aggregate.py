@@ -4,25 +4,18 @@ never armed; when it closes, the targets still firing come back as NEW."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
-from noc_actors.domain.aggregate import ClientAggregate
 from noc_actors.domain.alert import Alert
 from noc_actors.domain.changes import Changes
 from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import AlertStatus, Severity
 from noc_actors.domain.events import DeviceEvent
 from noc_actors.domain.inhibition import InhibitRule
-from noc_actors.domain.policy import TenantPolicy
+from tests.aggregates import counted_aggregate as aggregate
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
-
-
-def aggregate() -> ClientAggregate:
-    counter = itertools.count(1)
-    return ClientAggregate("t1", "c1", TenantPolicy(), new_id=lambda: f"id-{next(counter)}")
 
 
 def site_down(site: str = "s1", kind: str = "SITE_DOWN") -> AlertDraft:

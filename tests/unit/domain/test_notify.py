@@ -4,7 +4,6 @@ channel is sent (masked for a recipient without noc:view_pii)."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -24,15 +23,14 @@ from noc_actors.domain.notify.contacts import (
 from noc_actors.domain.notify.notices import notices_of
 from noc_actors.domain.notify.retry import RetryPolicy, http_retryable
 from noc_actors.domain.notify.signing import new_token, signature, token_hash, verify
-from noc_actors.domain.policy import TenantPolicy
+from tests.aggregates import counted_aggregate
 
 T0 = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 PII = {"person_name": "Jane Roe", "email": "jane.roe@example.com", "phone": "+1 555 867 5309"}
 
 
 def aggregate() -> ClientAggregate:
-    counter = itertools.count(1)
-    agg = ClientAggregate("t1", "c1", TenantPolicy(), new_id=lambda: f"id-{next(counter)}")
+    agg = counted_aggregate()
     agg.contacts = EscalationContacts(site_oncall={"s1": "u-oncall"})
     return agg
 

@@ -4,7 +4,6 @@ unacknowledged; an ended shelf puts it back (pushed, audited)."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,16 +14,15 @@ from noc_actors.domain.draft import AlertDraft
 from noc_actors.domain.enums import AlertStatus, AuditAction
 from noc_actors.domain.errors import InvalidTransition
 from noc_actors.domain.escalation import Deadline
-from noc_actors.domain.policy import TenantPolicy
 from noc_actors.domain.transitions import apply_transition
+from tests.aggregates import counted_aggregate
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 
 
 def critical() -> tuple[ClientAggregate, Alert, Deadline]:
-    counter = itertools.count(1)
-    agg = ClientAggregate("t1", "c1", TenantPolicy(), new_id=lambda: f"id-{next(counter)}")
+    agg = counted_aggregate()
     draft = AlertDraft("t1", "c1", "SECURITY_ANOMALY", "door forced", None, "s1", "door", "d1")
     ch = agg.ingest_alerts([draft], T0)
     (alert,) = ch.ingest.created

@@ -6,10 +6,8 @@ the next beat, and the watch kept across a reload."""
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import UTC, datetime, timedelta
 
-from noc_actors.domain.aggregate import ClientAggregate
 from noc_actors.domain.enums import AlertStatus, Severity
 from noc_actors.domain.events import HeartbeatEvent
 from noc_actors.domain.live_state import ClientLiveState
@@ -21,6 +19,7 @@ from noc_actors.runtime.recorders import (
     RecordingMetrics,
     RecordingTimer,
 )
+from tests.aggregates import counted_aggregate as aggregate
 
 T0 = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
@@ -28,11 +27,6 @@ S = timedelta(seconds=1)
 
 def beat(name: str = "billing-sync", timeout_s: float = 3) -> HeartbeatEvent:
     return HeartbeatEvent(id=name, client_id="c1", site_id="s1", timeout_s=timeout_s)
-
-
-def aggregate() -> ClientAggregate:
-    counter = itertools.count(1)
-    return ClientAggregate("t1", "c1", TenantPolicy(), new_id=lambda: f"id-{next(counter)}")
 
 
 def test_a_heartbeat_not_renewed_in_time_raises_one_alert_and_the_next_resolves_it() -> None:
