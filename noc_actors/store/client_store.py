@@ -38,6 +38,7 @@ from noc_actors.store.repos import (
     notifications,
     snapshots,
 )
+from noc_actors.store.sqlite_writes import SqliteWrites
 from noc_actors.store.tenancy import load_client_context
 
 
@@ -48,6 +49,8 @@ class SqlClientStore:
     def __init__(self, engine: AsyncEngine, defaults: TenantPolicy) -> None:
         self.engine = engine
         self.defaults = defaults
+        self.sqlite = SqliteWrites(engine.url) if SqliteWrites.applies(engine.url) else None
+        """A SQLite file's writes, each transaction in one thread hop."""
 
     async def load(self, tenant_id: str, client_id: str, now: datetime) -> LoadedClient:
         async with self.engine.connect() as conn:
@@ -81,8 +84,11 @@ class SqlClientStore:
         host's shared group commit, ``runtime.shared``); at most one commit
         per client."""
         try:
-            async with self.engine.begin() as conn:
-                await self._write(conn, commits)
+            if self.sqlite is not None:
+                await self.sqlite.write(lambda conn: self._write(conn, commits))
+            else:
+                async with self.engine.begin() as conn:
+                    await self._write(conn, commits)
         except IntegrityError as err:
             raise StoreConflict(str(err.orig)) from err
 

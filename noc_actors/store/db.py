@@ -61,7 +61,7 @@ def redact_url(url: str | URL) -> str:
         return "<unparsable database url>"
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     database = url.database
     if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
         return None
@@ -71,12 +71,12 @@ def _sqlite_file(url: URL) -> Path | None:
 
 
 def _ensure_sqlite_dir(url: URL) -> None:
-    path = _sqlite_file(url)
+    path = sqlite_file(url)
     if path is not None:
         path.expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         for pragma in SQLITE_PRAGMAS:
@@ -102,7 +102,7 @@ def make_engine(
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(parsed)
         engine = create_async_engine(parsed, echo=echo)
-        event.listen(engine.sync_engine, "connect", _set_sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", set_sqlite_pragmas)
         return engine
     return create_async_engine(
         parsed,
