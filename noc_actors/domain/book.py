@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Final
 
 from noc_actors.domain.alert import FLAP_FIRING, FLAP_RESOLVED, Alert
 from noc_actors.domain.backpressure import (
@@ -45,6 +46,9 @@ class Outcome(StrEnum):
     CREATED = "created"
     FOLDED = "folded"
     SUPPRESSED = "suppressed"
+
+
+_NO_OUTCOMES: Final = dict.fromkeys(Outcome, 0)
 
 
 @dataclass(slots=True, frozen=True)
@@ -91,6 +95,14 @@ class IngestResult:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for i in self.items if i.outcome is outcome)
 
+    def tally(self) -> dict[Outcome, int]:
+        """Items per outcome, every outcome present (one pass: the report
+        and the metrics of an operation both need all three)."""
+        counts = _NO_OUTCOMES.copy()
+        for item in self.items:
+            counts[item.outcome] += 1
+        return counts
+
 
 class AlertBook:
     """Open alerts of one (tenant, client), plus the memory needed to fold and
@@ -114,6 +126,9 @@ class AlertBook:
         # operation: the open INFO/LOW alerts by id, open alerts per severity.
         self._counted: dict[str, Alert] = {}
         self._per_severity: dict[Severity, int] = dict.fromkeys(Severity, 0)
+        self.open_changes = 0
+        """Bumped whenever an alert opens or closes here (or the book
+        reloads): whoever shows ``open_by_severity`` re-reads it only then."""
         # Latest SUPPRESSED row per (dedup_key, reason): repeats fold into it.
         self._suppressed_rows: dict[tuple[str, str], Alert] = {}
         self.correlator = Correlator(policy.correlation_window, new_id)
@@ -145,6 +160,7 @@ class AlertBook:
         self._by_id.clear()
         self._counted.clear()
         self._per_severity = dict.fromkeys(Severity, 0)
+        self.open_changes += 1
         self._suppressed_rows.clear()
         self.new_sources.clear()
         self.releases.clear()
@@ -173,6 +189,7 @@ class AlertBook:
             self._open[alert.dedup_key] = alert
             if alert.id not in self._by_id:
                 self._per_severity[alert.severity] += 1
+                self.open_changes += 1
             self._by_id[alert.id] = alert
             if alert.severity in COUNTED_SEVERITIES:
                 self._counted[alert.id] = alert
@@ -183,6 +200,7 @@ class AlertBook:
         gone = self._by_id.pop(alert.id, None)
         if gone is not None:
             self._per_severity[gone.severity] -= 1
+            self.open_changes += 1
         self._counted.pop(alert.id, None)
 
     def new_info_low(self) -> int:

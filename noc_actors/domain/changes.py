@@ -167,6 +167,7 @@ class Changes:
         """The ingest answer: per item, plus created / folded / suppressed
         totals and how many alerts this operation resolved."""
         ingest = self.ingest
+        counts = ingest.tally()
         return {
             "items": [
                 {
@@ -178,8 +179,8 @@ class Changes:
                 }
                 for i in ingest.items
             ],
-            "created": ingest.count(Outcome.CREATED),
-            "folded": ingest.count(Outcome.FOLDED),
-            "suppressed": ingest.count(Outcome.SUPPRESSED),
+            "created": counts[Outcome.CREATED],
+            "folded": counts[Outcome.FOLDED],
+            "suppressed": counts[Outcome.SUPPRESSED],
             "resolved": sum(1 for a in self.updated.values() if a.status is AlertStatus.RESOLVED),
         }

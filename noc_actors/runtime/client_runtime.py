@@ -288,14 +288,24 @@ class ClientRuntime:
             )
         return Applied(results, merged, commit, cpu)
 
-    async def _committed(self, applied: Applied, took: float, *, bump: bool = True) -> None:
-        """After the commit: the load meter and the effects (``bump=False``:
-        the caller invalidates the read cache itself, for many clients at once)."""
-        items = sum(len(c.ingest.items) for c in applied.results)
-        self.meter.record(time.monotonic(), items, took, applied.cpu)
-        await self.effects.committed(applied.merged, self.core.book, took, bump=bump)
+    async def _committed(self, applied: Applied, took: float) -> None:
+        """After the commit: the load meter and the effects."""
+        self._metered(applied, took, time.monotonic())
+        await self.effects.committed(applied.merged, self.core.book, took)
         if applied.merged.state_changed:
             self._watch_heartbeats()
+
+    def _committed_bumped(self, applied: Applied, took: float, at: float) -> None:
+        """``_committed`` when the caller has bumped the read cache itself
+        (for many clients at once); ``at``: ``time.monotonic()``."""
+        self._metered(applied, took, at)
+        self.effects.committed_bumped(applied.merged, self.core.book, took)
+        if applied.merged.state_changed:
+            self._watch_heartbeats()
+
+    def _metered(self, applied: Applied, took: float, at: float) -> None:
+        items = sum(len(c.ingest.items) for c in applied.results)
+        self.meter.record(at, items, took, applied.cpu)
 
     def _forget(self) -> None:
         self._loaded = False
@@ -537,12 +547,15 @@ async def _apply_together(
     returns the calls to apply again alone (its transaction failed)."""
     held: list[ClientRuntime] = []
     applied: list[tuple[int, ClientRuntime, Applied]] = []
+    if not together:
+        return []
+    now = together[0][1].clock.now()  # one transaction, one instant (a host's clock)
     try:
         for i, runtime, op in together:
             await runtime._lock.acquire()  # free (checked just before): no wait
             held.append(runtime)
             try:
-                applied.append((i, runtime, runtime._changes([Job(op)], runtime.clock.now())))
+                applied.append((i, runtime, runtime._changes([Job(op)], now)))
             except Exception as err:  # noqa: BLE001 - this client's own error
                 runtime._loaded = False
                 answers[i] = err
@@ -567,8 +580,9 @@ async def _apply_together(
         ]
         if changed:
             await quietly(invalidator.bump_many(changed))
+        at = time.monotonic()
         for i, runtime, a in applied:
-            await runtime._committed(a, took, bump=False)
+            runtime._committed_bumped(a, took, at)
             answers[i] = a.results[0].report()
         return []
     finally:

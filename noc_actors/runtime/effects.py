@@ -40,6 +40,9 @@ class CommitEffects:
         self.tenant_id, self.client_id = tenant_id, client_id
         self.hub, self.timer, self.invalidator, self.metrics = hub, timer, invalidator, metrics
         self.tags = {"tenant": tenant_id, "client": client_id}
+        self._gauged: tuple[AlertBook, int] | None = None
+        """The book and its ``open_changes`` last gauged: most operations
+        fold repeats into open alerts and change no count."""
 
     def loaded(self, deadlines: list[Deadline], book: AlertBook) -> None:
         """After a (re)load: re-arm the pending deadlines, gauge the book."""
@@ -56,24 +59,34 @@ class CommitEffects:
             ingest.inserted or ingest.folded or changes.updated or changes.snapshot is not None
         )
 
-    async def committed(
-        self, changes: Changes, book: AlertBook, seconds: float, *, bump: bool = True
-    ) -> None:
-        """``bump=False``: the caller bumps the read cache (for many clients
-        in one round trip)."""
+    async def committed(self, changes: Changes, book: AlertBook, seconds: float) -> None:
         if changes.cancel:
             self.timer.cancel(changes.cancel)
         if changes.arm:
             self.timer.arm(changes.arm)
-        if bump and self.stales_reads(changes):
+        if self.stales_reads(changes):
             await self._invalidate()  # before the push: a dashboard re-reads on it
+        self._told(changes, book, seconds)
+
+    def committed_bumped(self, changes: Changes, book: AlertBook, seconds: float) -> None:
+        """As ``committed``, when the caller has bumped the read cache
+        already (for many clients in one round trip): nothing to wait for."""
+        if changes.cancel:
+            self.timer.cancel(changes.cancel)
+        if changes.arm:
+            self.timer.arm(changes.arm)
+        self._told(changes, book, seconds)
+
+    def _told(self, changes: Changes, book: AlertBook, seconds: float) -> None:
+        """The hub and the metrics, after the timer and the read cache."""
         if changes.events:
             self.hub.publish(changes.events)
         ingest = changes.ingest
         if ingest.items:
             self.metrics.count("ingested", len(ingest.items), self.tags)
+            counts = ingest.tally()
             for name, outcome in _OUTCOMES:
-                if n := ingest.count(outcome):
+                if n := counts[outcome]:
                     self.metrics.count(name, n, self.tags)
         if ingest.items or changes.updated:
             self.gauge(book)
@@ -87,6 +100,12 @@ class CommitEffects:
         await quietly(self.invalidator.bump(self.tenant_id, self.client_id))
 
     def gauge(self, book: AlertBook) -> None:
+        """The open-alert gauges, when an alert opened or closed since the
+        last time (or the book is a new one: a reload)."""
+        seen = (book, book.open_changes)
+        if self._gauged is not None and self._gauged[0] is book and self._gauged[1] == seen[1]:
+            return
+        self._gauged = seen
         counts = {s.value: n for s, n in book.open_by_severity().items()}
         self.metrics.open_alerts(counts, self.tags)
 
