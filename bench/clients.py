@@ -15,8 +15,9 @@ database, all in this run:
    idle (their loops: clock rules, snapshots, load meters).
 3. **Ingest spread**: in the pooled system, the same load — ``--requests``
    requests of ``--batch`` alerts, ``--concurrency`` at a time, each
-   request's alerts spread round-robin over a set of clients and sent as one
-   gateway call per client (as the HTTP gateway does) — over the first 20
+   request's alerts spread round-robin over a set of clients and sent as the
+   HTTP gateway sends them (``NocClient.ingest_many``: one batch per client,
+   one actor message per host) — over the first 20
    clients (all in one pool, like a 20-client system) and over all of them,
    the two alternating ``--rounds`` times (this machine's speed drifts by
    tens of percent over minutes; each round's ratio is against the 20-client
@@ -197,7 +198,12 @@ async def ingest(
         for r in todo:
             groups = drafts_for(targets, r, batch)
             began = time.perf_counter()
-            await asyncio.gather(*(client.ingest_alerts(t, c, d) for (t, c), d in groups.items()))
+            answers = await client.ingest_many(
+                "alerts", [(t, c, d, None) for (t, c), d in groups.items()]
+            )
+            failed = [a for a in answers if isinstance(a, Exception)]
+            if failed:
+                raise failed[0]
             times.append(time.perf_counter() - began)
 
     began = time.perf_counter()
@@ -426,7 +432,7 @@ def main() -> None:
     print(row.format("hosts' CPU while idle", f"{idle * 100:7.1f} % of one core"))
     print(
         f"-- ingest: {args.requests} requests of {args.batch} alerts, "
-        f"{args.concurrency} at a time, one gateway call per client of a request"
+        f"{args.concurrency} at a time, one ingest_many (a batch per client) per request"
     )
     loads = args.requests * args.batch
     rates = {label: [loads / secs for secs, _ in rounds] for label, rounds in runs.items()}

@@ -43,6 +43,22 @@ class HostCalls:
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         """``method(client_id, *args, **kwargs)`` on the host ``handle``."""
+        ok, value = await self.submit(handle, method, client_id, args, kwargs)
+        if ok:
+            return value
+        raise value
+
+    def submit(
+        self,
+        handle: Any,
+        method: str,
+        client_id: str,
+        args: Sequence[Any] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> asyncio.Future[tuple[bool, Any]]:
+        """As ``call``, without a coroutine of its own: the future of
+        ``(True, value)`` or ``(False, error)`` (a caller sending many
+        clients' batches at once awaits their futures, not a task each)."""
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[tuple[bool, Any]] = loop.create_future()
         key = handle._actor_id  # one queue per actor, whatever handle object names it
@@ -51,10 +67,7 @@ class HostCalls:
             waiting = self._turn[key] = (handle, [])
             loop.call_soon(self._flush, key)
         waiting[1].append(((method, client_id, tuple(args), kwargs or {}), answer))
-        ok, value = await answer
-        if ok:
-            return value
-        raise value
+        return answer
 
     def _flush(self, key: Any) -> None:
         handle, waiting = self._turn.pop(key)

@@ -16,7 +16,9 @@ a stage refuses the whole batch by raising:
 3. ``admit``: the replica's bounded queue and the tenant's backpressure level
    (503 + Retry-After; 413 for a batch that can never fit). The slots are held
    until the batch is answered.
-4. ``dispatch``: one actor call per client and kind, clients in parallel.
+4. ``dispatch``: one batch per client and kind; every client's alerts in
+   one ``ingest_many`` (one actor message per host), then their events,
+   then resolves, one call per client, clients in parallel.
    Items of a disabled client are rejected with that reason; items of a client
    whose aggregator is unavailable are rejected with ``retry`` and the batch
    answers 503 (``BatchReport.unavailable``) saying which items were stored.
@@ -28,7 +30,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final, Protocol, TypeVar
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 from noc_actors.domain.changes import IngestReport, ItemReport
 from noc_actors.domain.draft import AlertDraft
@@ -48,6 +50,9 @@ class Binding:
     client_id: str
     site_id: str | None
 
+
+IngestBatch = tuple[str, str, Sequence[Any], str | None]
+"""``(tenant_id, client_id, items, batch_key)``."""
 
 Payload = AlertDraft | AnyEvent | str
 """What an item becomes once bound: an alert draft, a platform event, or
@@ -103,6 +108,13 @@ class Aggregators(Protocol):
         events: Sequence[AnyEvent],
         batch_key: str | None = None,
     ) -> IngestReport: ...
+
+    async def ingest_many(
+        self, kind: Literal["alerts", "events"], batches: Sequence[IngestBatch]
+    ) -> list[IngestReport | Exception]:
+        """Many clients' batches at once, ``(tenant_id, client_id, items,
+        batch_key)`` each; per batch its report or its error."""
+        ...
 
     async def resolve_keys(
         self, tenant_id: str, client_id: str, keys: Sequence[str], by: str | None = None
@@ -175,8 +187,10 @@ async def admit(batch: Batch) -> None:
 
 
 async def dispatch(batch: Batch) -> None:
-    """One call per client and kind (alerts and events before resolves, so a
-    batch that fires and resolves one alert ends resolved); clients at once."""
+    """Each client's alerts, then its events, then its resolves (a batch
+    that fires and resolves one alert ends resolved). Alerts of every client
+    go in one ``ingest_many`` (one actor message per host), then events
+    likewise; resolves one call per client, clients at once."""
     directory = batch.caller.directory
     groups: dict[str, dict[ItemKind, list[Bound]]] = {}
     for b in batch.bound:
@@ -184,68 +198,73 @@ async def dispatch(batch: Batch) -> None:
             groups.setdefault(b.client_id, {}).setdefault(b.item.kind, []).append(b)
         else:
             batch.report.reject(b.item.index, f"client {b.client_id!r} is disabled")
-    raised = await asyncio.gather(*(_send(batch, cid, kinds) for cid, kinds in groups.items()))
-    batch.report.record_raised([r for client_raised in raised for r in client_raised])
-
-
-async def _send(
-    batch: Batch, client_id: str, kinds: dict[ItemKind, list[Bound]]
-) -> list[ItemReport]:
-    """Send one client's groups in kind order; the alerts its events raised."""
     raised: list[ItemReport] = []
-    for kind in ItemKind:
-        group = kinds.get(kind)
-        if not group:
-            continue
-        try:
-            raised.extend(await SENDERS[kind](batch, client_id, group))
-        except Unavailable as err:
-            batch.report.unavailable_for(client_id, [b.item.index for b in group], err)
+    for kind in (ItemKind.ALERT, ItemKind.EVENT):
+        sends = [(cid, kinds[kind]) for cid, kinds in groups.items() if kind in kinds]
+        if sends:
+            raised.extend(await _send_together(batch, kind, sends))
+    resolves = [
+        (cid, kinds[ItemKind.RESOLVE]) for cid, kinds in groups.items() if ItemKind.RESOLVE in kinds
+    ]
+    await asyncio.gather(*(_send_resolves(batch, cid, group) for cid, group in resolves))
+    batch.report.record_raised(raised)
+
+
+async def _send_together(
+    batch: Batch, kind: ItemKind, sends: list[tuple[str, list[Bound]]]
+) -> list[ItemReport]:
+    """Every client's items of one kind in one ``ingest_many``; the alerts
+    the events raised, client by client. A client whose host is unavailable
+    is reported so (its items: retry); any other error fails the request."""
+    tenant = batch.caller.tenant_id
+    payloads: list[Sequence[AlertDraft | AnyEvent]]
+    if kind is ItemKind.ALERT:
+        payloads = [[_payload(b, AlertDraft) for b in group] for _, group in sends]
+    else:
+        payloads = [[_event(b) for b in group] for _, group in sends]
+    answers = await batch.pipeline.aggregators.ingest_many(
+        "alerts" if kind is ItemKind.ALERT else "events",
+        [
+            (tenant, cid, items, batch_key(batch.idempotency_key, items))
+            for (cid, _), items in zip(sends, payloads, strict=True)
+        ],
+    )
+    raised: list[ItemReport] = []
+    failed: Exception | None = None
+    for (cid, group), answer in zip(sends, answers, strict=True):
+        if isinstance(answer, Unavailable):
+            batch.report.unavailable_for(cid, [b.item.index for b in group], answer)
+        elif isinstance(answer, Exception):
+            failed = failed or answer
+        elif kind is ItemKind.ALERT:
+            batch.report.add_totals(answer)
+            for item in answer["items"]:
+                batch.report.record(ItemResult.of(group[item["index"]].item.index, item))
+        else:
+            batch.report.add_totals(answer)
+            for b in group:
+                batch.report.record(ItemResult(b.item.index, ItemStatus.ACCEPTED))
+            raised.extend(answer["items"])
+    if failed is not None:
+        raise failed
     return raised
 
 
-async def _send_alerts(batch: Batch, client_id: str, group: list[Bound]) -> list[ItemReport]:
-    drafts = [_payload(b, AlertDraft) for b in group]
-    report = await batch.pipeline.aggregators.ingest_alerts(
-        batch.caller.tenant_id, client_id, drafts, batch_key(batch.idempotency_key, drafts)
-    )
-    batch.report.add_totals(report)
-    for item in report["items"]:
-        batch.report.record(ItemResult.of(group[item["index"]].item.index, item))
-    return []
-
-
-async def _send_events(batch: Batch, client_id: str, group: list[Bound]) -> list[ItemReport]:
-    events: list[AnyEvent] = [_event(b) for b in group]
-    report = await batch.pipeline.aggregators.ingest_events(
-        batch.caller.tenant_id, client_id, events, batch_key(batch.idempotency_key, events)
-    )
-    batch.report.add_totals(report)
-    for b in group:
-        batch.report.record(ItemResult(b.item.index, ItemStatus.ACCEPTED))
-    return report["items"]
-
-
-async def _send_resolves(batch: Batch, client_id: str, group: list[Bound]) -> list[ItemReport]:
+async def _send_resolves(batch: Batch, client_id: str, group: list[Bound]) -> None:
     keys = [_payload(b, str) for b in group]
-    resolved = set(
-        await batch.pipeline.aggregators.resolve_keys(
-            batch.caller.tenant_id, client_id, keys, batch.caller.user_id
+    try:
+        resolved = set(
+            await batch.pipeline.aggregators.resolve_keys(
+                batch.caller.tenant_id, client_id, keys, batch.caller.user_id
+            )
         )
-    )
+    except Unavailable as err:
+        batch.report.unavailable_for(client_id, [b.item.index for b in group], err)
+        return
     for b, key in zip(group, keys, strict=True):
         status = ItemStatus.RESOLVED if key in resolved else ItemStatus.NOT_OPEN
         batch.report.record(ItemResult(b.item.index, status, dedup_key=key))
     batch.report.resolved += len(resolved)
-    return []
-
-
-Sender = Callable[[Batch, str, list[Bound]], Awaitable[list[ItemReport]]]
-SENDERS: Final[dict[ItemKind, Sender]] = {
-    ItemKind.ALERT: _send_alerts,
-    ItemKind.EVENT: _send_events,
-    ItemKind.RESOLVE: _send_resolves,
-}
 
 
 def _payload(bound: Bound, kind: type[T]) -> T:

@@ -16,7 +16,7 @@ import ray
 
 from noc_actors.actors import names
 from noc_actors.actors.client import NocClient
-from noc_actors.domain.errors import Unavailable
+from noc_actors.domain.errors import NotFound, Unavailable
 from noc_actors.store.db import make_engine
 from noc_actors.store.repos import clients, placement
 from tests.integration.actors.conftest import gateway_drafts, until
@@ -64,6 +64,31 @@ async def test_calls_for_the_clients_of_a_pool_leave_in_one_message(noc) -> None
     assert after["transactions"] - before["transactions"] == 1
     stored = noc.sql("SELECT client_id FROM alerts WHERE entity_id LIKE '%-one'")
     assert sorted(r[0] for r in stored) == sorted(pool0)
+
+
+async def test_ingest_many_hands_every_clients_batch_over_at_once_each_answered_alone(
+    noc,
+) -> None:
+    """``ingest_many`` (the HTTP gateway's dispatch): one message per host
+    for all its clients' batches; a batch of a client the tenant does not
+    own answers ``NotFound`` in its own slot, the others are stored."""
+    placed = hosts(noc)
+    pool0 = [c for c, h in placed.items() if h == names.pool_name(0)]
+    pool1 = [c for c, h in placed.items() if h == names.pool_name(1)]
+    for c in pool0 + pool1:  # the gateway learns each client's host once (then cached)
+        await noc.client.aggregator_status(noc.tenant_id, c)
+    sent = noc.client._calls.messages
+    batches = [
+        (noc.tenant_id, c, gateway_drafts(noc, c, [f"{c}-many"]), None) for c in pool0 + pool1
+    ]
+    batches.insert(1, ("another-tenant", pool0[0], gateway_drafts(noc, pool0[0], ["x"]), None))
+    answers = await noc.client.ingest_many("alerts", batches)
+    assert isinstance(answers[1], NotFound)
+    reports = [a for i, a in enumerate(answers) if i != 1]
+    assert [r["created"] for r in reports if isinstance(r, dict)] == [1] * len(pool0 + pool1)
+    assert noc.client._calls.messages - sent == 2  # two pools, one message each
+    stored = noc.sql("SELECT client_id FROM alerts WHERE entity_id LIKE '%-many'")
+    assert sorted(r[0] for r in stored) == sorted(pool0 + pool1)
 
 
 async def test_a_route_to_a_host_not_registered_yet_asks_the_supervisor(noc) -> None:

@@ -44,6 +44,8 @@ class Aggregates:
         self.down: set[str] = set()
         self.during_call: list[int] = []
         self.gate: IngestGate | None = None
+        self.messages = 0
+        """``ingest_many`` calls (the gateway sends each as one message per host)."""
 
     def core(self, client_id: str) -> ClientAggregate:
         if client_id not in self.cores:
@@ -76,6 +78,20 @@ class Aggregates:
     ) -> IngestReport:
         self._call("ingest_events", client_id, len(events), batch_key)
         return self.core(client_id).ingest_events(events, NOW).report()
+
+    async def ingest_many(
+        self, kind: str, batches: Sequence[tuple[str, str, Sequence[Any], str | None]]
+    ) -> list[IngestReport | Exception]:
+        """As ``NocClient.ingest_many``: each batch's report or its error."""
+        self.messages += 1
+        send = self.ingest_alerts if kind == "alerts" else self.ingest_events
+        out: list[IngestReport | Exception] = []
+        for tenant_id, client_id, items, key in batches:
+            try:
+                out.append(await send(tenant_id, client_id, items, key))
+            except Exception as err:  # noqa: BLE001 - each batch's own answer
+                out.append(err)
+        return out
 
     async def resolve_keys(
         self, tenant_id: str, client_id: str, keys: Sequence[str], by: str | None = None
@@ -134,6 +150,7 @@ def test_an_alert_batch_answers_per_item_in_request_order_with_one_call_per_clie
         ("ingest_alerts", "mall", 2, None),
         ("ingest_alerts", "port", 1, None),
     ]
+    assert aggs.messages == 1  # both clients' batches handed over together
 
 
 def test_a_client_named_by_its_name_is_stored_under_its_id() -> None:
