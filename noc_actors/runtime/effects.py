@@ -60,10 +60,7 @@ class CommitEffects:
         )
 
     async def committed(self, changes: Changes, book: AlertBook, seconds: float) -> None:
-        if changes.cancel:
-            self.timer.cancel(changes.cancel)
-        if changes.arm:
-            self.timer.arm(changes.arm)
+        self._timed(changes)
         if self.stales_reads(changes):
             await self._invalidate()  # before the push: a dashboard re-reads on it
         self._told(changes, book, seconds)
@@ -71,11 +68,14 @@ class CommitEffects:
     def committed_bumped(self, changes: Changes, book: AlertBook, seconds: float) -> None:
         """As ``committed``, when the caller has bumped the read cache
         already (for many clients in one round trip): nothing to wait for."""
+        self._timed(changes)
+        self._told(changes, book, seconds)
+
+    def _timed(self, changes: Changes) -> None:
         if changes.cancel:
             self.timer.cancel(changes.cancel)
         if changes.arm:
             self.timer.arm(changes.arm)
-        self._told(changes, book, seconds)
 
     def _told(self, changes: Changes, book: AlertBook, seconds: float) -> None:
         """The hub and the metrics, after the timer and the read cache."""
