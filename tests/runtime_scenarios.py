@@ -412,7 +412,7 @@ async def a_ticks_worth_of_deadlines_escalates_in_one_commit(w: World) -> None:
 
 async def _together(w: World, *calls: tuple[ClientRuntime, list[AlertDraft]]) -> list[Any]:
     return await ingest_together(
-        [(rt, "alerts", drafts) for rt, drafts in calls], w.store.commit_many, w.cache
+        [(rt, "alerts", drafts) for rt, drafts in calls], w.store.commit_many, w.cache, w.metrics
     )
 
 

@@ -156,7 +156,7 @@ class ClientHost:
         self.hub = SharedHub(HubPeer(ns))
         self.timer = BufferedTimer(TimerPeer(ns), proc.clock)
         self.invalidator = RedisInvalidator(settings.redis_url)
-        self.metrics = AggregatorMetrics()
+        self.metrics = AggregatorMetrics(name)
         self.options = RuntimeOptions(settings.clock_rules_interval_s, settings.snapshot_interval_s)
         self.runtimes: dict[str, ClientRuntime] = {}
         self.leaving: set[str] = set()
@@ -392,7 +392,7 @@ class ClientHost:
             if not joint:
                 return
             reports = await ingest_together(
-                [c for _, c in joint], self.store.commit_many, self.invalidator
+                [c for _, c in joint], self.store.commit_many, self.invalidator, self.metrics
             )
             for (i, _), report in zip(joint, reports, strict=True):
                 answers[i] = (

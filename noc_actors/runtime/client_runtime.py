@@ -299,7 +299,7 @@ class ClientRuntime:
         """``_committed`` when the caller has bumped the read cache itself
         (for many clients at once); ``at``: ``time.monotonic()``."""
         self._metered(applied, took, at)
-        self.effects.committed_bumped(applied.merged, self.core.book, took)
+        self.effects.committed_bumped(applied.merged, self.core.book)
         if applied.merged.state_changed:
             self._watch_heartbeats()
 
@@ -498,6 +498,7 @@ async def ingest_together(
     calls: Sequence[IngestCall],
     commit_many: Callable[[Sequence[Commit]], Awaitable[None]],
     invalidator: Invalidator,
+    metrics: MetricsSink,
 ) -> list[IngestReport | Exception]:
     """Ingest batches of several clients of one host as one operation: each
     runtime's lock taken, each core applied, one transaction for every
@@ -525,7 +526,7 @@ async def ingest_together(
             together.append((i, runtime, op))
         else:
             alone.append((i, runtime, op))
-    retry = await _apply_together(together, commit_many, invalidator, answers)
+    retry = await _apply_together(together, commit_many, invalidator, metrics, answers)
 
     async def own_path(i: int, runtime: ClientRuntime, op: Op) -> None:
         try:
@@ -541,6 +542,7 @@ async def _apply_together(
     together: list[tuple[int, ClientRuntime, Op]],
     commit_many: Callable[[Sequence[Commit]], Awaitable[None]],
     invalidator: Invalidator,
+    metrics: MetricsSink,
     answers: list[IngestReport | Exception | None],
 ) -> list[tuple[int, ClientRuntime, Op]]:
     """The shared part of ``ingest_together``: answers what it stored, and
@@ -580,6 +582,7 @@ async def _apply_together(
         ]
         if changed:
             await quietly(invalidator.bump_many(changed))
+        metrics.commit_seconds(took)
         at = time.monotonic()
         for i, runtime, a in applied:
             runtime._committed_bumped(a, took, at)

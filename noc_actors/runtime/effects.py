@@ -63,13 +63,15 @@ class CommitEffects:
         self._timed(changes)
         if self.stales_reads(changes):
             await self._invalidate()  # before the push: a dashboard re-reads on it
-        self._told(changes, book, seconds)
+        self._told(changes, book)
+        self.metrics.commit_seconds(seconds)
 
-    def committed_bumped(self, changes: Changes, book: AlertBook, seconds: float) -> None:
-        """As ``committed``, when the caller has bumped the read cache
-        already (for many clients in one round trip): nothing to wait for."""
+    def committed_bumped(self, changes: Changes, book: AlertBook) -> None:
+        """As ``committed``, for one client of a joint commit: the caller
+        has bumped the read cache (for many clients in one round trip) and
+        times the commit itself."""
         self._timed(changes)
-        self._told(changes, book, seconds)
+        self._told(changes, book)
 
     def _timed(self, changes: Changes) -> None:
         if changes.cancel:
@@ -77,7 +79,7 @@ class CommitEffects:
         if changes.arm:
             self.timer.arm(changes.arm)
 
-    def _told(self, changes: Changes, book: AlertBook, seconds: float) -> None:
+    def _told(self, changes: Changes, book: AlertBook) -> None:
         """The hub and the metrics, after the timer and the read cache."""
         if changes.events:
             self.hub.publish(changes.events)
@@ -90,7 +92,6 @@ class CommitEffects:
                     self.metrics.count(name, n, self.tags)
         if ingest.items or changes.updated:
             self.gauge(book)
-        self.metrics.op_seconds(seconds, self.tags)
 
     def escalated(self, n: int = 1) -> None:
         if n:

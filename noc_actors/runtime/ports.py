@@ -102,11 +102,16 @@ class Clock(Protocol):
 
 
 class MetricsSink(Protocol):
-    """One per process, shared by every runtime; observations carry the
+    """One per process, shared by every runtime; counts and gauges carry the
     runtime's ``tenant`` and ``client`` tags."""
 
     def count(self, name: CounterName, n: int, tags: Tags) -> None: ...
 
     def open_alerts(self, by_severity: Mapping[str, int], tags: Tags) -> None: ...
 
-    def op_seconds(self, seconds: float, tags: Tags) -> None: ...
+    def commit_seconds(self, seconds: float) -> None:
+        """One commit of the process: a client's operation, or the joint
+        ingest of many clients (``ingest_together``) — how long applying
+        and storing it took. Per client, the runtime's load meter keeps
+        its own batch times."""
+        ...

@@ -79,7 +79,7 @@ class RecordingInvalidator:
 
 class RecordingMetrics:
     """``MetricsSink``: counters by (name, client), the latest open-alert
-    gauges by client, and every operation duration."""
+    gauges by client, and every commit's duration."""
 
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, str]] = Counter()
@@ -92,5 +92,5 @@ class RecordingMetrics:
     def open_alerts(self, by_severity: Mapping[str, int], tags: Tags) -> None:
         self.open[tags["client"]] = dict(by_severity)
 
-    def op_seconds(self, seconds: float, tags: Tags) -> None:
+    def commit_seconds(self, seconds: float) -> None:
         self.seconds.append(seconds)
