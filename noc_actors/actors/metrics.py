@@ -29,11 +29,12 @@ five open-alert gauges and a few counters per client per flush."""
 
 
 class AggregatorMetrics:
-    """The ``MetricsSink`` of client runtimes (tags: tenant, client)."""
+    """The ``MetricsSink`` of one host's client runtimes: counters and
+    gauges tagged tenant and client, commit times tagged with the host."""
 
     def __init__(self, host: str) -> None:
         tags = ("tenant", "client")
-        self.host = {"host": host}
+        self._host_tags = {"host": host}
         self.ingested = Counter(
             "noc_alerts_ingested_total",
             "Alert drafts ingested (new, folded or suppressed).",
@@ -134,7 +135,7 @@ class AggregatorMetrics:
                 tags = {"tenant": tenant, "client": client, "severity": severity}
                 self.open_alerts_gauge.set(n, tags=tags)
         for value in seconds:
-            self.batch_seconds.observe(value, tags=self.host)
+            self.batch_seconds.observe(value, tags=self._host_tags)
 
     def client_load(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """The load rows of a host (``ClientHost.load``) as gauges."""
